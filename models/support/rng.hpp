@@ -1,0 +1,36 @@
+#pragma once
+// Random streams for reproducible simulations (DESIGN §8).
+//
+// Every consumer of randomness gets its own stream derived by hashing
+// (seed, purpose, worker id), so adding a consumer never shifts another one's numbers, and
+// the order in which workers run (threads) never matters. The distributions are our own:
+// std:: distributions are implementation-defined and differ between standard libraries.
+#include <cstdint>
+#include <string_view>
+
+namespace ef21 {
+
+/// xoshiro256** (Blackman & Vigna), seeded through splitmix64. Plain value, cheap to copy.
+class Rng {
+ public:
+  /// The stream for (seed, purpose, index); `index` is usually a worker id.
+  static Rng stream(std::uint64_t seed, std::string_view purpose, std::uint64_t index = 0);
+
+  explicit Rng(std::uint64_t seed);
+
+  std::uint64_t next_u64();
+  /// Uniform in [0, 1) with 53 random bits.
+  double uniform();
+  /// Uniform integer in [0, n), n >= 1, without modulo bias (Lemire's method).
+  std::uint64_t below(std::uint64_t n);
+  /// Standard normal N(0, 1) by the Box-Muller transform (one value per two uniforms).
+  double normal();
+
+ private:
+  std::uint64_t s_[4];
+};
+
+/// splitmix64 finaliser: a bijective 64-bit mix, used to derive stream seeds.
+std::uint64_t mix64(std::uint64_t x);
+
+}  // namespace ef21
