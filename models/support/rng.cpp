@@ -6,6 +6,8 @@
 namespace ef21 {
 namespace {
 
+__extension__ typedef unsigned __int128 uint128;  // GCC/Clang extension, for Lemire's method
+
 std::uint64_t rotl(std::uint64_t x, int k) { return (x << k) | (x >> (64 - k)); }
 
 std::uint64_t fnv1a(std::string_view text) {
@@ -54,12 +56,12 @@ double Rng::uniform() { return static_cast<double>(next_u64() >> 11) * 0x1.0p-53
 
 std::uint64_t Rng::below(std::uint64_t n) {
   // Lemire, "Fast random integer generation in an interval" (2019).
-  unsigned __int128 m = static_cast<unsigned __int128>(next_u64()) * n;
+  uint128 m = static_cast<uint128>(next_u64()) * n;
   auto low = static_cast<std::uint64_t>(m);
   if (low < n) {
     const std::uint64_t threshold = (0 - n) % n;
     while (low < threshold) {
-      m = static_cast<unsigned __int128>(next_u64()) * n;
+      m = static_cast<uint128>(next_u64()) * n;
       low = static_cast<std::uint64_t>(m);
     }
   }

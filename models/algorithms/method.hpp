@@ -1,0 +1,89 @@
+#pragma once
+// A distributed first-order method split into what each worker does in a round and what
+// the server does with the round's messages (DESIGN §6 protocol `ps`, §7 math).
+//
+// Round r: every worker holds x^r, runs worker_round (gradient at x^r, local state update,
+// the uplink message); the server runs server_round on all messages in worker-id order and
+// turns x^r into x^{r+1}. Worker rounds of different workers may run concurrently: each
+// touches only its own state, its own Rng stream and the scratch it is handed.
+#include <Eigen/Dense>
+#include <cstdint>
+#include <memory>
+#include <span>
+#include <vector>
+
+#include "models/algorithms/method_kind.hpp"
+#include "models/compressors/bit_accounting.hpp"
+#include "models/compressors/compressor.hpp"
+#include "models/problems/objective.hpp"
+
+namespace ef21::algorithms {
+
+/// One worker's round: the message plus what the run records about it.
+struct WorkerOutput {
+  compressors::SparseVector message;  // what the server applies (the method defines how)
+  std::uint64_t payload_bits = 0;     // bits on the wire under the run's accounting
+  bool billed = true;                 // counts toward bits_up (the paper: not round 0)
+  bool replaces = false;              // EF21 family: message is g_i itself, not an increment
+  double value = 0.0;                 // f_i(x^r)
+  Eigen::VectorXd gradient;           // grad f_i(x^r), for the run's metrics
+};
+
+/// Per-thread scratch handed to worker_round: no allocation once warmed up.
+struct WorkerScratch {
+  Eigen::VectorXd a;
+  Eigen::VectorXd b;
+  compressors::SparseVector sparse;
+  compressors::CompressorWorkspace compressor;
+};
+
+struct MethodContext {
+  const std::vector<problems::Objective>* objectives = nullptr;  // one per worker
+  const compressors::Compressor* compressor = nullptr;
+  compressors::BitAccounting accounting;
+  double gamma = 0.0;      // stepsize
+  std::uint64_t seed = 1;  // run seed: per-worker compressor streams derive from it
+};
+
+class Method {
+ public:
+  explicit Method(const MethodContext& context);
+  virtual ~Method() = default;
+  Method(const Method&) = delete;
+  Method& operator=(const Method&) = delete;
+
+  virtual MethodKind kind() const = 0;
+  /// Worker `worker`'s round `round` at the current model x (= x^round).
+  virtual void worker_round(std::size_t worker, std::int64_t round, const Eigen::Ref<const Eigen::VectorXd>& x,
+                            WorkerOutput& out, WorkerScratch& scratch) = 0;
+  /// The server's aggregation: x^round -> x^{round+1}, messages in worker-id order.
+  virtual void server_round(std::int64_t round, std::span<const WorkerOutput> outputs,
+                            Eigen::Ref<Eigen::VectorXd> x) = 0;
+
+  std::size_t workers() const { return objectives().size(); }
+  Eigen::Index dim() const { return dim_; }
+  double gamma() const { return context_.gamma; }
+
+ protected:
+  const std::vector<problems::Objective>& objectives() const { return *context_.objectives; }
+  const compressors::Compressor& compressor() const { return *context_.compressor; }
+  const compressors::BitAccounting& accounting() const { return context_.accounting; }
+  Rng& worker_rng(std::size_t worker) { return worker_rngs_[worker]; }
+  /// Fills out.value and out.gradient with f_i(x), grad f_i(x).
+  void evaluate(std::size_t worker, const Eigen::Ref<const Eigen::VectorXd>& x, WorkerOutput& out) const;
+  /// Bills `out` as a sparse compressed message (k entries, index bits per the accounting).
+  void bill_compressed(std::int64_t round, WorkerOutput& out) const;
+  /// Bills `out` as a dense message of d values.
+  void bill_dense(std::int64_t round, WorkerOutput& out) const;
+  /// sum = sum_i message_i, added in worker-id order into a zeroed dense vector.
+  static void sum_messages(std::span<const WorkerOutput> outputs, Eigen::Ref<Eigen::VectorXd> sum);
+
+ private:
+  MethodContext context_;
+  Eigen::Index dim_;
+  std::vector<Rng> worker_rngs_;
+};
+
+std::unique_ptr<Method> make_method(MethodKind kind, const MethodContext& context);
+
+}  // namespace ef21::algorithms

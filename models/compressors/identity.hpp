@@ -1,0 +1,22 @@
+#pragma once
+#include "models/compressors/compressor.hpp"
+
+namespace ef21::compressors {
+
+/// C(x) = x: a dense message, alpha = 1 (EF21 with it is gradient descent).
+class Identity final : public Compressor {
+ public:
+  explicit Identity(Eigen::Index dim) : dim_(dim) {}
+  std::string_view name() const override { return "identity"; }
+  void compress(const Eigen::Ref<const Eigen::VectorXd>& in, SparseVector& out, Rng& /*rng*/,
+                CompressorWorkspace& /*workspace*/) const override {
+    out.assign_dense(in);
+  }
+  double alpha() const override { return 1.0; }
+  std::int64_t entries() const override { return dim_; }
+
+ private:
+  Eigen::Index dim_;
+};
+
+}  // namespace ef21::compressors

@@ -1,0 +1,26 @@
+#pragma once
+#include "models/compressors/compressor.hpp"
+
+namespace ef21::compressors {
+
+/// Keeps k coordinates drawn uniformly without replacement from the worker's own stream.
+/// Unscaled it is contractive with alpha = k/d (E||C(x) - x||^2 = (1 - k/d)||x||^2), as EF
+/// and EF21 need; scaled by d/k it is unbiased (E C(x) = x) but no longer contractive.
+/// Selection sampling (Knuth's Algorithm S): O(d), indices come out sorted.
+class RandK final : public Compressor {
+ public:
+  RandK(std::int64_t k, Eigen::Index dim, bool scaled);
+  std::string_view name() const override { return "rand-k"; }
+  void compress(const Eigen::Ref<const Eigen::VectorXd>& in, SparseVector& out, Rng& rng,
+                CompressorWorkspace& workspace) const override;
+  double alpha() const override { return static_cast<double>(k_) / static_cast<double>(dim_); }
+  bool is_contractive() const override { return !scaled_; }
+  std::int64_t entries() const override { return k_; }
+
+ private:
+  std::int64_t k_;
+  Eigen::Index dim_;
+  bool scaled_;
+};
+
+}  // namespace ef21::compressors

@@ -1,0 +1,120 @@
+#include "models/problems/objective.hpp"
+
+#include "models/problems/logistic_math.hpp"
+#include "models/problems/smoothness.hpp"
+#include "models/support/check.hpp"
+
+namespace ef21::problems {
+namespace {
+
+/// Per-row loss and its derivative with respect to the margin z = a_j^T x.
+struct RowLoss {
+  double value;
+  double slope;
+};
+
+RowLoss row_loss(ProblemKind kind, double z, double label) {
+  if (kind == ProblemKind::least_squares) {
+    const double r = z - label;
+    return {0.5 * r * r, r};
+  }
+  // log(1 + exp(-b z)); d/dz = -b sigma(-b z).
+  const double t = -label * z;
+  return {log1p_exp(t), -label * sigmoid(t)};
+}
+
+/// Adds the regulariser's value and gradient; returns its value.
+double add_regulariser(const ProblemSpec& spec, const Eigen::Ref<const Eigen::VectorXd>& x,
+                       Eigen::Ref<Eigen::VectorXd> gradient) {
+  const double lambda = spec.lambda;
+  if (spec.kind == ProblemKind::logreg_nonconvex) {
+    // lambda * sum x^2 / (1 + x^2); derivative 2 lambda x / (1 + x^2)^2.
+    double sum = 0.0;
+    for (Eigen::Index l = 0; l < x.size(); ++l) {
+      const double xl = x[l];
+      const double q = 1.0 + xl * xl;
+      sum += xl * xl / q;
+      gradient[l] += 2.0 * lambda * xl / (q * q);
+    }
+    return lambda * sum;
+  }
+  // (lambda / 2) ||x||^2
+  gradient += lambda * x;
+  return 0.5 * lambda * x.squaredNorm();
+}
+
+double regulariser_value(const ProblemSpec& spec, const Eigen::Ref<const Eigen::VectorXd>& x) {
+  if (spec.kind == ProblemKind::logreg_nonconvex) {
+    double sum = 0.0;
+    for (Eigen::Index l = 0; l < x.size(); ++l) sum += x[l] * x[l] / (1.0 + x[l] * x[l]);
+    return spec.lambda * sum;
+  }
+  return 0.5 * spec.lambda * x.squaredNorm();
+}
+
+}  // namespace
+
+Objective::Objective(const ProblemSpec& spec, data::Dataset shard)
+    : spec_(spec), shard_(std::move(shard)), smoothness_(smoothness_constant(spec_, shard_)) {
+  EF21_CHECK(shard_.rows() > 0, "a worker's shard must hold at least one row");
+}
+
+double Objective::value(const Eigen::Ref<const Eigen::VectorXd>& x) const {
+  EF21_CHECK(x.size() == dim(), "x has the wrong dimension");
+  double loss = 0.0;
+  const auto& labels = shard_.labels;
+  if (const auto* sparse = std::get_if<data::SparseRowMatrix>(&shard_.features)) {
+    const auto* outer = sparse->outerIndexPtr();
+    const auto* inner = sparse->innerIndexPtr();
+    const auto* values = sparse->valuePtr();
+    for (Eigen::Index j = 0; j < sparse->rows(); ++j) {
+      double z = 0.0;
+      for (auto p = outer[j]; p < outer[j + 1]; ++p) z += values[p] * x[inner[p]];
+      loss += row_loss(spec_.kind, z, labels[j]).value;
+    }
+  } else {
+    const auto& dense = std::get<data::DenseRowMatrix>(shard_.features);
+    for (Eigen::Index j = 0; j < dense.rows(); ++j)
+      loss += row_loss(spec_.kind, dense.row(j).dot(x.transpose()), labels[j]).value;
+  }
+  return loss / static_cast<double>(rows()) + regulariser_value(spec_, x);
+}
+
+double Objective::value_and_gradient(const Eigen::Ref<const Eigen::VectorXd>& x,
+                                     Eigen::Ref<Eigen::VectorXd> gradient) const {
+  EF21_CHECK(x.size() == dim() && gradient.size() == dim(), "x or gradient has the wrong dimension");
+  gradient.setZero();
+  double loss = 0.0;
+  const auto& labels = shard_.labels;
+  if (const auto* sparse = std::get_if<data::SparseRowMatrix>(&shard_.features)) {
+    const auto* outer = sparse->outerIndexPtr();
+    const auto* inner = sparse->innerIndexPtr();
+    const auto* values = sparse->valuePtr();
+    double* g = gradient.data();
+    for (Eigen::Index j = 0; j < sparse->rows(); ++j) {
+      double z = 0.0;
+      for (auto p = outer[j]; p < outer[j + 1]; ++p) z += values[p] * x[inner[p]];
+      const RowLoss row = row_loss(spec_.kind, z, labels[j]);
+      loss += row.value;
+      for (auto p = outer[j]; p < outer[j + 1]; ++p) g[inner[p]] += row.slope * values[p];
+    }
+  } else {
+    const auto& dense = std::get<data::DenseRowMatrix>(shard_.features);
+    for (Eigen::Index j = 0; j < dense.rows(); ++j) {
+      const auto row = dense.row(j);
+      const RowLoss r = row_loss(spec_.kind, row.dot(x.transpose()), labels[j]);
+      loss += r.value;
+      gradient += r.slope * row.transpose();
+    }
+  }
+  const double inv_m = 1.0 / static_cast<double>(rows());
+  gradient *= inv_m;
+  return loss * inv_m + add_regulariser(spec_, x, gradient);
+}
+
+double Objective::flops_per_gradient() const {
+  return 4.0 * static_cast<double>(shard_.stored_values()) + 20.0 * static_cast<double>(rows()) +
+         6.0 * static_cast<double>(dim());
+}
+
+}  // namespace ef21::problems
