@@ -23,17 +23,17 @@ void Ef21Plus::worker_round(std::size_t worker, std::int64_t round, const Eigen:
     return;
   }
   const Eigen::VectorXd& grad = out.gradient;
-  // EF21 candidate: g + C(grad - g), at distance ||C(grad - g) - (grad - g)|| from grad.
+  // EF21 candidate: g + C(grad - g), at squared distance ||C(grad - g) - (grad - g)||^2 from grad.
   scratch.a = grad - g;
   compressor().compress(scratch.a, out.message, worker_rng(worker), scratch.compressor);
   scratch.b = scratch.a;
   out.message.add_to(scratch.b, -1.0);
-  const double ef21_distance = scratch.b.norm();
-  // Markov candidate: C(grad), at distance ||C(grad) - grad||.
+  const double ef21_distance = scratch.b.squaredNorm();
+  // Markov candidate: C(grad), at squared distance ||C(grad) - grad||^2.
   compressor().compress(grad, scratch.sparse, worker_rng(worker), scratch.compressor);
   scratch.b = grad;
   scratch.sparse.add_to(scratch.b, -1.0);
-  const double markov_distance = scratch.b.norm();
+  const double markov_distance = scratch.b.squaredNorm();
   if (out.message.dense) {
     send_replacement(out, g);  // C keeps everything: both candidates are grad itself
   } else if (markov_distance < ef21_distance) {
