@@ -1,0 +1,114 @@
+#pragma once
+// Helpers shared by the models/{problems,compressors,algorithms,support} tests: seeds,
+// small random datasets built in memory, and a self-cleaning temporary directory.
+//
+// Header-only so every test area (a separate executable) can include it without a library.
+#include <catch2/catch.hpp>
+
+#include <Eigen/Dense>
+#include <Eigen/SparseCore>
+#include <atomic>
+#include <chrono>
+#include <cstdint>
+#include <cstdlib>
+#include <cstring>
+#include <filesystem>
+#include <fstream>
+#include <string>
+#include <string_view>
+#include <unistd.h>
+#include <vector>
+
+#include "models/data/dataset.hpp"
+#include "models/support/rng.hpp"
+
+namespace ef21::test {
+
+/// The seed of a randomized test: EF21SIM_TEST_SEED if set, else `fallback`. Printed with
+/// WARN so that every run shows which seed it used (rerun with EF21SIM_TEST_SEED=<seed>).
+inline std::uint64_t test_seed(std::uint64_t fallback) {
+  std::uint64_t seed = fallback;
+  if (const char* text = std::getenv("EF21SIM_TEST_SEED")) seed = std::strtoull(text, nullptr, 10);
+  WARN("seed = " << seed << " (override with EF21SIM_TEST_SEED)");
+  return seed;
+}
+
+/// A dense row-major feature matrix with entries ~ N(0, 1), a fraction `density` of them
+/// non-zero (the rest exactly 0, so the sparse copy has real structure).
+inline data::DenseRowMatrix random_features(Rng& rng, Eigen::Index rows, Eigen::Index cols, double density) {
+  data::DenseRowMatrix a = data::DenseRowMatrix::Zero(rows, cols);
+  for (Eigen::Index j = 0; j < rows; ++j)
+    for (Eigen::Index l = 0; l < cols; ++l)
+      if (rng.uniform() < density) a(j, l) = rng.normal();
+  return a;
+}
+
+/// Labels in {-1, +1}, both classes present when rows >= 2.
+inline Eigen::VectorXd random_binary_labels(Rng& rng, Eigen::Index rows) {
+  Eigen::VectorXd b(rows);
+  for (Eigen::Index j = 0; j < rows; ++j) b[j] = rng.uniform() < 0.5 ? -1.0 : 1.0;
+  if (rows >= 2) {
+    b[0] = -1.0;
+    b[1] = 1.0;
+  }
+  return b;
+}
+
+inline data::SparseRowMatrix to_sparse(const data::DenseRowMatrix& dense) {
+  data::SparseRowMatrix s = dense.sparseView();
+  s.makeCompressed();
+  return s;
+}
+
+inline data::Dataset dense_dataset(const data::DenseRowMatrix& a, const Eigen::VectorXd& b) {
+  return data::Dataset{a, b, "test-dense"};
+}
+
+inline data::Dataset sparse_dataset(const data::DenseRowMatrix& a, const Eigen::VectorXd& b) {
+  return data::Dataset{to_sparse(a), b, "test-sparse"};
+}
+
+/// A fresh directory under the system temp dir, removed with its contents on scope exit.
+class TempDir {
+ public:
+  TempDir() {
+    static std::atomic<int> counter{0};
+    const auto stamp = std::chrono::steady_clock::now().time_since_epoch().count();
+    path_ = std::filesystem::temp_directory_path() /
+            ("ef21sim-models-test-" + std::to_string(::getpid()) + "-" + std::to_string(stamp) + "-" +
+             std::to_string(counter++));
+    std::filesystem::create_directories(path_);
+  }
+  ~TempDir() {
+    std::error_code ignored;
+    std::filesystem::remove_all(path_, ignored);
+  }
+  TempDir(const TempDir&) = delete;
+  TempDir& operator=(const TempDir&) = delete;
+
+  const std::filesystem::path& path() const { return path_; }
+
+  std::filesystem::path write(const std::string& name, std::string_view content) const {
+    const std::filesystem::path file = path_ / name;
+    std::ofstream out(file, std::ios::binary);
+    out.write(content.data(), static_cast<std::streamsize>(content.size()));
+    REQUIRE(out.good());
+    return file;
+  }
+
+ private:
+  std::filesystem::path path_;
+};
+
+/// Bitwise equality of two doubles (memcmp: -0.0 differs from 0.0, a NaN equals the same
+/// NaN). Used by the "bit for bit" tests, where == would hide a sign-of-zero difference.
+inline bool same_bits(double a, double b) { return std::memcmp(&a, &b, sizeof a) == 0; }
+
+inline bool same_bits(const Eigen::VectorXd& a, const Eigen::VectorXd& b) {
+  if (a.size() != b.size()) return false;
+  for (Eigen::Index l = 0; l < a.size(); ++l)
+    if (!same_bits(a[l], b[l])) return false;
+  return true;
+}
+
+}  // namespace ef21::test
