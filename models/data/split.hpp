@@ -3,7 +3,7 @@
 //
 // Every split deals rows out in some order, then cuts that order into contiguous shards of
 // the paper's sizes: m = N div n rows for each worker, the remainder N mod n appended to the
-// LAST worker (8124 rows / 20 workers: 19 shards of 406 and one of 420).
+// LAST worker (8124 rows / 20 workers: 19 shards of 406 and one of 410).
 //   sequential  file order (the paper's; w8a's sorted file makes workers very heterogeneous)
 //   shuffled    a seeded uniform permutation (our Fisher-Yates on Rng::below), for i.i.d. shards
 //   label_skew  rows stable-sorted by label (ascending), so workers see mostly one class
