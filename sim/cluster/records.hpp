@@ -1,0 +1,71 @@
+#pragma once
+// What a run records: the trace of iterates, messages, spans and the summary (DESIGN §5).
+#include <cstdint>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "models/algorithms/constants.hpp"
+#include "sim/core/time.hpp"
+
+namespace ef21::sim {
+
+/// One recorded iterate x^t.
+struct TraceRow {
+  std::int64_t round = 0;
+  double time_s = 0.0;     // simulated time at which the server holds x^t
+  double bits_up = 0.0;    // cumulative uplink bits per worker (mean over workers)
+  double bits_down = 0.0;  // cumulative downlink bits per worker (mean over workers)
+  double f = 0.0;
+  double grad_norm_sq = 0.0;
+};
+
+struct MessageRecord {
+  std::int64_t round = 0;
+  std::uint32_t src = 0;  // topology node ids
+  std::uint32_t dst = 0;
+  std::uint64_t bytes = 0;
+  SimTime t_send = 0, t_flow = 0, t_done = 0;
+};
+
+enum class SpanKind { compute, upload, download };
+
+struct Span {
+  std::uint32_t worker = 0;
+  SpanKind kind = SpanKind::compute;
+  std::int64_t round = 0;
+  SimTime begin = 0, end = 0;
+};
+
+/// When a stop target was first met (all empty if never).
+struct TargetReach {
+  std::string name;  // "grad_norm_sq", "grad_norm_sq_relative", "sim_time", "bits_up"
+  double value = 0.0;  // the target, in the key's unit (seconds for sim_time)
+  std::optional<std::int64_t> round;
+  std::optional<double> time_s;
+  std::optional<double> bits_up;
+};
+
+enum class RunStatus { converged, max_rounds, time_limit, bits_limit, diverged };
+std::string_view to_string(RunStatus status);
+
+struct RunResult {
+  RunStatus status = RunStatus::max_rounds;
+  std::int64_t rounds = 0;        // index of the last iterate reached (finite)
+  TraceRow final_row;             // metrics at that iterate
+  std::vector<TraceRow> trace;    // recorded rows
+  std::vector<TargetReach> targets;
+  std::optional<std::int64_t> diverged_at;  // round whose metrics were not finite
+  algorithms::DerivedConstants constants;
+  std::int64_t samples = 0, dim = 0, workers = 0, k = 0;
+  std::uint64_t markov_choices = 0;  // EF21+ only
+  std::uint64_t messages = 0;
+  std::uint64_t bytes_up = 0;    // total over all workers, incl. headers
+  std::uint64_t bytes_down = 0;
+  double sim_time_s = 0.0;  // when the run ended (last event)
+  std::vector<MessageRecord> message_log;  // when run.record_messages
+  std::vector<Span> spans;                 // when run.timeline
+  std::vector<std::string> node_names;     // topology node id -> name
+};
+
+}  // namespace ef21::sim

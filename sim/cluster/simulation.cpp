@@ -1,0 +1,279 @@
+#include "sim/cluster/simulation.hpp"
+
+#include <fmt/format.h>
+
+#include <cmath>
+#include <limits>
+
+#include "models/data/csv_reader.hpp"
+#include "models/data/libsvm_reader.hpp"
+#include "models/data/split.hpp"
+#include "models/data/synthetic.hpp"
+#include "models/problems/smoothness.hpp"
+#include "models/support/check.hpp"
+#include "models/support/input_error.hpp"
+#include "sim/net/dot_loader.hpp"
+#include "sim/net/star.hpp"
+
+namespace ef21::sim {
+namespace {
+
+constexpr std::uint32_t kNoWorker = std::numeric_limits<std::uint32_t>::max();
+
+data::Dataset load_data(const Scenario& s) {
+  if (s.data.synthetic) {
+    try {
+      return data::make_synthetic(s.data.synthetic_spec);
+    } catch (const std::invalid_argument& e) {
+      throw InputError(s.where("data.synthetic"), e.what());
+    }
+  }
+  const auto mode = problems::needs_binary_labels(s.problem.spec.kind) ? data::LabelMode::binary : data::LabelMode::raw;
+  if (s.data.format == DataFormat::csv) return data::read_csv(s.data.source, mode);
+  return data::read_libsvm(s.data.source, mode);
+}
+
+std::uint64_t message_bytes(std::uint64_t header_bytes, std::uint64_t payload_bits) {
+  return header_bytes + (payload_bits + 7) / 8;
+}
+
+}  // namespace
+
+Simulation::~Simulation() = default;
+
+Simulation::Simulation(const Scenario& scenario) : scenario_(scenario) {
+  const Scenario& s = scenario_;
+  const auto n = static_cast<std::size_t>(s.data.workers);
+
+  // Data and objectives.
+  data::Dataset all = load_data(s);
+  samples_ = all.rows();
+  if (all.rows() < s.data.workers)
+    throw InputError(s.where("data.workers"),
+                     fmt::format("{} workers but the data has only {} samples", s.data.workers, all.rows()));
+  const Eigen::Index d = all.dim();
+  const double L = problems::smoothness_constant(s.problem.spec, all);
+  std::vector<data::Dataset> shards = data::split_dataset(all, s.data.workers, s.data.split);
+  all = data::Dataset{};  // the shards hold the rows now
+  std::vector<problems::Objective> objectives;
+  objectives.reserve(n);
+  std::vector<double> L_i;
+  for (auto& shard : shards) {
+    objectives.emplace_back(s.problem.spec, std::move(shard));
+    L_i.push_back(objectives.back().smoothness());
+  }
+
+  // Compressor (k may come from a ratio of d) and the constants it implies.
+  compressors::CompressorSpec cspec = s.compressor.spec;
+  if (s.compressor.ratio) cspec.k = std::max<std::int64_t>(1, static_cast<std::int64_t>(std::ceil(*s.compressor.ratio * static_cast<double>(d))));
+  if (cspec.kind == compressors::CompressorKind::identity) cspec.k = d;
+  if (cspec.k > d)
+    throw InputError(s.where("compressor.k"),
+                     fmt::format("compressor.k = {} exceeds d = {}, the data's dimension", cspec.k, d));
+  k_ = cspec.k;
+  std::unique_ptr<compressors::Compressor> compressor = compressors::make_compressor(cspec, d);
+  if (!s.algorithm.stepsize && !compressor->is_contractive() && s.algorithm.kind != algorithms::MethodKind::gd)
+    throw InputError(s.where("compressor.scaled"),
+                     "the theory stepsize needs a contractive compressor (scaled rand-k is not): give algorithm.stepsize");
+  const double alpha = s.algorithm.kind == algorithms::MethodKind::gd ? 1.0 : compressor->alpha();
+  constants_ = algorithms::derive_constants(s.algorithm, L, L_i, alpha, problems::regularisation_mu(s.problem.spec));
+
+  // Compute model: a fixed duration, or this worker's gradient flops / its speed.
+  gradient_time_.resize(n);
+  for (std::size_t i = 0; i < n; ++i) {
+    const ComputeSpec c = s.compute_of(static_cast<std::int64_t>(i));
+    gradient_time_[i] = c.gradient_time ? *c.gradient_time
+                                        : seconds_to_time_ceil(objectives[i].flops_per_gradient() / c.speed);
+  }
+
+  algorithms::MethodContext context;
+  context.accounting = s.compressor.accounting;
+  context.gamma = constants_.gamma;
+  context.seed = s.run.seed;
+  Eigen::VectorXd x0 = algorithms::make_initial_point(s.problem.x0, d);
+  federation_ = std::make_unique<algorithms::Federation>(std::move(objectives), std::move(compressor), s.algorithm.kind,
+                                                         context, std::move(x0), s.run.threads);
+
+  // Topology and network.
+  if (s.network.star) {
+    StarSpec star;
+    for (std::size_t i = 0; i < n; ++i) {
+      const LinkSpec link = s.link_of(static_cast<std::int64_t>(i));
+      star.workers.push_back({link.uplink, link.downlink, link.latency});
+    }
+    if (s.network.server_link)
+      star.server = AccessLink{s.network.server_link->uplink, s.network.server_link->downlink, s.network.server_link->latency};
+    topology_ = make_star(star);
+  } else {
+    topology_ = load_dot(s.network.topology_file, n);
+  }
+  server_node_ = *topology_.find_node("server");
+  worker_of_node_.assign(topology_.node_count(), kNoWorker);
+  for (std::size_t i = 0; i < n; ++i) {
+    const auto node = topology_.find_node(fmt::format("w{}", i));
+    EF21_CHECK(node.has_value(), "topology lacks a worker node");
+    worker_nodes_.push_back(*node);
+    worker_of_node_[*node] = static_cast<std::uint32_t>(i);
+  }
+  network_ = std::make_unique<FlowNetwork>(engine_, topology_);
+  for (std::size_t i = 0; i < n; ++i) {  // resolve every route now: no route is an input error
+    network_->route(worker_nodes_[i], server_node_);
+    network_->route(server_node_, worker_nodes_[i]);
+  }
+  union_marks_.assign(static_cast<std::size_t>(d), -1);
+}
+
+std::uint64_t Simulation::downlink_payload_bits() const {
+  const auto& acc = scenario_.compressor.accounting;
+  const std::int64_t d = federation_->dim();
+  if (scenario_.network.downlink_payload == DownlinkPayload::model) return acc.payload_bits(d, d, true);
+  // The aggregated update: the union of the workers' supports (dense if any message is).
+  auto& marks = const_cast<std::vector<std::int32_t>&>(union_marks_);
+  std::int64_t entries = 0;
+  for (const auto& out : federation_->outputs()) {
+    if (out.message.dense) return acc.payload_bits(d, d, true);
+    for (const auto l : out.message.indices)
+      if (marks[static_cast<std::size_t>(l)] != static_cast<std::int32_t>(round_)) {
+        marks[static_cast<std::size_t>(l)] = static_cast<std::int32_t>(round_);
+        ++entries;
+      }
+  }
+  return acc.payload_bits(entries, d, entries == d);
+}
+
+bool Simulation::record_iterate(std::int64_t round) {
+  const Scenario& s = scenario_;
+  const auto n = static_cast<double>(federation_->workers());
+  const algorithms::IterateMetrics m = federation_->metrics();
+  for (const auto& out : federation_->outputs())
+    if (out.billed) bits_up_total_ += static_cast<double>(out.payload_bits);
+
+  TraceRow row{round, time_to_seconds(server_time_), bits_up_total_ / n, bits_down_total_ / n, m.f, m.grad_norm_sq};
+  if (!std::isfinite(m.f) || !std::isfinite(m.grad_norm_sq)) {
+    result_.status = RunStatus::diverged;
+    result_.diverged_at = round;
+    return false;
+  }
+  if (s.run.stop.sim_time && server_time_ > *s.run.stop.sim_time) {
+    result_.status = RunStatus::time_limit;
+    return false;
+  }
+  if (round == 0) initial_grad_norm_sq_ = m.grad_norm_sq;
+  result_.rounds = round;
+  result_.final_row = row;
+
+  bool stop = false;
+  for (auto& target : result_.targets) {
+    if (target.round) continue;
+    bool reached = false;
+    if (target.name == "grad_norm_sq") reached = row.grad_norm_sq <= target.value;
+    if (target.name == "grad_norm_sq_relative") reached = row.grad_norm_sq <= target.value * initial_grad_norm_sq_;
+    if (target.name == "bits_up") reached = row.bits_up >= target.value;
+    if (!reached) continue;
+    target.round = round;
+    target.time_s = row.time_s;
+    target.bits_up = row.bits_up;
+  }
+  auto reached = [&](std::string_view name) {
+    for (const auto& t : result_.targets)
+      if (t.name == name && t.round) return true;
+    return false;
+  };
+  if (reached("grad_norm_sq") || reached("grad_norm_sq_relative")) {
+    result_.status = RunStatus::converged;
+    stop = true;
+  } else if (reached("bits_up")) {
+    result_.status = RunStatus::bits_limit;
+    stop = true;
+  } else if (round >= s.run.rounds) {
+    result_.status = RunStatus::max_rounds;
+    stop = true;
+  }
+  if (stop || round % s.run.metrics_every == 0) result_.trace.push_back(row);
+  if (progress_) progress_({round, s.run.rounds, row.time_s, row.grad_norm_sq});
+  return !stop;
+}
+
+void Simulation::start_round(std::int64_t round) {
+  round_ = round;
+  federation_->compute_worker_round(round);
+  if (!record_iterate(round)) {
+    stopped_ = true;
+    engine_.stop();
+    return;
+  }
+  const std::size_t n = federation_->workers();
+  uploads_pending_ = n;
+  const SimTime now = engine_.now();
+  for (std::size_t i = 0; i < n; ++i) {
+    const SimTime done = checked_add(now, gradient_time_[i]);
+    if (scenario_.run.timeline)
+      result_.spans.push_back({static_cast<std::uint32_t>(i), SpanKind::compute, round, now, done});
+    engine_.schedule_at(done, [this, i] {
+      const std::uint64_t bytes =
+          message_bytes(scenario_.network.header_bytes, federation_->output(i).payload_bits);
+      network_->send(worker_nodes_[i], server_node_, bytes, [this](const Delivery& d) { on_uplink_delivered(d); });
+    });
+  }
+}
+
+void Simulation::on_uplink_delivered(const Delivery& d) {
+  const std::uint32_t worker = worker_of_node_[d.src];
+  result_.bytes_up += d.bytes;
+  if (scenario_.run.record_messages) result_.message_log.push_back({round_, d.src, d.dst, d.bytes, d.t_send, d.t_flow, d.t_done});
+  if (scenario_.run.timeline) result_.spans.push_back({worker, SpanKind::upload, round_, d.t_send, d.t_done});
+  if (--uploads_pending_ > 0) return;
+
+  // All uplinks are in: the server aggregates in worker-id order, in zero time.
+  const std::uint64_t down_bits = downlink_payload_bits();
+  federation_->aggregate(round_);
+  server_time_ = engine_.now();
+  const std::size_t n = federation_->workers();
+  bits_down_total_ += static_cast<double>(down_bits) * static_cast<double>(n);
+  const std::uint64_t bytes = message_bytes(scenario_.network.header_bytes, down_bits);
+  downloads_pending_ = n;
+  for (std::size_t i = 0; i < n; ++i)
+    network_->send(server_node_, worker_nodes_[i], bytes, [this](const Delivery& dl) { on_downlink_delivered(dl); });
+}
+
+void Simulation::on_downlink_delivered(const Delivery& d) {
+  const std::uint32_t worker = worker_of_node_[d.dst];
+  result_.bytes_down += d.bytes;
+  if (scenario_.run.record_messages) result_.message_log.push_back({round_, d.src, d.dst, d.bytes, d.t_send, d.t_flow, d.t_done});
+  if (scenario_.run.timeline) result_.spans.push_back({worker, SpanKind::download, round_, d.t_send, d.t_done});
+  if (--downloads_pending_ > 0) return;
+  // Every worker holds x^{round+1}: the next round starts now. Scheduled (not called) so the
+  // stack stays flat; equal-time ordering keeps it next.
+  engine_.schedule_at(engine_.now(), [this] { start_round(round_ + 1); });
+}
+
+RunResult Simulation::run(const ProgressFn& progress) {
+  progress_ = progress;
+  const auto& stop = scenario_.run.stop;
+  if (stop.grad_norm_sq) result_.targets.push_back({"grad_norm_sq", *stop.grad_norm_sq, {}, {}, {}});
+  if (stop.grad_norm_sq_relative)
+    result_.targets.push_back({"grad_norm_sq_relative", *stop.grad_norm_sq_relative, {}, {}, {}});
+  if (stop.bits_up) result_.targets.push_back({"bits_up", *stop.bits_up, {}, {}, {}});
+  engine_.schedule_at(0, [this] { start_round(0); });
+  engine_.run();
+  EF21_CHECK(stopped_, "the event loop ran dry before the run stopped");
+  // A run cut short (diverged, time limit) still ends its trace with its last good iterate.
+  const bool has_iterate = !(result_.diverged_at && *result_.diverged_at == 0);
+  if (has_iterate && (result_.trace.empty() || result_.trace.back().round != result_.rounds))
+    result_.trace.push_back(result_.final_row);
+
+  result_.constants = constants_;
+  result_.samples = samples_;
+  result_.dim = federation_->dim();
+  result_.workers = static_cast<std::int64_t>(federation_->workers());
+  result_.k = k_;
+  if (const auto* plus = dynamic_cast<const algorithms::Ef21Plus*>(&federation_->method()))
+    result_.markov_choices = plus->markov_choices();
+  result_.messages = network_->messages_delivered();
+  result_.sim_time_s = time_to_seconds(engine_.now());
+  for (std::size_t node = 0; node < topology_.node_count(); ++node)
+    result_.node_names.push_back(topology_.node_name(static_cast<NodeId>(node)));
+  return std::move(result_);
+}
+
+}  // namespace ef21::sim

@@ -1,0 +1,84 @@
+#pragma once
+// A built simulation: the scenario's data split over workers, the method running on them
+// (models::Federation), and the event engine moving their messages over the network under
+// the synchronous parameter-server protocol `ps` (DESIGN §6).
+#include <functional>
+#include <memory>
+#include <vector>
+
+#include "models/algorithms/ef21_plus.hpp"
+#include "models/algorithms/federation.hpp"
+#include "sim/cluster/records.hpp"
+#include "sim/core/engine.hpp"
+#include "sim/net/flow_network.hpp"
+#include "sim/net/topology.hpp"
+#include "sim/scenario/scenario.hpp"
+
+namespace ef21::sim {
+
+struct Progress {
+  std::int64_t round = 0;
+  std::int64_t rounds = 0;  // the scenario's maximum
+  double time_s = 0.0;
+  double grad_norm_sq = 0.0;
+};
+using ProgressFn = std::function<void(const Progress&)>;
+
+class Simulation {
+ public:
+  /// Loads and splits the data, builds objectives, compressor, method, topology and network.
+  /// Every input error (data file, k > d, no route, ...) throws InputError here, before any
+  /// output exists.
+  explicit Simulation(const Scenario& scenario);
+  ~Simulation();
+  Simulation(const Simulation&) = delete;
+  Simulation& operator=(const Simulation&) = delete;
+
+  /// Runs to a stop condition. Call once.
+  RunResult run(const ProgressFn& progress = {});
+
+  const algorithms::DerivedConstants& constants() const { return constants_; }
+  std::int64_t samples() const { return samples_; }
+  std::int64_t dim() const { return federation_->dim(); }
+  std::int64_t k() const { return k_; }
+  const Scenario& scenario() const { return scenario_; }
+  /// Worker i's local compute time per round, ps.
+  SimTime gradient_time(std::size_t worker) const { return gradient_time_[worker]; }
+
+ private:
+  struct RoundState;
+  void start_round(std::int64_t round);
+  void on_uplink_delivered(const Delivery& d);
+  void on_downlink_delivered(const Delivery& d);
+  bool record_iterate(std::int64_t round);  // false = stop
+  std::uint64_t downlink_payload_bits() const;
+
+  Scenario scenario_;
+  std::unique_ptr<algorithms::Federation> federation_;
+  algorithms::DerivedConstants constants_;
+  std::int64_t samples_ = 0;
+  std::int64_t k_ = 0;
+  std::vector<SimTime> gradient_time_;
+
+  Topology topology_;
+  Engine engine_;
+  std::unique_ptr<FlowNetwork> network_;
+  NodeId server_node_ = 0;
+  std::vector<NodeId> worker_nodes_;
+  std::vector<std::uint32_t> worker_of_node_;  // node id -> worker index (or npos)
+
+  // Protocol state.
+  std::int64_t round_ = 0;
+  std::size_t uploads_pending_ = 0;
+  std::size_t downloads_pending_ = 0;
+  SimTime server_time_ = 0;  // when the server got the current iterate
+  double bits_up_total_ = 0;    // cumulative billed uplink bits, all workers
+  double bits_down_total_ = 0;  // cumulative downlink bits, all workers
+  double initial_grad_norm_sq_ = 0;
+  bool stopped_ = false;
+  std::vector<std::int32_t> union_marks_;  // scratch for the sparse-update downlink size
+  RunResult result_;
+  ProgressFn progress_;
+};
+
+}  // namespace ef21::sim

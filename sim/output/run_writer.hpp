@@ -1,0 +1,29 @@
+#pragma once
+// The files of a run directory (DESIGN §5): scenario.toml, trace.csv, summary.json, and
+// optionally messages.csv and timeline.json.
+#include <filesystem>
+#include <string>
+
+#include "sim/cluster/records.hpp"
+#include "sim/scenario/scenario.hpp"
+
+namespace ef21::sim {
+
+/// Facts about the host, kept apart in summary.json so everything else is reproducible.
+struct HostInfo {
+  double wall_seconds = 0.0;
+  std::size_t threads = 1;
+  std::string version;
+};
+
+std::string format_trace_csv(const std::vector<TraceRow>& rows);
+std::string format_messages_csv(const RunResult& result);
+std::string format_timeline_json(const RunResult& result);
+std::string format_summary_json(const Scenario& scenario, const RunResult& result, const HostInfo& host);
+
+/// Creates `dir` (and parents) and writes every file atomically; summary.json last, so its
+/// presence marks a complete run directory.
+void write_run_directory(const std::filesystem::path& dir, const Scenario& scenario, const RunResult& result,
+                         const HostInfo& host);
+
+}  // namespace ef21::sim

@@ -1,0 +1,41 @@
+#include "sim/scenario/scenario.hpp"
+
+#include <algorithm>
+
+namespace ef21::sim {
+namespace {
+
+const WorkerGroup* group_of(const std::vector<WorkerGroup>& groups, std::int64_t worker) {
+  for (const auto& g : groups)
+    if (std::find(g.ids.begin(), g.ids.end(), worker) != g.ids.end()) return &g;
+  return nullptr;
+}
+
+}  // namespace
+
+SourceLocation Scenario::where(std::string_view key) const {
+  if (auto it = locations.find(key); it != locations.end()) return it->second;
+  return {file.string(), 0, 0};
+}
+
+LinkSpec Scenario::link_of(std::int64_t worker) const {
+  LinkSpec link = network.worker_link;
+  if (const auto* g = group_of(worker_groups, worker)) {
+    if (g->uplink) link.uplink = *g->uplink;
+    if (g->downlink) link.downlink = *g->downlink;
+    if (g->latency) link.latency = *g->latency;
+  }
+  return link;
+}
+
+ComputeSpec Scenario::compute_of(std::int64_t worker) const {
+  ComputeSpec c = compute;
+  if (const auto* g = group_of(worker_groups, worker)) {
+    if (g->gradient_time) c.gradient_time = *g->gradient_time;
+    if (g->auto_gradient_time) c.gradient_time.reset();
+    if (g->speed) c.speed = *g->speed;
+  }
+  return c;
+}
+
+}  // namespace ef21::sim

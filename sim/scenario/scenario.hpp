@@ -1,0 +1,122 @@
+#pragma once
+// A validated scenario: every field typed, in SI units, defaults filled in (DESIGN §4).
+// Only sim/scenario checks input; everything downstream trusts these values.
+#include <cstdint>
+#include <filesystem>
+#include <map>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "models/algorithms/initial_point.hpp"
+#include "models/algorithms/method_kind.hpp"
+#include "models/compressors/bit_accounting.hpp"
+#include "models/compressors/compressor.hpp"
+#include "models/data/split.hpp"
+#include "models/data/synthetic.hpp"
+#include "models/problems/problem_spec.hpp"
+#include "models/support/input_error.hpp"
+#include "sim/core/time.hpp"
+
+namespace ef21::sim {
+
+struct StopTargets {
+  std::optional<double> grad_norm_sq;           // absolute ||grad f||^2 target
+  std::optional<double> grad_norm_sq_relative;  // target as a fraction of ||grad f(x^0)||^2
+  std::optional<SimTime> sim_time;              // simulated-time budget (ps)
+  std::optional<double> bits_up;                // bits per worker budget
+};
+
+struct RunSpec {
+  std::string name;
+  std::uint64_t seed = 1;
+  std::int64_t rounds = 1000;      // iterates x^0..x^rounds at most
+  std::int64_t metrics_every = 1;  // trace.csv keeps every k-th iterate (and the last)
+  std::size_t threads = 1;         // worker computations in parallel; never changes outputs
+  StopTargets stop;
+  std::filesystem::path output;    // run directory; empty = results/<name>
+  bool record_messages = false;    // write messages.csv
+  bool timeline = false;           // write timeline.json
+};
+
+enum class DataFormat { libsvm, csv };
+
+struct DataSpec {
+  bool synthetic = true;
+  std::filesystem::path source;  // absolute path of the data file (when !synthetic)
+  DataFormat format = DataFormat::libsvm;
+  data::SyntheticSpec synthetic_spec;
+  std::int64_t workers = 20;
+  data::SplitSpec split;
+};
+
+struct ProblemSection {
+  problems::ProblemSpec spec;
+  algorithms::InitialPointSpec x0;  // file paths absolute
+};
+
+struct CompressorSection {
+  compressors::CompressorSpec spec;
+  std::optional<double> ratio;  // k = ceil(ratio * d) when set (resolved once d is known)
+  compressors::BitAccounting accounting;
+};
+
+/// How long a worker's local step takes: a fixed duration, or flops / speed.
+struct ComputeSpec {
+  std::optional<SimTime> gradient_time;  // nullopt = "auto"
+  double speed = 10e9;                   // FLOP/s, for "auto"
+};
+
+struct LinkSpec {
+  double uplink = 125e6;    // bytes/s, node -> switch (1 Gbps)
+  double downlink = 125e6;  // bytes/s, switch -> node
+  SimTime latency = 0;      // ps
+};
+
+enum class DownlinkPayload {
+  model,   // the dense model x^{t+1} (d values)
+  update,  // the aggregated sparse update (union of the workers' supports); workers apply it
+};
+
+struct NetworkSpec {
+  bool star = true;
+  std::filesystem::path topology_file;  // absolute, when !star
+  LinkSpec worker_link{125e6, 125e6, 20'000'000};  // 1 Gbps, 20 us
+  std::optional<LinkSpec> server_link;  // absent: infinite bandwidth, zero latency
+  std::uint64_t header_bytes = 0;
+  DownlinkPayload downlink_payload = DownlinkPayload::model;
+};
+
+/// Per-worker overrides from [[workers]] groups.
+struct WorkerGroup {
+  std::vector<std::int64_t> ids;
+  std::optional<double> uplink;
+  std::optional<double> downlink;
+  std::optional<SimTime> latency;
+  std::optional<SimTime> gradient_time;
+  bool auto_gradient_time = false;  // gradient_time = "auto" for this group (flops / its speed)
+  std::optional<double> speed;
+};
+
+struct Scenario {
+  std::filesystem::path file;  // the scenario file (absolute), for messages
+  RunSpec run;
+  DataSpec data;
+  ProblemSection problem;
+  algorithms::AlgorithmSpec algorithm;
+  CompressorSection compressor;
+  ComputeSpec compute;
+  NetworkSpec network;
+  std::vector<WorkerGroup> worker_groups;
+
+  /// Where each dotted key was given ("compressor.k" -> file:line:col), so checks that need
+  /// the data (k <= d, workers <= samples) can still point at the input.
+  std::map<std::string, SourceLocation, std::less<>> locations;
+  SourceLocation where(std::string_view key) const;
+
+  /// Worker i's access link and compute after applying the groups.
+  LinkSpec link_of(std::int64_t worker) const;
+  ComputeSpec compute_of(std::int64_t worker) const;
+};
+
+}  // namespace ef21::sim

@@ -1,0 +1,398 @@
+#include "sim/scenario/scenario_loader.hpp"
+
+#include <fmt/format.h>
+
+#include <algorithm>
+#include <cmath>
+#include <fstream>
+#include <limits>
+#include <span>
+#include <sstream>
+
+#include "models/support/input_error.hpp"
+#include "sim/scenario/toml_reader.hpp"
+
+namespace ef21::sim {
+namespace {
+
+namespace fs = std::filesystem;
+
+// The schema: every table and its keys. Keep in sync with scenarios/README.md.
+constexpr std::string_view kTopKeys[] = {"run", "data", "problem", "algorithm", "compressor",
+                                                              "compute", "network", "workers"};
+constexpr std::string_view kRunKeys[] = {
+    "name", "seed", "rounds", "metrics_every", "threads", "stop", "output", "record_messages", "timeline"};
+constexpr std::string_view kStopKeys[] = {"grad_norm_sq", "grad_norm_sq_relative", "sim_time",
+                                                               "bits_up"};
+constexpr std::string_view kDataKeys[] = {"source", "format", "workers", "split", "split_seed",
+                                                               "synthetic"};
+constexpr std::string_view kSyntheticKeys[] = {"rows", "dim", "density", "heterogeneity",
+                                                                    "label_noise", "seed"};
+constexpr std::string_view kProblemKeys[] = {"kind", "lambda", "x0", "x0_scale", "x0_seed"};
+constexpr std::string_view kAlgorithmKeys[] = {"kind", "stepsize", "multiplier"};
+constexpr std::string_view kCompressorKeys[] = {
+    "kind", "k", "ratio", "scaled", "value_bits", "index_bits", "bill_initialization"};
+constexpr std::string_view kComputeKeys[] = {"gradient_time", "speed"};
+constexpr std::string_view kNetworkKeys[] = {
+    "topology", "uplink", "downlink", "latency", "header_bytes", "downlink_payload", "server"};
+constexpr std::string_view kServerKeys[] = {"uplink", "downlink", "latency"};
+constexpr std::string_view kWorkerGroupKeys[] = {"ids",     "uplink",        "downlink",
+                                                                      "latency", "gradient_time", "speed"};
+
+constexpr double kHuge = 1e300;
+constexpr std::int64_t kMaxInt = std::numeric_limits<std::int64_t>::max();
+
+fs::path resolve_path(const fs::path& scenario_file, const std::string& text) {
+  fs::path p(text);
+  if (p.is_relative()) p = scenario_file.parent_path() / p;
+  return p.lexically_normal();
+}
+
+TableReader sub_reader(const TableReader& parent, std::string_view key, std::span<const std::string_view> known,
+                       const toml::table& empty) {
+  const toml::table* t = parent.subtable(key);
+  return TableReader(t ? *t : empty, parent.full_name(key), known, parent.where(key));
+}
+
+/// "0-3", "5", or an array of integers / such strings -> ids.
+std::vector<std::int64_t> parse_ids(const TableReader& group, std::int64_t workers) {
+  const toml::node* n = group.node("ids");
+  if (!n) group.fail("ids", "a [[workers]] group needs `ids` (\"0-3\" or a list of worker ids)");
+  std::vector<std::pair<const toml::node*, std::string>> items;
+  if (const auto* a = n->as_array()) {
+    for (const auto& item : *a) {
+      if (const auto* i = item.as_integer())
+        items.emplace_back(&item, std::to_string(i->get()));
+      else if (const auto* s = item.as_string())
+        items.emplace_back(&item, s->get());
+      else
+        throw InputError(location_of(item), "worker ids must be integers or ranges like \"0-3\"");
+    }
+  } else if (const auto* s = n->as_string()) {
+    std::stringstream ss(s->get());
+    std::string part;
+    while (std::getline(ss, part, ',')) items.emplace_back(n, part);
+  } else if (const auto* i = n->as_integer()) {
+    items.emplace_back(n, std::to_string(i->get()));
+  } else {
+    group.fail("ids", "`workers.ids` must be a string like \"0-3\" or a list of ids");
+  }
+  std::vector<std::int64_t> ids;
+  for (const auto& [node, raw] : items) {
+    std::string text = raw;
+    text.erase(std::remove(text.begin(), text.end(), ' '), text.end());
+    std::int64_t lo = 0, hi = 0;
+    char dash = 0;
+    std::istringstream in(text);
+    bool ok = static_cast<bool>(in >> lo);
+    if (ok && in.peek() == '-') ok = static_cast<bool>(in >> dash >> hi);
+    else hi = lo;
+    if (!ok || !in.eof() || text.empty())
+      throw InputError(location_of(*node), fmt::format("bad worker id range \"{}\": expected \"3\" or \"0-3\"", raw));
+    if (lo < 0 || hi < lo || hi >= workers)
+      throw InputError(location_of(*node),
+                       fmt::format("worker ids \"{}\" out of range: this scenario has workers 0-{}", raw, workers - 1));
+    for (std::int64_t id = lo; id <= hi; ++id) ids.push_back(id);
+  }
+  return ids;
+}
+
+void record_locations(const toml::table& table, const std::string& prefix,
+                      std::map<std::string, SourceLocation, std::less<>>& out) {
+  for (auto&& [key, value] : table) {
+    const std::string name = prefix.empty() ? std::string(key.str()) : fmt::format("{}.{}", prefix, key.str());
+    out.emplace(name, location_of(value));
+    if (const auto* t = value.as_table()) record_locations(*t, name, out);
+  }
+}
+
+}  // namespace
+
+Override parse_override(const std::string& text) {
+  const auto eq = text.find('=');
+  if (eq == std::string::npos || eq == 0)
+    throw InputError({"--set", 0, 0}, fmt::format("expected KEY=VALUE, got \"{}\"", text));
+  return {text.substr(0, eq), text.substr(eq + 1)};
+}
+
+void apply_override(toml::table& table, const Override& o) {
+  const std::string origin = fmt::format("--set {}", o.key);
+  toml::table parsed;
+  try {
+    parsed = toml::parse(fmt::format("value = {}", o.value), origin);
+  } catch (const toml::parse_error&) {
+    // Not TOML (`ef21`, `5 Mbps`): take it as a string.
+    parsed = toml::table{};
+    parsed.insert("value", o.value);
+  }
+  toml::node* value = parsed.get("value");
+  std::vector<std::string> parts;
+  std::stringstream ss(o.key);
+  std::string part;
+  while (std::getline(ss, part, '.')) parts.push_back(part);
+  if (parts.empty() || std::any_of(parts.begin(), parts.end(), [](const std::string& s) { return s.empty(); }))
+    throw InputError({origin, 0, 0}, fmt::format("bad key \"{}\": expected a dotted key like compressor.k", o.key));
+  toml::table* current = &table;
+  for (std::size_t i = 0; i + 1 < parts.size(); ++i) {
+    toml::node* next = current->get(parts[i]);
+    if (!next) {
+      current->insert(parts[i], toml::table{});
+      next = current->get(parts[i]);
+    }
+    if (!next->is_table())
+      throw InputError({origin, 0, 0}, fmt::format("cannot set \"{}\": `{}` is not a table", o.key, parts[i]));
+    current = next->as_table();
+  }
+  current->insert_or_assign(parts.back(), std::move(*value));
+}
+
+toml::table read_scenario_table(const fs::path& file, const std::vector<Override>& overrides) {
+  std::ifstream probe(file);
+  if (!probe) throw InputError({file.string(), 0, 0}, "cannot open the scenario file");
+  toml::table table;
+  try {
+    table = toml::parse_file(file.string());
+  } catch (const toml::parse_error& e) {
+    throw InputError(location_of(e.source()), std::string(e.description()));
+  }
+  for (const auto& o : overrides) apply_override(table, o);
+  return table;
+}
+
+Scenario load_scenario(const fs::path& file, const std::vector<Override>& overrides) {
+  return parse_scenario(read_scenario_table(file, overrides), file);
+}
+
+Scenario parse_scenario(const toml::table& root, const fs::path& file_in) {
+  const fs::path file = fs::absolute(file_in).lexically_normal();
+  const toml::table empty;
+  Scenario s;
+  s.file = file;
+  record_locations(root, "", s.locations);
+  const SourceLocation file_location{file_in.string(), 0, 0};
+  TableReader top(root, "", kTopKeys, file_location);
+
+  // [run]
+  const TableReader run = sub_reader(top, "run", kRunKeys, empty);
+  s.run.name = run.string("name").value_or(file.stem().string());
+  if (s.run.name.empty() || s.run.name.find('/') != std::string::npos)
+    run.fail("name", "`run.name` must be a non-empty name without '/'");
+  s.run.seed = static_cast<std::uint64_t>(run.integer("seed", 0, kMaxInt).value_or(1));
+  s.run.rounds = run.integer("rounds", 0, 1'000'000'000).value_or(1000);
+  s.run.metrics_every = run.integer("metrics_every", 1, kMaxInt).value_or(1);
+  s.run.threads = static_cast<std::size_t>(run.integer("threads", 1, 1024).value_or(1));
+  if (auto out = run.string("output")) s.run.output = resolve_path(file, *out);
+  s.run.record_messages = run.boolean("record_messages").value_or(false);
+  s.run.timeline = run.boolean("timeline").value_or(false);
+  const TableReader stop = sub_reader(run, "stop", kStopKeys, empty);
+  s.run.stop.grad_norm_sq = stop.number("grad_norm_sq", 0.0, kHuge, false);
+  s.run.stop.grad_norm_sq_relative = stop.number("grad_norm_sq_relative", 0.0, kHuge, false);
+  s.run.stop.sim_time = stop.duration("sim_time");
+  if (s.run.stop.sim_time && *s.run.stop.sim_time <= 0) stop.fail("sim_time", "`run.stop.sim_time` must be positive");
+  s.run.stop.bits_up = stop.number("bits_up", 0.0, kHuge, false);
+
+  // [data]
+  const TableReader data = sub_reader(top, "data", kDataKeys, empty);
+  s.data.workers = data.integer("workers", 1, 10'000'000).value_or(20);
+  const std::string source = data.string("source").value_or("synthetic");
+  s.data.synthetic = source == "synthetic";
+  if (!s.data.synthetic) {
+    s.data.source = resolve_path(file, source);
+    const std::string format =
+        data.choice("format", {"auto", "libsvm", "csv"}).value_or("auto");
+    if (format == "csv" || (format == "auto" && s.data.source.extension() == ".csv"))
+      s.data.format = DataFormat::csv;
+    else
+      s.data.format = DataFormat::libsvm;
+  } else if (data.has("format")) {
+    data.fail("format", "`data.format` applies to a data file, not to synthetic data");
+  }
+  const std::string split = data.choice("split", {"sequential", "shuffled", "label-skew"}).value_or("sequential");
+  s.data.split.kind = split == "sequential" ? data::SplitKind::sequential
+                      : split == "shuffled"  ? data::SplitKind::shuffled
+                                             : data::SplitKind::label_skew;
+  s.data.split.seed = static_cast<std::uint64_t>(data.integer("split_seed", 0, kMaxInt).value_or(static_cast<std::int64_t>(s.run.seed)));
+  const TableReader synthetic = sub_reader(data, "synthetic", kSyntheticKeys, empty);
+  if (!s.data.synthetic && !synthetic.table().empty())
+    data.fail("synthetic", "[data.synthetic] is only used with data.source = \"synthetic\"");
+  auto& syn = s.data.synthetic_spec;
+  syn.rows = synthetic.integer("rows", 1, 1'000'000'000).value_or(2000);
+  syn.dim = synthetic.integer("dim", 1, 100'000'000).value_or(50);
+  syn.density = synthetic.number("density", 0.0, 1.0, false).value_or(1.0);
+  syn.heterogeneity = synthetic.number("heterogeneity", 0.0, 1.0).value_or(0.0);
+  syn.label_noise = synthetic.number("label_noise", 0.0, 0.5).value_or(0.0);
+  syn.seed = static_cast<std::uint64_t>(synthetic.integer("seed", 0, kMaxInt).value_or(static_cast<std::int64_t>(s.run.seed)));
+  syn.workers = s.data.workers;
+  if (s.data.synthetic && syn.rows < s.data.workers)
+    data.fail("workers", fmt::format("{} workers but the synthetic data has only {} rows", s.data.workers, syn.rows));
+
+  // [problem]
+  const TableReader problem = sub_reader(top, "problem", kProblemKeys, empty);
+  const std::string kind = problem.choice("kind", problems::problem_kind_names()).value_or("logreg-nonconvex");
+  s.problem.spec.kind = *problems::problem_kind_from_string(kind);
+  s.problem.spec.lambda = problem.number("lambda", 0.0, kHuge).value_or(0.1);
+  syn.regression = s.problem.spec.kind == problems::ProblemKind::least_squares;
+  const std::string x0 = problem.string("x0").value_or("normal");
+  s.problem.x0.seed = static_cast<std::uint64_t>(problem.integer("x0_seed", 0, kMaxInt).value_or(static_cast<std::int64_t>(s.run.seed)));
+  s.problem.x0.scale = problem.number("x0_scale", 0.0, kHuge).value_or(1.0);
+  if (x0 == "normal") {
+    s.problem.x0.kind = algorithms::InitialPointKind::normal;
+  } else if (x0 == "zeros") {
+    s.problem.x0.kind = algorithms::InitialPointKind::zeros;
+  } else {
+    s.problem.x0.kind = algorithms::InitialPointKind::file;
+    s.problem.x0.file = resolve_path(file, x0);
+    if (!fs::is_regular_file(s.problem.x0.file))
+      problem.fail("x0", fmt::format("`problem.x0` is \"normal\", \"zeros\" or a file of numbers; no file {}",
+                                     s.problem.x0.file.string()));
+  }
+  if (s.problem.x0.kind != algorithms::InitialPointKind::normal && (problem.has("x0_scale") || problem.has("x0_seed")))
+    problem.fail(problem.has("x0_scale") ? "x0_scale" : "x0_seed",
+                 "`problem.x0_scale` and `problem.x0_seed` apply only to x0 = \"normal\"");
+
+  // [algorithm]
+  const TableReader algorithm = sub_reader(top, "algorithm", kAlgorithmKeys, empty);
+  s.algorithm.kind = *algorithms::method_kind_from_string(
+      algorithm.choice("kind", algorithms::method_kind_names()).value_or("ef21"));
+  if (const toml::node* n = algorithm.node("stepsize")) {
+    if (const auto* str = n->as_string()) {
+      if (str->get() != "theory")
+        algorithm.fail("stepsize", fmt::format("`algorithm.stepsize` must be \"theory\" or a positive number, got \"{}\"",
+                                               str->get()));
+    } else {
+      s.algorithm.stepsize = algorithm.number("stepsize", 0.0, kHuge, false);
+    }
+  }
+  s.algorithm.multiplier = algorithm.number("multiplier", 0.0, kHuge, false).value_or(1.0);
+
+  // [compressor]
+  const TableReader compressor = sub_reader(top, "compressor", kCompressorKeys, empty);
+  s.compressor.spec.kind = *compressors::compressor_kind_from_string(
+      compressor.choice("kind", compressors::compressor_kind_names()).value_or("top-k"));
+  const bool sparse = s.compressor.spec.kind != compressors::CompressorKind::identity;
+  if (compressor.has("k") && compressor.has("ratio"))
+    compressor.fail("ratio", "give either `compressor.k` or `compressor.ratio`, not both");
+  if (!sparse && (compressor.has("k") || compressor.has("ratio")))
+    compressor.fail(compressor.has("k") ? "k" : "ratio", "the identity compressor takes no `k` or `ratio`");
+  s.compressor.spec.k = compressor.integer("k", 1, std::numeric_limits<std::int32_t>::max()).value_or(1);
+  s.compressor.ratio = compressor.number("ratio", 0.0, 1.0, false);
+  s.compressor.spec.scaled = compressor.boolean("scaled").value_or(false);
+  if (s.compressor.spec.scaled && s.compressor.spec.kind != compressors::CompressorKind::rand_k)
+    compressor.fail("scaled", "`compressor.scaled` applies to rand-k only");
+  auto& acc = s.compressor.accounting;
+  acc.value_bits = compressor.integer("value_bits", 1, 64).value_or(32);
+  if (const toml::node* n = compressor.node("index_bits")) {
+    if (const auto* str = n->as_string()) {
+      if (str->get() == "none")
+        acc.index_mode = compressors::IndexBits::none;
+      else if (str->get() == "log2d")
+        acc.index_mode = compressors::IndexBits::log2d;
+      else
+        compressor.fail("index_bits", fmt::format("`compressor.index_bits` must be \"none\", \"log2d\" or an integer, got \"{}\"", str->get()));
+    } else {
+      acc.index_mode = compressors::IndexBits::fixed;
+      acc.index_bits_fixed = *compressor.integer("index_bits", 0, 64);
+    }
+  }
+  acc.bill_initialization = compressor.boolean("bill_initialization").value_or(false);
+
+  // [compute]
+  const TableReader compute = sub_reader(top, "compute", kComputeKeys, empty);
+  if (const toml::node* n = compute.node("gradient_time"); n && n->as_string() && n->as_string()->get() == "auto")
+    s.compute.gradient_time.reset();
+  else
+    s.compute.gradient_time = compute.duration("gradient_time");
+  s.compute.speed = compute.compute_speed("speed").value_or(10e9);
+
+  // [network]
+  const TableReader network = sub_reader(top, "network", kNetworkKeys, empty);
+  const std::string topology = network.string("topology").value_or("star");
+  s.network.star = topology == "star";
+  if (!s.network.star) {
+    s.network.topology_file = resolve_path(file, topology);
+    if (!fs::is_regular_file(s.network.topology_file))
+      network.fail("topology", fmt::format("`network.topology` is \"star\" or a .dot file; no file {}",
+                                           s.network.topology_file.string()));
+    for (const char* key : {"uplink", "downlink", "latency", "server"})
+      if (network.has(key))
+        network.fail(key, fmt::format("`network.{}` applies to the star topology; a .dot topology gives its own links", key));
+  }
+  s.network.worker_link.uplink = network.bandwidth("uplink").value_or(s.network.worker_link.uplink);
+  s.network.worker_link.downlink = network.bandwidth("downlink").value_or(s.network.worker_link.downlink);
+  s.network.worker_link.latency = network.duration("latency").value_or(s.network.worker_link.latency);
+  s.network.header_bytes = static_cast<std::uint64_t>(network.integer("header_bytes", 0, 1'000'000'000).value_or(0));
+  s.network.downlink_payload =
+      network.choice("downlink_payload", {"model", "update"}).value_or("model") == "model" ? DownlinkPayload::model
+                                                                                          : DownlinkPayload::update;
+  if (const toml::table* server = network.subtable("server")) {
+    TableReader srv(*server, "network.server", kServerKeys, network.where("server"));
+    LinkSpec link{std::numeric_limits<double>::infinity(), std::numeric_limits<double>::infinity(), 0};
+    link.uplink = srv.bandwidth("uplink").value_or(link.uplink);
+    link.downlink = srv.bandwidth("downlink").value_or(link.downlink);
+    link.latency = srv.duration("latency").value_or(0);
+    s.network.server_link = link;
+  }
+
+  // [[workers]]
+  if (const toml::array* groups = top.array("workers")) {
+    std::vector<int> owner(static_cast<std::size_t>(s.data.workers), -1);
+    int index = 0;
+    for (const auto& item : *groups) {
+      const toml::table* t = item.as_table();
+      if (!t) throw InputError(location_of(item), "`workers` must be an array of tables ([[workers]])");
+      TableReader g(*t, "workers", kWorkerGroupKeys, location_of(item));
+      WorkerGroup group;
+      group.ids = parse_ids(g, s.data.workers);
+      for (std::int64_t id : group.ids) {
+        int& o = owner[static_cast<std::size_t>(id)];
+        if (o >= 0)
+          g.fail("ids", fmt::format("worker {} is in two [[workers]] groups (groups {} and {})", id, o + 1, index + 1));
+        o = index;
+      }
+      if (!s.network.star)
+        for (const char* key : {"uplink", "downlink", "latency"})
+          if (g.has(key)) g.fail(key, fmt::format("`workers.{}` applies to the star topology only", key));
+      group.uplink = g.bandwidth("uplink");
+      group.downlink = g.bandwidth("downlink");
+      group.latency = g.duration("latency");
+      if (const toml::node* n = g.node("gradient_time"); n && n->as_string() && n->as_string()->get() == "auto") {
+        if (!g.has("speed") && s.compute.gradient_time)
+          g.fail("gradient_time", "a group with gradient_time = \"auto\" needs its `speed` (compute.gradient_time is fixed)");
+        group.auto_gradient_time = true;
+      } else {
+        group.gradient_time = g.duration("gradient_time");
+      }
+      group.speed = g.compute_speed("speed");
+      if (group.speed && !group.gradient_time && s.compute.gradient_time && !g.has("gradient_time"))
+        g.fail("speed", "this group sets `speed`, but compute.gradient_time is a fixed duration: set the group's "
+                        "gradient_time, or use compute.gradient_time = \"auto\"");
+      s.worker_groups.push_back(std::move(group));
+      ++index;
+    }
+  }
+  return s;
+}
+
+std::vector<std::string> known_scenario_keys() {
+  std::vector<std::string> keys;
+  auto add = [&](std::string_view prefix, std::span<const std::string_view> names,
+                 std::initializer_list<std::string_view> tables = {}) {
+    for (auto name : names)
+      if (std::find(tables.begin(), tables.end(), name) == tables.end())
+        keys.push_back(fmt::format("{}.{}", prefix, name));
+  };
+  add("run", kRunKeys, {"stop"});
+  add("run.stop", kStopKeys);
+  add("data", kDataKeys, {"synthetic"});
+  add("data.synthetic", kSyntheticKeys);
+  add("problem", kProblemKeys);
+  add("algorithm", kAlgorithmKeys);
+  add("compressor", kCompressorKeys);
+  add("compute", kComputeKeys);
+  add("network", kNetworkKeys, {"server"});
+  add("network.server", kServerKeys);
+  add("workers", kWorkerGroupKeys);
+  return keys;
+}
+
+}  // namespace ef21::sim
