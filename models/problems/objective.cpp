@@ -77,7 +77,9 @@ double Objective::value(const Eigen::Ref<const Eigen::VectorXd>& x) const {
     for (Eigen::Index j = 0; j < dense.rows(); ++j)
       loss += row_loss(spec_.kind, dense.row(j).dot(x.transpose()), labels[j]).value;
   }
-  return loss / static_cast<double>(rows()) + regulariser_value(spec_, x);
+  // Same arithmetic as value_and_gradient (multiply by 1/m, not divide by m), so both report
+  // f_i(x) to the last bit.
+  return loss * (1.0 / static_cast<double>(rows())) + regulariser_value(spec_, x);
 }
 
 double Objective::value_and_gradient(const Eigen::Ref<const Eigen::VectorXd>& x,

@@ -24,13 +24,12 @@
 
 namespace ef21::test {
 
-/// The seed of a randomized test: EF21SIM_TEST_SEED if set, else `fallback`. Printed with
-/// WARN so that every run shows which seed it used (rerun with EF21SIM_TEST_SEED=<seed>).
+/// The seed of a randomized test: EF21SIM_TEST_SEED if set, else `fallback`. Callers
+/// CAPTURE it right away, so every failure prints the seed to rerun with
+/// (EF21SIM_TEST_SEED=<seed> ./test_models_<area> "<test name>").
 inline std::uint64_t test_seed(std::uint64_t fallback) {
-  std::uint64_t seed = fallback;
-  if (const char* text = std::getenv("EF21SIM_TEST_SEED")) seed = std::strtoull(text, nullptr, 10);
-  WARN("seed = " << seed << " (override with EF21SIM_TEST_SEED)");
-  return seed;
+  if (const char* text = std::getenv("EF21SIM_TEST_SEED")) return std::strtoull(text, nullptr, 10);
+  return fallback;
 }
 
 /// A dense row-major feature matrix with entries ~ N(0, 1), a fraction `density` of them

@@ -13,6 +13,7 @@ using ef21::Rng;
 
 TEST_CASE("Rng with the same seed produces the same sequence", "[rng]") {
   const std::uint64_t seed = ef21::test::test_seed(20210601);
+  CAPTURE(seed);
   Rng a(seed);
   Rng b(seed);
   for (int i = 0; i < 1000; ++i) REQUIRE(a.next_u64() == b.next_u64());
@@ -23,6 +24,7 @@ TEST_CASE("Rng with the same seed produces the same sequence", "[rng]") {
 
 TEST_CASE("Rng streams for different seeds, purposes or indices differ", "[rng]") {
   const std::uint64_t seed = ef21::test::test_seed(7);
+  CAPTURE(seed);
   // First outputs of a few streams that must all be distinct: a collision among 64-bit
   // outputs of properly derived streams has probability ~ 2^-60.
   std::vector<Rng> streams{Rng::stream(seed, "compressor", 0), Rng::stream(seed, "compressor", 1),
@@ -43,6 +45,7 @@ TEST_CASE("Rng streams for different seeds, purposes or indices differ", "[rng]"
 
 TEST_CASE("Rng::uniform lies in [0, 1) and has mean 1/2 and variance 1/12", "[rng]") {
   const std::uint64_t seed = ef21::test::test_seed(11);
+  CAPTURE(seed);
   Rng rng(seed);
   constexpr int kDraws = 200000;
   double sum = 0.0;
@@ -64,6 +67,7 @@ TEST_CASE("Rng::uniform lies in [0, 1) and has mean 1/2 and variance 1/12", "[rn
 
 TEST_CASE("Rng::below(n) stays in [0, n) and is roughly uniform", "[rng]") {
   const std::uint64_t seed = ef21::test::test_seed(13);
+  CAPTURE(seed);
   Rng rng(seed);
   SECTION("n = 1 always gives 0") {
     for (int i = 0; i < 100; ++i) REQUIRE(rng.below(1) == 0);
@@ -93,6 +97,7 @@ TEST_CASE("Rng::below(n) stays in [0, n) and is roughly uniform", "[rng]") {
 
 TEST_CASE("Rng::normal has mean 0, variance 1 and no non-finite values", "[rng]") {
   const std::uint64_t seed = ef21::test::test_seed(17);
+  CAPTURE(seed);
   Rng rng(seed);
   constexpr int kDraws = 200000;
   double sum = 0.0;
