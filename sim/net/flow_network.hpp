@@ -1,0 +1,178 @@
+#pragma once
+// Flow-level network, max-min fair (DESIGN §6).
+//
+// A message of B bytes sent at t first waits its route latency (sum of its links'
+// latencies, no bandwidth taken), then becomes a flow on its route's finite-bandwidth link
+// directions. All active flows share every resource max-min fairly (progressive filling,
+// unweighted); rates are recomputed whenever a flow starts or ends. The message is delivered
+// when its B bytes are through. Special cases: src == dst is delivered at t; 0 bytes or a
+// route with no finite-bandwidth resource is delivered at t + latency.
+//
+// Numerics: remaining bytes are doubles, advanced lazily (only when a flow's rate changes).
+// Completion instants are computed in double ("exact" time, ps as a double) and the event
+// that delivers them is at that instant rounded UP to the picosecond. The rate changes a
+// completion causes take effect at its exact instant, not at the rounded event time, so
+// rounding never accumulates from one flow to the next (a chain of completions stays exact to
+// the picosecond). Flows whose predicted completions fall within a rounding window of the
+// earliest (2 ps + ~1e-12·t) complete in the same event, so no flow is left with a sliver.
+//
+// Incremental: a flow start or end recomputes only the flows connected to it through shared
+// resources (transitively): the component found by a walk over per-resource flow lists.
+// Flows and resources are dense integer ids; per-event work allocates nothing once warm.
+// All completions are kept in one indexed heap and the network holds a single engine event
+// (its next completion), so rate changes never churn the engine's queue.
+#include <cstdint>
+#include <unordered_map>
+#include <vector>
+
+#include "sim/core/engine.hpp"
+#include "sim/core/indexed_heap.hpp"
+#include "sim/core/inline_function.hpp"
+#include "sim/core/time.hpp"
+#include "sim/net/topology.hpp"
+
+namespace ef21::sim {
+
+/// Messages are numbered 0, 1, 2, ... in send order within one FlowNetwork.
+using MessageId = std::uint64_t;
+
+struct Delivery {
+  MessageId id = 0;
+  NodeId src = 0;
+  NodeId dst = 0;
+  std::uint64_t bytes = 0;
+  SimTime t_send = 0;  // when send() was called, ps
+  SimTime t_flow = 0;  // t_send + route latency: when the bytes started to flow, ps
+  SimTime t_done = 0;  // delivery, ps
+};
+
+class FlowNetwork {
+ public:
+  /// Called at t_done, from the engine's event loop. Captures up to 48 bytes stay inline.
+  using Callback = InlineFunction<void(const Delivery&), 48>;
+
+  /// Both must outlive the network; the network must outlive running `engine` (its pending
+  /// events are cancelled when it is destroyed).
+  FlowNetwork(Engine& engine, const Topology& topology);
+  ~FlowNetwork();
+  FlowNetwork(const FlowNetwork&) = delete;
+  FlowNetwork& operator=(const FlowNetwork&) = delete;
+
+  /// Sends `bytes` from `src` to `dst` now; `on_delivered` runs at delivery. Throws
+  /// InputError if there is no route. Never delivers synchronously: the callback always
+  /// runs from a later (possibly equal-time) event.
+  MessageId send(NodeId src, NodeId dst, std::uint64_t bytes, Callback on_delivered);
+
+  /// The (cached) route used for src -> dst.
+  const Route& route(NodeId src, NodeId dst);
+
+  const Topology& topology() const noexcept { return topo_; }
+  std::uint64_t messages_sent() const noexcept { return messages_sent_; }
+  std::uint64_t messages_delivered() const noexcept { return messages_delivered_; }
+  std::uint64_t bytes_sent() const noexcept { return bytes_sent_; }
+  std::uint64_t bytes_delivered() const noexcept { return bytes_delivered_; }
+  /// Messages sent and not yet delivered (in latency or flowing).
+  std::size_t in_flight() const noexcept { return in_flight_; }
+  /// Messages currently flowing (sharing bandwidth).
+  std::size_t active_flows() const noexcept { return completions_.size(); }
+  /// Max-min recomputations run so far, and flows they touched in total (for profiling the
+  /// cost per event).
+  std::uint64_t reshare_count() const noexcept { return reshare_count_; }
+  std::uint64_t reshare_flow_visits() const noexcept { return reshare_flow_visits_; }
+
+ private:
+  static constexpr std::uint32_t kNone = 0xffffffffu;
+
+  /// A message slot; while flowing it is also a flow (same dense id).
+  struct Message {
+    MessageId id = 0;
+    NodeId src = 0;
+    NodeId dst = 0;
+    std::uint64_t bytes = 0;
+    SimTime t_send = 0;
+    SimTime t_flow = 0;
+    std::uint32_t route = kNone;  // index into routes_
+    EventId pending;              // latency / direct-delivery event, if any
+    Callback callback;
+    // Flow state (valid while flowing).
+    double remaining = 0;       // bytes still to transfer as of last_update
+    double rate = 0;            // bytes/s
+    double last_update = 0;     // exact time of the last rate change, ps (as a double)
+    double exact_done = 0;      // predicted exact completion, ps (as a double)
+    std::vector<std::uint32_t> slot_in_resource;  // position in each route resource's list
+    std::uint32_t mark = 0;     // component-walk epoch
+    bool fixed = false;         // progressive-filling scratch
+  };
+
+  struct Resource {
+    double capacity = 0;                // bytes/s, finite
+    std::vector<std::uint32_t> flows;   // active flows crossing it (message slots)
+    std::uint32_t mark = 0;             // component-walk epoch
+    double free_capacity = 0;           // progressive-filling scratch, bytes/s
+    std::uint32_t unfixed = 0;          // progressive-filling scratch
+  };
+
+  /// Completion key: predicted ps, then message id (deterministic order of equal times).
+  struct CompletionKey {
+    SimTime time;
+    MessageId id;
+    friend bool operator<(const CompletionKey& a, const CompletionKey& b) noexcept {
+      return a.time != b.time ? a.time < b.time : a.id < b.id;
+    }
+  };
+
+  struct ShareEntry {  // lazy heap entry of progressive filling
+    double share;
+    std::uint32_t resource;
+  };
+
+  std::uint32_t allocate_slot();
+  void free_slot(std::uint32_t slot);
+  std::uint32_t route_index(NodeId src, NodeId dst);
+  const std::vector<ResourceId>& resources_of(const Message& m) const { return routes_[m.route].resources; }
+
+  void deliver_direct(std::uint32_t slot);
+  void start_flow(std::uint32_t slot);
+  void on_completion_event();
+  void reshare(const std::vector<std::uint32_t>& seed_resources, double exact_now);
+  void progressive_filling();
+  void rearm();
+  Delivery make_delivery(const Message& m, SimTime t_done) const;
+
+  Engine& engine_;
+  const Topology& topo_;
+
+  std::vector<Message> messages_;
+  std::vector<std::uint32_t> free_slots_;
+  std::vector<Route> routes_;
+  std::unordered_map<std::uint64_t, std::uint32_t> route_cache_;  // (src << 32 | dst) -> routes_
+  std::vector<Resource> resources_;                                // by ResourceId
+  IndexedMinHeap<CompletionKey> completions_;                     // flowing messages
+  EventId completion_event_;
+  SimTime completion_event_time_ = 0;
+  double exact_now_ = 0;  // exact time of the latest rate change, ps (monotone)
+
+  // Scratch, reused by every event (no allocation once warm).
+  std::uint32_t epoch_ = 0;
+  std::vector<std::uint32_t> seeds_;
+  std::vector<std::uint32_t> comp_resources_;
+  std::vector<std::uint32_t> comp_flows_;
+  std::vector<ShareEntry> share_heap_;
+  std::vector<std::uint32_t> done_;
+  struct Pending {
+    Delivery delivery;
+    Callback callback;
+  };
+  std::vector<Pending> deliveries_;
+
+  std::uint64_t next_id_ = 0;
+  std::uint64_t messages_sent_ = 0;
+  std::uint64_t messages_delivered_ = 0;
+  std::uint64_t bytes_sent_ = 0;
+  std::uint64_t bytes_delivered_ = 0;
+  std::size_t in_flight_ = 0;
+  std::uint64_t reshare_count_ = 0;
+  std::uint64_t reshare_flow_visits_ = 0;
+};
+
+}  // namespace ef21::sim
