@@ -45,6 +45,7 @@ FlowNetwork::~FlowNetwork() {
     if (m.pending.valid()) engine_.cancel(m.pending);
   }
   if (completion_event_.valid()) engine_.cancel(completion_event_);
+  if (start_batch_event_.valid()) engine_.cancel(start_batch_event_);
 }
 
 std::uint32_t FlowNetwork::allocate_slot() {
@@ -146,7 +147,19 @@ void FlowNetwork::start_flow(std::uint32_t slot) {
     m.slot_in_resource[k] = static_cast<std::uint32_t>(list.size());
     list.push_back(slot);
   }
-  seeds_.assign(res.begin(), res.end());
+  ++active_flows_;
+  // Share out once for every flow starting at this instant (see the header).
+  start_seeds_.insert(start_seeds_.end(), res.begin(), res.end());
+  if (!start_batch_event_.valid()) {
+    start_batch_event_ = engine_.schedule_at(engine_.now(), [this] { on_start_batch_event(); });
+  }
+}
+
+void FlowNetwork::on_start_batch_event() {
+  start_batch_event_ = EventId{};
+  exact_now_ = std::max(exact_now_, static_cast<double>(engine_.now()));
+  seeds_.swap(start_seeds_);
+  start_seeds_.clear();
   reshare(seeds_, exact_now_);
   rearm();
 }
@@ -275,6 +288,13 @@ void FlowNetwork::on_completion_event() {
       seeds_.push_back(res[k]);
     }
   }
+  // Flows started at this instant and not yet shared out join this recomputation.
+  if (start_batch_event_.valid()) {
+    engine_.cancel(start_batch_event_);
+    start_batch_event_ = EventId{};
+    seeds_.insert(seeds_.end(), start_seeds_.begin(), start_seeds_.end());
+    start_seeds_.clear();
+  }
   if (!seeds_.empty()) reshare(seeds_, exact_now_);
 
   // Deliver in send order, after the network state is consistent again.
@@ -284,6 +304,7 @@ void FlowNetwork::on_completion_event() {
     Message& m = messages_[f];
     deliveries_.push_back(Pending{make_delivery(m, now), std::move(m.callback)});
     free_slot(f);
+    --active_flows_;
     ++messages_delivered_;
     bytes_delivered_ += m.bytes;
     --in_flight_;

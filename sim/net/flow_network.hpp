@@ -18,6 +18,9 @@
 //
 // Incremental: a flow start or end recomputes only the flows connected to it through shared
 // resources (transitively): the component found by a walk over per-resource flow lists.
+// Flows starting at the same instant (a broadcast: n unicast flows at once) are shared out
+// together: a start only marks its resources, and one recomputation runs after the other
+// events of that instant (or within a completion at that instant, whichever comes first).
 // Flows and resources are dense integer ids; per-event work allocates nothing once warm.
 // All completions are kept in one indexed heap and the network holds a single engine event
 // (its next completion), so rate changes never churn the engine's queue.
@@ -74,7 +77,7 @@ class FlowNetwork {
   /// Messages sent and not yet delivered (in latency or flowing).
   std::size_t in_flight() const noexcept { return in_flight_; }
   /// Messages currently flowing (sharing bandwidth).
-  std::size_t active_flows() const noexcept { return completions_.size(); }
+  std::size_t active_flows() const noexcept { return active_flows_; }
   /// Max-min recomputations run so far, and flows they touched in total (for profiling the
   /// cost per event).
   std::uint64_t reshare_count() const noexcept { return reshare_count_; }
@@ -134,6 +137,7 @@ class FlowNetwork {
   void deliver_direct(std::uint32_t slot);
   void start_flow(std::uint32_t slot);
   void on_completion_event();
+  void on_start_batch_event();
   void reshare(const std::vector<std::uint32_t>& seed_resources, double exact_now);
   void progressive_filling();
   void rearm();
@@ -151,6 +155,8 @@ class FlowNetwork {
   EventId completion_event_;
   SimTime completion_event_time_ = 0;
   double exact_now_ = 0;  // exact time of the latest rate change, ps (monotone)
+  EventId start_batch_event_;                // pending recomputation for flows just started
+  std::vector<std::uint32_t> start_seeds_;   // their resources
 
   // Scratch, reused by every event (no allocation once warm).
   std::uint32_t epoch_ = 0;
@@ -171,6 +177,7 @@ class FlowNetwork {
   std::uint64_t bytes_sent_ = 0;
   std::uint64_t bytes_delivered_ = 0;
   std::size_t in_flight_ = 0;
+  std::size_t active_flows_ = 0;
   std::uint64_t reshare_count_ = 0;
   std::uint64_t reshare_flow_visits_ = 0;
 };

@@ -215,3 +215,40 @@ TEST_CASE("an unreachable destination is an input error", "[flow]") {
   FlowNetwork net(engine, topo);
   CHECK_THROWS_WITH(net.send(b, a, 10, nullptr), Catch::Contains("no route from w0 to server"));
 }
+
+TEST_CASE("completions within rounding of each other are delivered together", "[flow]") {
+  // w0: exactly 1 s. w1: 1 s + 1.5 ps, which rounds up to 1 s + 2 ps: within the coalescing
+  // window of w0's completion, so it is delivered in the same event rather than as a sliver.
+  StarSpec spec;
+  spec.workers = {AccessLink{1e6, kInf, 0}, AccessLink{1e6 / 1.0000000000015, kInf, 0}};
+  StarRun run(spec);
+  const MessageId a = run.send("w0", "server", 1'000'000);
+  const MessageId b = run.send("w1", "server", 1'000'000);
+  run.engine.run();
+  CHECK(run.done[a].t_done == 1 * kS);
+  CHECK(run.done[b].t_done == 1 * kS);
+}
+
+TEST_CASE("flows starting at the same instant are shared out in one recomputation", "[flow]") {
+  StarRun run(uniform_star(64, AccessLink{1e6, 1e6, 0}, AccessLink{8e6, 8e6, 0}));
+  for (int i = 0; i < 64; ++i) run.send(fmt::format("w{}", i).c_str(), "server", 125'000);
+  run.engine.run();
+  CHECK(run.net.reshare_count() == 2);  // one for the 64 starts, one for the 64 completions
+  for (const auto& [id, d] : run.done) CHECK(d.t_done == 1 * kS);  // 8e6 / 64 = 125 kB/s each
+}
+
+TEST_CASE("a destroyed network leaves no events behind in its engine", "[flow]") {
+  const Topology topo = make_star(uniform_star(2, AccessLink{1e6, 1e6, 5 * kUs}));
+  Engine engine;
+  int delivered = 0;
+  {
+    FlowNetwork net(engine, topo);
+    net.send(1, 0, 1000, [&](const Delivery&) { ++delivered; });
+    net.send(2, 2, 1000, [&](const Delivery&) { ++delivered; });
+    engine.run_until(6 * kUs);  // the first message is flowing now
+    CHECK(net.active_flows() == 1);
+  }
+  CHECK(engine.pending() == 0);
+  engine.run();
+  CHECK(delivered == 1);  // only the message to itself, delivered at once
+}
