@@ -1,0 +1,71 @@
+// DESIGN §9's anchor: with a compressor that keeps every coordinate, EF21 and EF21+ are
+// gradient descent, and the implementation must reproduce GD bit for bit (f, ||grad f||^2 and
+// x at every round), not merely approximately.
+#include <catch2/catch.hpp>
+
+#include "tests/models/algorithms/algorithm_test_support.hpp"
+
+using ef21::algorithms::MethodKind;
+using ef21::compressors::CompressorKind;
+using ef21::compressors::CompressorSpec;
+using ef21::test::RoundRecord;
+
+namespace {
+
+void require_bitwise_equal(const std::vector<RoundRecord>& gd, const std::vector<RoundRecord>& other) {
+  REQUIRE(gd.size() == other.size());
+  for (std::size_t t = 0; t < gd.size(); ++t) {
+    CAPTURE(t);
+    REQUIRE(ef21::test::same_bits(gd[t].x, other[t].x));
+    REQUIRE(ef21::test::same_bits(gd[t].f, other[t].f));
+    REQUIRE(ef21::test::same_bits(gd[t].grad_norm_sq, other[t].grad_norm_sq));
+  }
+}
+
+}  // namespace
+
+TEST_CASE("EF21 and EF21+ with k = d equal GD bit for bit for 50 rounds", "[ef21][gd]") {
+  const std::uint64_t seed = ef21::test::test_seed(501);
+  CAPTURE(seed);
+  const Eigen::Index d = 9;
+  const auto problem = ef21::test::make_federated_problem(seed, 47, d, 5);
+  ef21::Rng rng = ef21::Rng::stream(seed, "test-x0");
+  Eigen::VectorXd x0(d);
+  for (Eigen::Index l = 0; l < d; ++l) x0[l] = rng.normal();
+
+  ef21::test::RunConfig config;
+  config.seed = seed;
+  config.rounds = 50;
+  // A large multiple of 1/L so that x moves a lot and any difference would grow, not hide.
+  config.gamma = 8.0 / problem.L;
+  config.method = MethodKind::gd;
+  const auto gd = ef21::test::record_run(problem, config, x0);
+  // Sanity: the run does something (otherwise equality would be vacuous).
+  REQUIRE(gd.back().f < gd.front().f);
+  REQUIRE_FALSE(ef21::test::same_bits(gd.back().x, gd.front().x));
+
+  for (MethodKind method : {MethodKind::ef21, MethodKind::ef21_plus}) {
+    for (const CompressorSpec compressor : {CompressorSpec{CompressorKind::top_k, d, false},
+                                            CompressorSpec{CompressorKind::identity, 1, false},
+                                            CompressorSpec{CompressorKind::rand_k, d, false},
+                                            CompressorSpec{CompressorKind::rand_k, d, true}}) {
+      CAPTURE(ef21::algorithms::to_string(method), ef21::compressors::to_string(compressor.kind), compressor.scaled);
+      config.method = method;
+      config.compressor = compressor;
+      require_bitwise_equal(gd, ef21::test::record_run(problem, config, x0));
+    }
+  }
+}
+
+TEST_CASE("The theory stepsize of EF21 and EF21+ with k = d is GD's 1/L", "[ef21][gd]") {
+  // Part of "EF21 with k = d is GD": the default run (stepsize = theory) must pick the same
+  // gamma, or the trajectories differ even when the updates agree. EF21+ additionally caps at
+  // theta/(2 mu) = 1/(2 lambda) (theta = 1 at alpha = 1), which never binds for the nonconvex
+  // problem: L = lambda_max/(4N) + 2 lambda >= 2 lambda.
+  const auto problem = ef21::test::make_federated_problem(7, 30, 6, 3);
+  const double gd = ef21::test::theory_gamma(problem, MethodKind::gd, 6);
+  CHECK(gd == 1.0 / problem.L);
+  CHECK(ef21::test::theory_gamma(problem, MethodKind::ef21, 6) == gd);
+  CHECK(ef21::test::theory_gamma(problem, MethodKind::ef, 6) == gd);
+  CHECK(ef21::test::theory_gamma(problem, MethodKind::ef21_plus, 6) == gd);
+}
