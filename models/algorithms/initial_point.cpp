@@ -34,6 +34,9 @@ Eigen::VectorXd read_numbers(const std::filesystem::path& path, Eigen::Index dim
       double value = 0.0;
       const auto [ptr, ec] = std::from_chars(first, last, value);
       const SourceLocation where{path.string(), line_number, static_cast<std::uint32_t>(pos + 1)};
+      if (ec == std::errc::result_out_of_range && ptr == last)  // a number, but not a double's
+        throw InputError(where, fmt::format("x0 values must be finite; \"{}\" is out of the range of a double",
+                                            line.substr(pos, end - pos)));
       if (ec != std::errc() || ptr != last)
         throw InputError(where, fmt::format("expected a number, got \"{}\"", line.substr(pos, end - pos)));
       if (!std::isfinite(value)) throw InputError(where, "x0 values must be finite");
