@@ -258,7 +258,11 @@ TEST_CASE("GD, EF, EF21 and EF21+ match a naive dense re-implementation for 30 r
       CAPTURE(ours[t].x.transpose());
       REQUIRE(norm(diff) <= 1e-12 * norm(reference[t].x));
       REQUIRE(std::abs(ours[t].f - reference[t].f) <= 1e-12 * std::abs(reference[t].f));
-      REQUIRE(std::abs(ours[t].grad_norm_sq - reference[t].grad_norm_sq) <= 1e-12 * reference[t].grad_norm_sq);
+      // Compared as norms, with an absolute floor: GD can converge to a stationary point within
+      // 30 rounds, where ||grad f|| is itself round-off (~1e-16 for O(1) per-row terms) and no
+      // relative agreement is meaningful.
+      REQUIRE(std::abs(std::sqrt(ours[t].grad_norm_sq) - std::sqrt(reference[t].grad_norm_sq)) <=
+              1e-12 * std::sqrt(reference[t].grad_norm_sq) + 1e-14);
     }
     // The run must have gone somewhere, or agreement would prove little.
     CHECK(ours.back().f < ours.front().f);
