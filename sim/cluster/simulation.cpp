@@ -20,6 +20,22 @@ namespace {
 
 constexpr std::uint32_t kNoWorker = std::numeric_limits<std::uint32_t>::max();
 
+/// Runs `load` (a data or topology reader); an error it reports without a line (a missing or
+/// empty file, a DOT syntax error) is re-anchored at the scenario key that named the file, so
+/// every input error reads FILE:LINE:COL. Errors inside the file keep their own line:col.
+template <class Load>
+auto located_at_key(const Scenario& s, std::string_view key, const std::filesystem::path& file, Load&& load) {
+  try {
+    return load();
+  } catch (const InputError& e) {
+    if (e.where().line > 0) throw;
+    const std::string named = file.string();
+    throw InputError(s.where(key), e.message().find(named) != std::string::npos
+                                       ? e.message()
+                                       : fmt::format("{}: {}", named, e.message()));
+  }
+}
+
 data::Dataset load_data(const Scenario& s) {
   if (s.data.synthetic) {
     try {
@@ -29,8 +45,9 @@ data::Dataset load_data(const Scenario& s) {
     }
   }
   const auto mode = problems::needs_binary_labels(s.problem.spec.kind) ? data::LabelMode::binary : data::LabelMode::raw;
-  if (s.data.format == DataFormat::csv) return data::read_csv(s.data.source, mode);
-  return data::read_libsvm(s.data.source, mode);
+  return located_at_key(s, "data.source", s.data.source, [&] {
+    return s.data.format == DataFormat::csv ? data::read_csv(s.data.source, mode) : data::read_libsvm(s.data.source, mode);
+  });
 }
 
 std::uint64_t message_bytes(std::uint64_t header_bytes, std::uint64_t payload_bits) {
@@ -105,7 +122,8 @@ Simulation::Simulation(const Scenario& scenario) : scenario_(scenario) {
       star.server = AccessLink{s.network.server_link->uplink, s.network.server_link->downlink, s.network.server_link->latency};
     topology_ = make_star(star);
   } else {
-    topology_ = load_dot(s.network.topology_file, n);
+    topology_ = located_at_key(s, "network.topology", s.network.topology_file,
+                               [&] { return load_dot(s.network.topology_file, n); });
   }
   server_node_ = *topology_.find_node("server");
   worker_of_node_.assign(topology_.node_count(), kNoWorker);

@@ -121,9 +121,15 @@ void apply_override(toml::table& table, const Override& o) {
   try {
     parsed = toml::parse(fmt::format("value = {}", o.value), origin);
   } catch (const toml::parse_error&) {
-    // Not TOML (`ef21`, `5 Mbps`): take it as a string.
-    parsed = toml::table{};
-    parsed.insert("value", o.value);
+    // Not TOML (`ef21`, `5 Mbps`): take it as a string (re-parsed as a quoted TOML string so
+    // that errors about it still point at the --set).
+    std::ostringstream quoted;
+    quoted << toml::value<std::string>(o.value);
+    try {
+      parsed = toml::parse(fmt::format("value = {}", quoted.str()), origin);
+    } catch (const toml::parse_error& e) {
+      throw InputError(location_of(e.source()), std::string(e.description()));
+    }
   }
   toml::node* value = parsed.get("value");
   std::vector<std::string> parts;
