@@ -23,6 +23,8 @@ std::vector<sim::Override> parse_overrides(const std::vector<std::string>& sets)
 int run_command(const std::vector<std::string>& args);
 int check_command(const std::vector<std::string>& args);
 int list_command(const std::vector<std::string>& args);
+int sweep_command(const std::vector<std::string>& args);
+int best_command(const std::vector<std::string>& args);
 
 
 }  // namespace ef21::cli

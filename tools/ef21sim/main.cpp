@@ -2,6 +2,8 @@
 //   ef21sim run SCENARIO.toml [--set KEY=VALUE]... [--out DIR] [--threads N] [--quiet]
 //   ef21sim check SCENARIO.toml [--set ...]
 //   ef21sim list
+//   ef21sim sweep SCENARIO.toml --grid KEY=V1,V2,... [--seeds A..B] [--jobs N] [--out DIR] [--resume]
+//   ef21sim best SWEEP_DIR [--by bits|time] [--group-by KEY]...
 #include <fmt/format.h>
 
 #include <cstdio>
@@ -22,6 +24,10 @@ constexpr const char* kUsage =
     "                      run one scenario; writes scenario.toml, trace.csv, summary.json\n"
     "  check SCENARIO.toml [--set KEY=VALUE]...\n"
     "                      validate; print the resolved scenario and derived constants\n"
+    "  sweep SCENARIO.toml --grid KEY=V1,V2,... [--grid ...] [--seeds A..B] [--jobs N] [--out DIR] [--resume]\n"
+    "                      run the cartesian product of the grid; one run directory each, plus sweep.csv\n"
+    "  best SWEEP_DIR [--by bits|time] [--group-by KEY]...\n"
+    "                      per group, the run reaching the stop target with the fewest bits / least time\n"
     "  list                problems, algorithms, compressors, topologies and every scenario key\n"
     "\n"
     "`ef21sim COMMAND --help` describes a command. Exit codes: 0 ran, 2 bad input, 1 internal error.\n";
@@ -45,6 +51,8 @@ int main(int argc, char** argv) {
     if (command == "run") return cli::run_command(args);
     if (command == "check") return cli::check_command(args);
     if (command == "list") return cli::list_command(args);
+    if (command == "sweep") return cli::sweep_command(args);
+    if (command == "best") return cli::best_command(args);
     fmt::print(stderr, "ef21sim: unknown command \"{}\"\n\n{}", command, kUsage);
     return cli::kExitBadInput;
   } catch (const InputError& e) {
