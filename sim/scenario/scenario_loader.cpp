@@ -94,6 +94,7 @@ std::vector<std::int64_t> parse_ids(const TableReader& group, std::int64_t worke
                        fmt::format("worker ids \"{}\" out of range: this scenario has workers 0-{}", raw, workers - 1));
     for (std::int64_t id = lo; id <= hi; ++id) ids.push_back(id);
   }
+  if (ids.empty()) group.fail("ids", "`workers.ids` names no worker: give \"0-3\", \"0-1,5\" or a list of ids");
   return ids;
 }
 
@@ -136,7 +137,7 @@ void apply_override(toml::table& table, const Override& o) {
   std::stringstream ss(o.key);
   std::string part;
   while (std::getline(ss, part, '.')) parts.push_back(part);
-  if (parts.empty() || std::any_of(parts.begin(), parts.end(), [](const std::string& s) { return s.empty(); }))
+  if (parts.empty() || o.key.back() == '.' || std::any_of(parts.begin(), parts.end(), [](const std::string& s) { return s.empty(); }))
     throw InputError({origin, 0, 0}, fmt::format("bad key \"{}\": expected a dotted key like compressor.k", o.key));
   toml::table* current = &table;
   for (std::size_t i = 0; i + 1 < parts.size(); ++i) {
