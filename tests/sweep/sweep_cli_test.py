@@ -157,7 +157,7 @@ def case_jobs_invariance():
 
 def case_kill_resume():
     # Each run takes a noticeable fraction of a second, so SIGKILL lands mid-sweep.
-    s = scenario("kill.toml", rounds=4000, rows=4000, dim=60, extra="")
+    s = scenario("kill.toml", rounds=2000, rows=1600, dim=40)
     grid = ["--grid", "algorithm.kind=ef,ef21", "--grid", "algorithm.multiplier=1,2,4", "--seeds", "1..2"]
     reference = os.path.join(ROOT, "reference")
     t0 = time.monotonic()

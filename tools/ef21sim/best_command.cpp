@@ -84,7 +84,7 @@ int best_command(const std::vector<std::string>& args) {
              csv.string(), format_best_markdown(sweep, best, group_by));
   CsvTable chosen;
   chosen.header = sweep.header;
-  for (auto r : best.chosen) chosen.rows.push_back(sweep.rows[r]);
+  for (auto r : best.chosen()) chosen.rows.push_back(sweep.rows[r]);
   sim::write_file_atomically(dir / "best.csv", format_csv(chosen));
   return kExitOk;
 }

@@ -166,6 +166,8 @@ int sweep_command(const std::vector<std::string>& args) {
     } catch (const InputError& e) {
       SourceLocation where = e.where();
       if (where.file.empty()) where.file = file.string();
+      for (const auto& a : axes)  // the override's synthetic "value = ..." line means nothing here
+        if (where.file == "--set " + a.key) where = {"--grid " + a.column, 0, 0};
       throw InputError(where, fmt::format("grid point {} of {} ({}): {}", i + 1, points.size(),
                                               point_description(axes, points[i]), e.message()));
     }

@@ -350,11 +350,15 @@ BestSelection select_best(const CsvTable& sweep, const std::string& by, const st
   }
   BestSelection out;
   out.target = target;
-  for (const auto& g : groups) {
-    if (const auto& b = best[g]) out.chosen.push_back(*b);
-    else out.unreached.push_back(g);
-  }
+  for (const auto& g : groups) out.groups.push_back({g, best[g]});
   return out;
+}
+
+std::vector<std::size_t> BestSelection::chosen() const {
+  std::vector<std::size_t> rows;
+  for (const auto& g : groups)
+    if (g.row) rows.push_back(*g.row);
+  return rows;
 }
 
 std::string format_best_markdown(const CsvTable& sweep, const BestSelection& best,
@@ -372,15 +376,16 @@ std::string format_best_markdown(const CsvTable& sweep, const BestSelection& bes
   out += "\n|";
   for (std::size_t i = 0; i < cols.size(); ++i) out += "---|";
   out += "\n";
-  for (auto r : best.chosen) {
+  for (const auto& g : best.groups) {
     out += "|";
-    for (auto c : cols) out += fmt::format(" {} |", sweep.rows[r][c]);
-    out += "\n";
-  }
-  for (const auto& g : best.unreached) {
-    out += "|";
-    for (std::size_t i = 0; i < cols.size(); ++i)
-      out += fmt::format(" {} |", i < group_count ? g[i] : i + 1 == cols.size() - 3 ? "(none reached the target)" : "—");
+    for (std::size_t i = 0; i < cols.size(); ++i) {
+      if (g.row)
+        out += fmt::format(" {} |", sweep.rows[*g.row][cols[i]]);
+      else
+        out += fmt::format(" {} |", i < group_count                ? g.values[i]
+                                    : i + 4 == cols.size() ? "(none reached the target)"
+                                                                    : "—");
+    }
     out += "\n";
   }
   return out;

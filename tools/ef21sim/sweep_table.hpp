@@ -44,12 +44,16 @@ std::vector<std::string> error_cells(const std::string& run, const std::string& 
 /// appearance), the row that reaches `target` with the fewest bits (`by` = "bits": column
 /// TARGET_bits_up, ties by TARGET_time_s) or the least time (`by` = "time": TARGET_time_s,
 /// ties by TARGET_bits_up); further ties go to the earlier row. Rows that never reach the
-/// target (empty cell) or did not run cleanly are skipped; a group where none reaches it
-/// gets no row in `chosen` but is listed in `unreached`.
+/// target (empty cell) or failed are not candidates; a group without one has no row.
 struct BestSelection {
+  struct Group {
+    std::vector<std::string> values;  // the group-by values
+    std::optional<std::size_t> row;   // the chosen row of the sweep table, if any
+  };
   std::string target;
-  std::vector<std::size_t> chosen;                  // row indices into the sweep table
-  std::vector<std::vector<std::string>> unreached;  // group values of groups with no winner
+  std::vector<Group> groups;  // in order of first appearance
+  /// The chosen rows, in group order.
+  std::vector<std::size_t> chosen() const;
 };
 BestSelection select_best(const CsvTable& sweep, const std::string& by, const std::vector<std::string>& group_by,
                           const std::string& target);
@@ -59,7 +63,7 @@ BestSelection select_best(const CsvTable& sweep, const std::string& by, const st
 std::string default_best_target(const CsvTable& sweep);
 
 /// A markdown table of the chosen rows: group columns, the other varied columns, run,
-/// TARGET_round, TARGET_bits_up, TARGET_time_s; unreached groups listed with "—".
+/// TARGET_round, TARGET_bits_up, TARGET_time_s; groups without a candidate say so.
 std::string format_best_markdown(const CsvTable& sweep, const BestSelection& best, const std::vector<std::string>& group_by);
 
 }  // namespace ef21::cli
