@@ -335,7 +335,7 @@ TEST_CASE("closest_name suggests near misses only", "[scenario][errors]") {
   CHECK(closest_name("xyzzy", known).empty());
 }
 
-TEST_CASE("--set KEY=VALUE parsing", "[scenario][overrides]") {
+TEST_CASE("override parsing: --set KEY=VALUE", "[scenario][overrides]") {
   const Override o = parse_override("network.uplink=5 Mbps");
   CHECK(o.key == "network.uplink");
   CHECK(o.value == "5 Mbps");
@@ -346,7 +346,7 @@ TEST_CASE("--set KEY=VALUE parsing", "[scenario][overrides]") {
   CHECK_THROWS_AS(parse_override("=3"), InputError);
 }
 
-TEST_CASE("--set overrides are TOML values, or strings when not TOML", "[scenario][overrides]") {
+TEST_CASE("overrides are TOML values, or strings when not TOML", "[scenario][overrides]") {
   const std::string base = "[run]\nrounds = 10\n[algorithm]\nkind = \"ef21\"\n";
   SECTION("a TOML integer replaces the file's value") {
     CHECK(scenario_from(base, {{"run.rounds", "25"}}).run.rounds == 25);
