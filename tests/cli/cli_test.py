@@ -130,6 +130,11 @@ class Ctx:
         after = set(os.listdir(self.tmp))
         check(after == before, f"files appeared: {sorted(after - before)}")
         check(stdout == "", f"unexpected stdout: {stdout!r}")
+        if args and args[0] == "run":
+            # without --out: the default run directory (results/<name>) is not created either
+            rc2, _, stderr2 = self.run(*args)
+            check(rc2 == 2 and stderr2 == stderr, "the error differs without --out")
+            check(set(os.listdir(self.tmp)) == before, f"files appeared: {sorted(set(os.listdir(self.tmp)) - before)}")
 
     def expect_exit(self, args, code, says=()):
         rc, stdout, stderr = self.run(*args)
