@@ -25,11 +25,13 @@ std::string bandwidth(double bytes_per_s) { return std::isinf(bytes_per_s) ? "in
 std::string resolved_scenario_toml(const Scenario& s, std::int64_t k, const fs::path& dir) {
   toml::table root;
 
+  // run.threads is left out on purpose: it never changes results, and leaving it out keeps
+  // scenario.toml byte-identical for any --threads (DESIGN §8); summary.json's host.threads
+  // records it.
   toml::table run{{"name", s.run.name},
                   {"seed", static_cast<std::int64_t>(s.run.seed)},
                   {"rounds", s.run.rounds},
                   {"metrics_every", s.run.metrics_every},
-                  {"threads", static_cast<std::int64_t>(s.run.threads)},
                   {"record_messages", s.run.record_messages},
                   {"timeline", s.run.timeline}};
   toml::table stop;
