@@ -1,0 +1,1 @@
+"""Helpers of tools/plot (one module per mode, shared loading in common)."""
