@@ -1,12 +1,15 @@
-#!/usr/bin/env python3
+#!/usr/bin/python3
 """Reproduces the EF21 paper's headline comparison: for each dataset and method, the best
 stepsize multiplier among 1, 2, 4, ..., 4096 (theory stepsize x multiplier), judged by the
 bits per worker needed to reach ||grad f||^2 <= 1e-4 ||grad f(x0)||^2 (the scenarios'
 [run.stop] grad_norm_sq_relative), and a markdown table of the winners.
 
 Usage (from the repository root, after tools/build.sh):
-  python3 tools/paper/best_multiplier.py [--datasets mushrooms a9a w8a] [--methods ef ef21]
-      [--jobs 2] [--out results/paper] [--max-exponent 12]
+  tools/paper/best_multiplier.py [--datasets mushrooms a9a w8a] [--methods ef ef21]
+      [--jobs 2] [--out results/paper] [--max-exponent 12] [--figure FILE.png]
+
+It also draws the paper's figure: ||grad f||^2 against bits per worker of each method's
+best run, one panel per dataset (default tools/paper/figures/paper-ef-vs-ef21.png).
 
 Each run is `ef21sim run scenarios/paper/DATASET.toml --set algorithm.kind=M
 --set algorithm.multiplier=2^e`, written to OUT/DATASET/M-xMULT/. Runs already complete
@@ -46,6 +49,7 @@ def main():
     p.add_argument("--jobs", type=int, default=2)
     p.add_argument("--out", default=os.path.join(ROOT, "results", "paper"))
     p.add_argument("--binary", default=os.path.join(ROOT, "build", "tools", "ef21sim"))
+    p.add_argument("--figure", default=os.path.join(ROOT, "tools", "paper", "figures", "paper-ef-vs-ef21.png"))
     a = p.parse_args()
     if a.jobs < 1:
         sys.exit("--jobs must be at least 1")
@@ -71,6 +75,36 @@ def main():
                 print(f"| {d} | {m} | {x} | {t['round']} | {t['bits_up']:.0f} | {t['time_s']:.4g} |")
             else:
                 print(f"| {d} | {m} | none reached the target | | | |")
+    draw_figure(a, best)
+
+
+def draw_figure(a, best):
+    """One panel per dataset: ||grad f||^2 against bits per worker for each method's best run."""
+    import csv
+    import matplotlib
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+    fig, axes = plt.subplots(1, len(a.datasets), figsize=(5.2 * len(a.datasets), 4.2), squeeze=False)
+    for ax, d in zip(axes[0], a.datasets):
+        for m in a.methods:
+            if (d, m) not in best:
+                continue
+            x = best[(d, m)][0]
+            with open(os.path.join(a.out, d, f"{m}-x{x}", "trace.csv")) as f:
+                rows = [r for r in csv.DictReader(f) if float(r["grad_norm_sq"]) > 0]
+            ax.plot([float(r["bits_up"]) for r in rows], [float(r["grad_norm_sq"]) for r in rows],
+                    label=f"{m.upper()}, multiplier {x}", linewidth=1.4)
+        ax.set_yscale("log")
+        ax.set_xscale("symlog", linthresh=1e3)
+        ax.set_xlabel("#bits / n (uplink bits per worker)")
+        ax.set_ylabel("||grad f(x^t)||^2")
+        ax.set_title(f"{d}, n = 20, Top-1")
+        ax.grid(True, which="both", alpha=0.3)
+        ax.legend(fontsize=8)
+    fig.tight_layout()
+    os.makedirs(os.path.dirname(a.figure), exist_ok=True)
+    fig.savefig(a.figure, dpi=110)
+    print(f"figure: {a.figure}")
 
 
 if __name__ == "__main__":
