@@ -8,20 +8,20 @@ Ef21::Ef21(const MethodContext& context)
     : Method(context), local_(workers(), Eigen::VectorXd::Zero(dim())), global_(Eigen::VectorXd::Zero(dim())), sum_(dim()) {}
 
 void Ef21::worker_round(std::size_t worker, std::int64_t round, const Eigen::Ref<const Eigen::VectorXd>& x,
-                        WorkerOutput& out, WorkerScratch& scratch) {
-  evaluate(worker, x, out);
+                        WorkerOutput& out, WorkerScratch& scratch, Eigen::VectorXd& gradient) {
+  evaluate(worker, x, out, gradient);
   Eigen::VectorXd& g = local_[worker];
   if (round == 0) {
-    send_replacement(out, g);
+    send_replacement(out, gradient, g);
     bill_dense(round, out);
     return;
   }
-  scratch.a = out.gradient - g;
+  scratch.a = gradient - g;
   compressor().compress(scratch.a, out.message, worker_rng(worker), scratch.compressor);
   if (out.message.dense) {
     // C kept every coordinate, so g_i + C(grad - g_i) = grad exactly in real arithmetic:
     // send g_i itself. This keeps EF21 with k = d bit-identical to GD (DESIGN §9).
-    send_replacement(out, g);
+    send_replacement(out, gradient, g);
   } else {
     out.message.add_to(g);
     out.replaces = false;
@@ -29,9 +29,9 @@ void Ef21::worker_round(std::size_t worker, std::int64_t round, const Eigen::Ref
   bill_compressed(round, out);
 }
 
-void send_replacement(WorkerOutput& out, Eigen::VectorXd& local) {
-  local = out.gradient;
-  out.message.assign_dense(local);
+void send_replacement(WorkerOutput& out, const Eigen::VectorXd& gradient, Eigen::VectorXd& local) {
+  local = gradient;
+  out.message.borrow_dense(local);
   out.replaces = true;
 }
 

@@ -12,7 +12,7 @@ class Ef21 final : public Method {
   explicit Ef21(const MethodContext& context);
   MethodKind kind() const override { return MethodKind::ef21; }
   void worker_round(std::size_t worker, std::int64_t round, const Eigen::Ref<const Eigen::VectorXd>& x,
-                    WorkerOutput& out, WorkerScratch& scratch) override;
+                    WorkerOutput& out, WorkerScratch& scratch, Eigen::VectorXd& gradient) override;
   void server_round(std::int64_t round, std::span<const WorkerOutput> outputs, Eigen::Ref<Eigen::VectorXd> x) override;
 
  private:
@@ -21,8 +21,9 @@ class Ef21 final : public Method {
   Eigen::VectorXd sum_;
 };
 
-/// Worker side shared by EF21 and EF21+: g_i <- grad f_i exactly, sent whole.
-void send_replacement(WorkerOutput& out, Eigen::VectorXd& local);
+/// Worker side shared by EF21 and EF21+: g_i <- grad f_i exactly, sent whole (the message
+/// borrows g_i: no copy, valid until this worker's next round).
+void send_replacement(WorkerOutput& out, const Eigen::VectorXd& gradient, Eigen::VectorXd& local);
 
 /// The server side shared by EF21 and EF21+: messages are increments of the g_i.
 void apply_ef21_increments(std::int64_t round, std::span<const WorkerOutput> outputs, Eigen::VectorXd& global,

@@ -14,15 +14,15 @@ Ef21Plus::Ef21Plus(const MethodContext& context)
       sum_(dim()) {}
 
 void Ef21Plus::worker_round(std::size_t worker, std::int64_t round, const Eigen::Ref<const Eigen::VectorXd>& x,
-                            WorkerOutput& out, WorkerScratch& scratch) {
-  evaluate(worker, x, out);
+                            WorkerOutput& out, WorkerScratch& scratch, Eigen::VectorXd& gradient) {
+  evaluate(worker, x, out, gradient);
   Eigen::VectorXd& g = local_[worker];
   if (round == 0) {
-    send_replacement(out, g);
+    send_replacement(out, gradient, g);
     bill_dense(round, out);
     return;
   }
-  const Eigen::VectorXd& grad = out.gradient;
+  const Eigen::VectorXd& grad = gradient;
   // EF21 candidate: g + C(grad - g), at squared distance ||C(grad - g) - (grad - g)||^2 from grad.
   scratch.a = grad - g;
   compressor().compress(scratch.a, out.message, worker_rng(worker), scratch.compressor);
@@ -35,7 +35,7 @@ void Ef21Plus::worker_round(std::size_t worker, std::int64_t round, const Eigen:
   scratch.sparse.add_to(scratch.b, -1.0);
   const double markov_distance = scratch.b.squaredNorm();
   if (out.message.dense) {
-    send_replacement(out, g);  // C keeps everything: both candidates are grad itself
+    send_replacement(out, grad, g);  // C keeps everything: both candidates are grad itself
   } else if (markov_distance < ef21_distance) {
     // Increment C(grad) - g_i, dense in general; then g_i = C(grad).
     scratch.b = -g;

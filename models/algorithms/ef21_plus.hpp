@@ -12,7 +12,7 @@ class Ef21Plus final : public Method {
   explicit Ef21Plus(const MethodContext& context);
   MethodKind kind() const override { return MethodKind::ef21_plus; }
   void worker_round(std::size_t worker, std::int64_t round, const Eigen::Ref<const Eigen::VectorXd>& x,
-                    WorkerOutput& out, WorkerScratch& scratch) override;
+                    WorkerOutput& out, WorkerScratch& scratch, Eigen::VectorXd& gradient) override;
   void server_round(std::int64_t round, std::span<const WorkerOutput> outputs, Eigen::Ref<Eigen::VectorXd> x) override;
 
   /// How many worker rounds so far chose the Markov candidate (diagnostics).

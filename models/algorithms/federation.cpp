@@ -1,5 +1,7 @@
 #include "models/algorithms/federation.hpp"
 
+#include <algorithm>
+
 #include "models/support/check.hpp"
 
 namespace ef21::algorithms {
@@ -23,20 +25,50 @@ Federation::Federation(std::vector<problems::Objective> objectives, std::unique_
 }
 
 void Federation::compute_worker_round(std::int64_t round) {
-  pool_.parallel_for(objectives_.size(), [&](std::size_t worker, std::size_t slot) {
-    method_->worker_round(worker, round, x_, outputs_[worker], scratch_[slot]);
-  });
-}
-
-IterateMetrics Federation::metrics() {
-  const double n = static_cast<double>(outputs_.size());
+  const std::size_t n = objectives_.size();
+  // Workers per block: enough to keep the threads busy between the block's sequential
+  // reduction steps, few enough that the block's gradients stay in cache (~2 MB).
+  const std::size_t per_block = std::clamp<std::size_t>(
+      (std::size_t{2} << 20) / (sizeof(double) * static_cast<std::size_t>(std::max<Eigen::Index>(dim(), 1))),
+      16 * pool_.size(), 4096);
+  const std::size_t block = std::min(n, per_block);
+  if (block_gradients_.size() < block) block_gradients_.resize(block, Eigen::VectorXd(dim()));
+  if (keep_gradients_) kept_gradients_.resize(n);
+  method_->begin_round(x_);
   double value_sum = 0.0;
   gradient_sum_.setZero();
-  for (const auto& out : outputs_) {
-    value_sum += out.value;
-    gradient_sum_ += out.gradient;
+  for (std::size_t begin = 0; begin < n; begin += block) {
+    const std::size_t count = std::min(block, n - begin);
+    pool_.parallel_for(count, [&](std::size_t j, std::size_t slot) {
+      method_->worker_round(begin + j, round, x_, outputs_[begin + j], scratch_[slot], block_gradients_[j]);
+    });
+    // f = (1/n) sum f_i and grad f = (1/n) sum grad f_i, summed in worker-id order. Each
+    // coordinate's sum is its own sequence of additions, so the coordinates can be shared
+    // out over the threads without changing a bit.
+    for (std::size_t j = 0; j < count; ++j) value_sum += outputs_[begin + j].value;
+    const auto add_block = [&](Eigen::Index from, Eigen::Index to) {
+      double* sum = gradient_sum_.data();
+      for (std::size_t j = 0; j < count; ++j) {
+        const double* g = block_gradients_[j].data();
+        for (Eigen::Index l = from; l < to; ++l) sum[l] += g[l];
+      }
+    };
+    constexpr Eigen::Index kCoordinates = 128;  // coordinates per reduction task
+    const Eigen::Index d = dim();
+    if (pool_.size() > 1 && d >= 2 * kCoordinates && count * static_cast<std::size_t>(d) >= (std::size_t{1} << 16)) {
+      const auto tasks = static_cast<std::size_t>((d + kCoordinates - 1) / kCoordinates);
+      pool_.parallel_for(tasks, [&](std::size_t task, std::size_t /*slot*/) {
+        const Eigen::Index from = static_cast<Eigen::Index>(task) * kCoordinates;
+        add_block(from, std::min(d, from + kCoordinates));
+      });
+    } else {
+      add_block(0, d);
+    }
+    if (keep_gradients_)
+      for (std::size_t j = 0; j < count; ++j) kept_gradients_[begin + j] = block_gradients_[j];
   }
-  return {value_sum / n, (gradient_sum_ / n).squaredNorm()};
+  const double nd = static_cast<double>(n);
+  metrics_ = {value_sum / nd, (gradient_sum_ / nd).squaredNorm()};
 }
 
 void Federation::aggregate(std::int64_t round) { method_->server_round(round, outputs_, x_); }

@@ -4,6 +4,12 @@
 // round. The simulator (sim/cluster) decides *when* each piece happens; this class decides
 // *what* it computes. Worker rounds run in parallel over a thread pool; every reduction is
 // sequential in worker-id order, so results do not depend on the thread count.
+//
+// Memory: the workers' gradients are needed only for the metrics (f and grad f are means
+// over workers, summed in worker-id order). A round therefore runs the workers in blocks
+// of a few hundred: the block's gradients land in per-block buffers, and once the block is
+// done they are added to the running sums in worker order. Nothing of size n*d is kept
+// for them (at n = 10^5, d = 1000 that would be 800 MB).
 #include <Eigen/Dense>
 #include <memory>
 #include <vector>
@@ -31,15 +37,21 @@ class Federation {
   const compressors::Compressor& compressor() const { return *compressor_; }
   const Method& method() const { return *method_; }
 
-  /// Every worker's round `round` at the current x (x^round), in parallel.
+  /// Every worker's round `round` at the current x (x^round), in parallel, and the metrics
+  /// at x^round (sums in worker-id order).
   void compute_worker_round(std::int64_t round);
-  /// Metrics at the current x from the last compute_worker_round (sums in worker order).
-  IterateMetrics metrics();
+  /// Metrics at the current x from the last compute_worker_round.
+  IterateMetrics metrics() const { return metrics_; }
   /// The server's step of round `round`: x^round -> x^{round+1}.
   void aggregate(std::int64_t round);
 
   const WorkerOutput& output(std::size_t worker) const { return outputs_[worker]; }
   const std::vector<WorkerOutput>& outputs() const { return outputs_; }
+
+  /// Diagnostics (tests): keep every worker's grad f_i(x^round) of the last round, readable
+  /// with gradient(worker). Off by default (n*d doubles).
+  void keep_gradients(bool keep) { keep_gradients_ = keep; }
+  const Eigen::VectorXd& gradient(std::size_t worker) const { return kept_gradients_.at(worker); }
 
  private:
   std::vector<problems::Objective> objectives_;
@@ -48,7 +60,11 @@ class Federation {
   Eigen::VectorXd x_;
   std::vector<WorkerOutput> outputs_;
   std::vector<WorkerScratch> scratch_;  // one per thread slot
+  std::vector<Eigen::VectorXd> block_gradients_;  // grad f_i of the block's workers
   Eigen::VectorXd gradient_sum_;
+  IterateMetrics metrics_;
+  bool keep_gradients_ = false;
+  std::vector<Eigen::VectorXd> kept_gradients_;
   ThreadPool pool_;
 };
 

@@ -5,9 +5,9 @@ namespace ef21::algorithms {
 GradientDescent::GradientDescent(const MethodContext& context) : Method(context), sum_(dim()) {}
 
 void GradientDescent::worker_round(std::size_t worker, std::int64_t round, const Eigen::Ref<const Eigen::VectorXd>& x,
-                                   WorkerOutput& out, WorkerScratch& /*scratch*/) {
-  evaluate(worker, x, out);
-  out.message.assign_dense(out.gradient);
+                                   WorkerOutput& out, WorkerScratch& /*scratch*/, Eigen::VectorXd& gradient) {
+  evaluate(worker, x, out, gradient);
+  out.message.assign_dense(gradient);
   bill_dense(round, out);
 }
 

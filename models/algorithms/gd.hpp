@@ -10,7 +10,7 @@ class GradientDescent final : public Method {
   explicit GradientDescent(const MethodContext& context);
   MethodKind kind() const override { return MethodKind::gd; }
   void worker_round(std::size_t worker, std::int64_t round, const Eigen::Ref<const Eigen::VectorXd>& x,
-                    WorkerOutput& out, WorkerScratch& scratch) override;
+                    WorkerOutput& out, WorkerScratch& scratch, Eigen::VectorXd& gradient) override;
   void server_round(std::int64_t round, std::span<const WorkerOutput> outputs, Eigen::Ref<Eigen::VectorXd> x) override;
 
  private:

@@ -15,11 +15,26 @@ Method::Method(const MethodContext& context) : context_(context) {
   worker_rngs_.reserve(context_.objectives->size());
   for (std::size_t i = 0; i < context_.objectives->size(); ++i)
     worker_rngs_.push_back(Rng::stream(context_.seed, "compressor", i));
+  const problems::ProblemSpec& first = context_.objectives->front().spec();
+  shared_regulariser_ = true;
+  for (const auto& objective : *context_.objectives)
+    shared_regulariser_ = shared_regulariser_ && objective.spec().kind == first.kind &&
+                          objective.spec().lambda == first.lambda;
 }
 
-void Method::evaluate(std::size_t worker, const Eigen::Ref<const Eigen::VectorXd>& x, WorkerOutput& out) const {
-  out.gradient.resize(dim_);
-  out.value = objectives()[worker].value_and_gradient(x, out.gradient);
+void Method::begin_round(const Eigen::Ref<const Eigen::VectorXd>& x) {
+  if (shared_regulariser_) problems::regulariser_at(objectives().front().spec(), x, regulariser_);
+}
+
+void Method::evaluate(std::size_t worker, const Eigen::Ref<const Eigen::VectorXd>& x, WorkerOutput& out,
+                      Eigen::VectorXd& gradient) const {
+  gradient.resize(dim_);
+  if (shared_regulariser_) {
+    EF21_CHECK(regulariser_.gradient.size() == dim_, "worker_round before begin_round");
+    out.value = objectives()[worker].value_and_gradient(x, gradient, regulariser_);
+  } else {
+    out.value = objectives()[worker].value_and_gradient(x, gradient);
+  }
 }
 
 void Method::bill_compressed(std::int64_t round, WorkerOutput& out) const {

@@ -19,14 +19,15 @@
 
 namespace ef21::algorithms {
 
-/// One worker's round: the message plus what the run records about it.
+/// One worker's round: the message plus what the run records about it. grad f_i(x^r) is not
+/// kept here (n*d doubles at scale): worker_round writes it into a buffer its caller hands it
+/// and reduces into the run's metrics (Federation).
 struct WorkerOutput {
   compressors::SparseVector message;  // what the server applies (the method defines how)
   std::uint64_t payload_bits = 0;     // bits on the wire under the run's accounting
   bool billed = true;                 // counts toward bits_up (the paper: not round 0)
   bool replaces = false;              // EF21 family: message is g_i itself, not an increment
   double value = 0.0;                 // f_i(x^r)
-  Eigen::VectorXd gradient;           // grad f_i(x^r), for the run's metrics
 };
 
 /// Per-thread scratch handed to worker_round: no allocation once warmed up.
@@ -53,9 +54,14 @@ class Method {
   Method& operator=(const Method&) = delete;
 
   virtual MethodKind kind() const = 0;
-  /// Worker `worker`'s round `round` at the current model x (= x^round).
+  /// Before the round's worker_round calls, with the x they will all see: computes what the
+  /// workers share (the regulariser's terms at x, once instead of n times).
+  void begin_round(const Eigen::Ref<const Eigen::VectorXd>& x);
+  /// Worker `worker`'s round `round` at the current model x (= x^round), after begin_round(x).
+  /// Writes grad f_i(x) into `gradient` (size d; the caller's buffer, read by the caller for
+  /// the metrics once the call returns).
   virtual void worker_round(std::size_t worker, std::int64_t round, const Eigen::Ref<const Eigen::VectorXd>& x,
-                            WorkerOutput& out, WorkerScratch& scratch) = 0;
+                            WorkerOutput& out, WorkerScratch& scratch, Eigen::VectorXd& gradient) = 0;
   /// The server's aggregation: x^round -> x^{round+1}, messages in worker-id order.
   virtual void server_round(std::int64_t round, std::span<const WorkerOutput> outputs,
                             Eigen::Ref<Eigen::VectorXd> x) = 0;
@@ -69,8 +75,9 @@ class Method {
   const compressors::Compressor& compressor() const { return *context_.compressor; }
   const compressors::BitAccounting& accounting() const { return context_.accounting; }
   Rng& worker_rng(std::size_t worker) { return worker_rngs_[worker]; }
-  /// Fills out.value and out.gradient with f_i(x), grad f_i(x).
-  void evaluate(std::size_t worker, const Eigen::Ref<const Eigen::VectorXd>& x, WorkerOutput& out) const;
+  /// Fills out.value and `gradient` with f_i(x), grad f_i(x).
+  void evaluate(std::size_t worker, const Eigen::Ref<const Eigen::VectorXd>& x, WorkerOutput& out,
+                Eigen::VectorXd& gradient) const;
   /// Bills `out` as a sparse compressed message (k entries, index bits per the accounting).
   void bill_compressed(std::int64_t round, WorkerOutput& out) const;
   /// Bills `out` as a dense message of d values.
@@ -82,6 +89,8 @@ class Method {
   MethodContext context_;
   Eigen::Index dim_;
   std::vector<Rng> worker_rngs_;
+  bool shared_regulariser_ = false;  // every objective has the same spec
+  problems::RegulariserAt regulariser_;  // at the round's x (begin_round)
 };
 
 std::unique_ptr<Method> make_method(MethodKind kind, const MethodContext& context);

@@ -2,6 +2,11 @@
 // What a compressor emits: a sparse vector of dimension `dim` with entries at strictly
 // increasing `indices`. A dense vector is the case indices = 0..dim-1 (`dense` = true),
 // which costs no index bits.
+//
+// A dense message may also *borrow* its values from a vector the sender keeps (EF21's g_i
+// sent whole): no copy and no index array, which matters at 10^5 workers. The borrowed
+// vector must outlive the message's use (until the sender's next round); copying a
+// SparseVector takes a snapshot (the copy owns its values), moving keeps the borrow.
 #include <Eigen/Dense>
 #include <cstdint>
 #include <vector>
@@ -10,22 +15,40 @@ namespace ef21::compressors {
 
 struct SparseVector {
   Eigen::Index dim = 0;
-  std::vector<std::int32_t> indices;  // strictly increasing, each in [0, dim)
-  std::vector<double> values;         // same length as indices
+  std::vector<std::int32_t> indices;  // strictly increasing, each in [0, dim) (empty when borrowed)
+  std::vector<double> values;         // same length as indices (empty when borrowed)
   bool dense = false;                 // true when every coordinate is present
 
-  std::size_t size() const { return values.size(); }
+  SparseVector() = default;
+  SparseVector(const SparseVector& other);
+  SparseVector& operator=(const SparseVector& other);
+  SparseVector(SparseVector&&) noexcept = default;
+  SparseVector& operator=(SparseVector&&) noexcept = default;
+
+  std::size_t size() const { return borrowed_ != nullptr ? static_cast<std::size_t>(dim) : values.size(); }
   void clear() {
     indices.clear();
     values.clear();
     dense = false;
+    borrowed_ = nullptr;
   }
-  /// Stores `v` as a dense payload.
+  /// Stores `v` as a dense payload (a copy).
   void assign_dense(const Eigen::Ref<const Eigen::VectorXd>& v);
-  /// target += scale * this.
+  /// Refers to `v` as a dense payload, without copying: `v` must stay alive and unchanged
+  /// while the message is used.
+  void borrow_dense(const Eigen::VectorXd& v);
+  bool borrowed() const { return borrowed_ != nullptr; }
+  /// Value of the p-th stored entry (index indices[p], or p when borrowed).
+  double value(std::size_t p) const { return borrowed_ != nullptr ? (*borrowed_)[static_cast<Eigen::Index>(p)] : values[p]; }
+  /// Index of the p-th stored entry.
+  std::int32_t index(std::size_t p) const { return borrowed_ != nullptr ? static_cast<std::int32_t>(p) : indices[p]; }
+  /// target += scale * this (coordinate by coordinate, in index order).
   void add_to(Eigen::Ref<Eigen::VectorXd> target, double scale = 1.0) const;
   /// The vector as a dense one (tests, diagnostics).
   Eigen::VectorXd to_dense() const;
+
+ private:
+  const Eigen::VectorXd* borrowed_ = nullptr;
 };
 
 }  // namespace ef21::compressors

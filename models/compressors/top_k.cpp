@@ -21,6 +21,30 @@ void TopK::compress(const Eigen::Ref<const Eigen::VectorXd>& in, SparseVector& o
     out.assign_dense(in);
     return;
   }
+  if (k_ == 1) {
+    // The first coordinate of largest magnitude (NaN counts as +inf), i.e. the minimum of
+    // the order below, in two branch-free passes the compiler vectorizes: the largest
+    // magnitude, then the first coordinate that has it. No index array.
+    const double* v = in.data();
+    constexpr double inf = std::numeric_limits<double>::infinity();
+    double best = 0.0;
+    for (Eigen::Index l = 0; l < dim_; ++l) {
+      const double a = std::abs(v[l]);
+      const double m = a == a ? a : inf;
+      best = m > best ? m : best;
+    }
+    Eigen::Index arg = 0;
+    for (Eigen::Index l = 0; l < dim_; ++l) {
+      const double a = std::abs(v[l]);
+      if ((a == a ? a : inf) == best) {
+        arg = l;
+        break;
+      }
+    }
+    out.indices.assign(1, static_cast<std::int32_t>(arg));
+    out.values.assign(1, v[arg]);
+    return;
+  }
   auto magnitude = [&in](std::int32_t l) {
     const double v = std::abs(in[l]);
     return std::isnan(v) ? std::numeric_limits<double>::infinity() : v;
@@ -35,12 +59,8 @@ void TopK::compress(const Eigen::Ref<const Eigen::VectorXd>& in, SparseVector& o
   order.resize(static_cast<std::size_t>(dim_));
   for (std::int32_t l = 0; l < static_cast<std::int32_t>(dim_); ++l) order[static_cast<std::size_t>(l)] = l;
   const auto kth = order.begin() + static_cast<std::ptrdiff_t>(k_);
-  if (k_ == 1) {
-    std::iter_swap(order.begin(), std::min_element(order.begin(), order.end(), before));
-  } else {
-    std::nth_element(order.begin(), kth - 1, order.end(), before);
-    std::sort(order.begin(), kth);
-  }
+  std::nth_element(order.begin(), kth - 1, order.end(), before);
+  std::sort(order.begin(), kth);
   out.indices.assign(order.begin(), kth);
   out.values.resize(out.indices.size());
   for (std::size_t p = 0; p < out.indices.size(); ++p) out.values[p] = in[out.indices[p]];

@@ -60,6 +60,7 @@ struct RoundRecord {
   double f = 0.0;
   double grad_norm_sq = 0.0;
   std::vector<algorithms::WorkerOutput> outputs;
+  std::vector<Eigen::VectorXd> gradients;  // grad f_i(x^t), per worker
 };
 
 struct RunConfig {
@@ -83,11 +84,14 @@ inline std::vector<RoundRecord> record_run(const FederatedProblem& p, const RunC
   context.seed = config.seed;
   algorithms::Federation federation(p.objectives, compressors::make_compressor(config.compressor, p.dim()),
                                     config.method, context, x0, config.threads);
+  federation.keep_gradients(true);
   std::vector<RoundRecord> records;
   for (int t = 0; t <= config.rounds; ++t) {
     federation.compute_worker_round(t);
     const algorithms::IterateMetrics metrics = federation.metrics();
-    records.push_back({federation.x(), metrics.f, metrics.grad_norm_sq, federation.outputs()});
+    std::vector<Eigen::VectorXd> gradients;
+    for (std::size_t i = 0; i < federation.workers(); ++i) gradients.push_back(federation.gradient(i));
+    records.push_back({federation.x(), metrics.f, metrics.grad_norm_sq, federation.outputs(), std::move(gradients)});
     if (t < config.rounds) federation.aggregate(t);
   }
   if (markov_choices != nullptr) {

@@ -1,0 +1,279 @@
+#!/usr/bin/env python3
+"""ef21sim benchmarks: tables of ratios against references measured in the same run.
+
+    python3 tools/bench/run.py [math|scale|network|all] [--build DIR] [--repeats N] [--quick]
+
+  math     per-round cost of EF21 (Top-1, n = 20) in the real models::Federation on a9a, w8a
+           and a dense synthetic 20000x300 set, with --threads 1 and 2, against (i) a
+           vectorized numpy implementation of the same equations (tools/bench/math/numpy_ref.py,
+           dense float64, Debian's /usr/bin/python3) and (ii) the memory floor: bytes of data
+           one round reads / the copy bandwidth (bytes read + written per second) that
+           tools/bench/math/copy_bench.cpp measures on this machine.
+  scale    `ef21sim run tools/bench/scale/scale.toml` at n = 1 000, 10 000, 100 000 workers
+           (d = 1000, 10 sparse rows per worker, star with a shared server link): wall time and
+           peak RSS of the 100-round run at the largest n, time per round at every n, and the
+           math alone (Federation, no simulator) per round for comparison.
+  network  tools/bench/network/ (written separately), if present.
+
+The build directory (default: build, or $EF21SIM_BUILD) is brought up to date first
+(targets ef21sim, ef21_bench_math, ef21_bench_copy) unless --no-build. Every figure is the
+median over --repeats independent processes; the two configurations being compared are
+run alternately so that load from other processes hits both alike.
+"""
+import argparse
+import json
+import os
+import resource
+import shutil
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[2]
+BENCH = ROOT / "tools" / "bench"
+DATA = ROOT.parent / "shared" / "data" / "libsvm"
+NUMPY_PYTHON = "/usr/bin/python3"  # Debian's python3-numpy
+
+
+def log(msg):
+    print(msg, file=sys.stderr, flush=True)
+
+
+def run_child(cmd, env=None, timeout=None):
+    """Runs cmd; returns (stdout, wall seconds, peak RSS in MiB of that child alone)."""
+    start = time.perf_counter()
+    proc = subprocess.Popen(cmd, stdout=subprocess.PIPE, stderr=subprocess.PIPE, env=env, text=True)
+    try:
+        out, err = proc.communicate(timeout=timeout)
+    except subprocess.TimeoutExpired:
+        proc.kill()
+        proc.communicate()
+        return None, time.perf_counter() - start, None
+    wall = time.perf_counter() - start
+    # communicate() reaped the child; its rusage is folded into RUSAGE_CHILDREN, which keeps
+    # the maximum over children. Callers that need one child's peak use run_timed below.
+    if proc.returncode != 0:
+        raise RuntimeError(f"{' '.join(map(str, cmd))} failed ({proc.returncode}):\n{err}")
+    return out, wall, None
+
+
+def run_timed(cmd, timeout=None):
+    """Runs cmd with its own wait4 rusage: (wall seconds, peak RSS MiB, stderr) or (None, ...) on timeout."""
+    start = time.perf_counter()
+    proc = subprocess.Popen(cmd, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+    deadline = None if timeout is None else start + timeout
+    while True:
+        pid, status, usage = os.wait4(proc.pid, os.WNOHANG)
+        if pid == proc.pid:
+            break
+        if deadline is not None and time.perf_counter() > deadline:
+            proc.kill()
+            os.wait4(proc.pid, 0)
+            return None, None, "timeout"
+        time.sleep(0.02)
+    wall = time.perf_counter() - start
+    err = proc.stderr.read().decode(errors="replace")
+    code = os.waitstatus_to_exitcode(status)
+    if code != 0:
+        raise RuntimeError(f"{' '.join(map(str, cmd))} failed ({code}):\n{err}")
+    return wall, usage.ru_maxrss / 1024.0, err
+
+
+def build(build_dir, targets):
+    if not (build_dir / "CMakeCache.txt").exists():
+        subprocess.run(["cmake", "-S", str(ROOT), "-B", str(build_dir), "-DCMAKE_BUILD_TYPE=Release"], check=True)
+    subprocess.run(["cmake", "--build", str(build_dir), "-j2", "--target", *targets], check=True,
+                   stdout=subprocess.DEVNULL)
+
+
+def numpy_env():
+    env = dict(os.environ)
+    # Some processors set these for OpenBLAS; they slow numpy down. Unset for the reference only.
+    env.pop("OPENBLAS_CORETYPE", None)
+    env.pop("OPENBLAS_L2_SIZE", None)
+    return env
+
+
+def med(values):
+    return statistics.median(values)
+
+
+def table(headers, rows):
+    widths = [max(len(str(h)), *(len(str(r[i])) for r in rows)) for i, h in enumerate(headers)]
+    line = "| " + " | ".join(str(h).ljust(w) for h, w in zip(headers, widths)) + " |"
+    sep = "|" + "|".join("-" * (w + 2) for w in widths) + "|"
+    body = ["| " + " | ".join(str(c).rjust(w) for c, w in zip(r, widths)) + " |" for r in rows]
+    return "\n".join([line, sep, *body])
+
+
+# ----------------------------------------------------------------------------------------- math
+
+def math_bench(args, build_dir):
+    exe = build_dir / "tools" / "bench" / "math" / "ef21_bench_math"
+    copy = build_dir / "tools" / "bench" / "math" / "ef21_bench_copy"
+    rounds = "10" if args.quick else "20"
+    reps = "3" if args.quick else "5"
+    datasets = [
+        ("a9a", ["--data", str(DATA / "a9a")], ["--data", str(DATA / "a9a")]),
+        ("w8a", ["--data", str(DATA / "w8a")], ["--data", str(DATA / "w8a")]),
+        ("synthetic 20000x300 dense", ["--data", "synthetic", "--rows", "20000", "--dim", "300", "--density", "1"], None),
+    ]
+    tmp = Path(tempfile.mkdtemp(prefix="ef21-bench-math-"))
+    try:
+        copies = []
+        for _ in range(args.repeats):
+            out, _, _ = run_child([str(copy)])
+            copies.append(json.loads(out))
+        copy_gbs = med([c["copy_gbs"] for c in copies])
+        log(f"copy bandwidth (read + written): {copy_gbs:.2f} GB/s")
+        rows = []
+        blas = None
+        common = ["--workers", "20", "--k", "1", "--rounds", rounds, "--repeats", reps, "--warmup", "3"]
+        for name, cxx_args, np_args in datasets:
+            if np_args is None:
+                dense = tmp / "synthetic.bin"
+                run_child([str(exe), *cxx_args, "--workers", "20", "--dump-dense", str(dense)])
+                np_args = ["--dense", str(dense)]
+            runs = {1: [], 2: [], "numpy": []}
+            for rep in range(args.repeats):
+                order = [1, 2, "numpy"] if rep % 2 == 0 else ["numpy", 2, 1]
+                for what in order:
+                    if what == "numpy":
+                        out, _, _ = run_child([NUMPY_PYTHON, str(BENCH / "math" / "numpy_ref.py"), *np_args, *common],
+                                              env=numpy_env())
+                    else:
+                        out, _, _ = run_child([str(exe), *cxx_args, *common, "--threads", str(what)])
+                    runs[what].append(json.loads(out))
+                log(f"math {name}: repeat {rep + 1}/{args.repeats}: "
+                    + ", ".join(f"{k}={runs[k][-1]['median_ms']:.3f} ms" for k in (1, 2, "numpy")))
+            blas = runs["numpy"][0]["blas"]
+            one = med([r["median_ms"] for r in runs[1]])
+            two = med([r["median_ms"] for r in runs[2]])
+            ref = med([r["median_ms"] for r in runs["numpy"]])
+            info = runs[1][0]
+            floor_ms = info["data_bytes"] / (copy_gbs * 1e9) * 1e3
+            f_cxx, f_np = runs[1][0]["f"], runs["numpy"][0]["f"]
+            rel = abs(f_cxx - f_np) / max(abs(f_np), 1e-300)
+            rows.append([name, f"{info['rows']}x{info['dim']}", info["nnz"], f"{info['data_bytes'] / 1e6:.1f}",
+                         f"{floor_ms:.3f}", f"{one:.3f}", f"{two:.3f}", f"{ref:.3f}", f"{ref / one:.1f}x",
+                         f"{ref / two:.1f}x", f"{one / floor_ms:.2f}", f"{one / two:.2f}x", f"{rel:.0e}"])
+            split = med([r["compute_ms"] for r in runs[1]]), med([r["metrics_ms"] for r in runs[1]]), \
+                med([r["aggregate_ms"] for r in runs[1]])
+            log(f"math {name}: threads 1 split: workers {split[0]:.3f} ms, metrics {split[1]:.3f} ms, "
+                f"server {split[2]:.3f} ms")
+        print("\n## math: EF21, Top-1, n = 20, ms per round (median of "
+              f"{args.repeats} processes x {reps} blocks of {rounds} rounds)\n")
+        print(table(["data", "N x d", "stored values", "data MB/round", "floor ms", "C++ 1t ms", "C++ 2t ms",
+                     "numpy ms", "numpy/C++1t", "numpy/C++2t", "C++1t/floor", "1t/2t", "|f diff|/f"], rows))
+        print(f"\nfloor = bytes of data read per round (CSR: 12 B per stored value + row pointers + labels; "
+              f"dense: 8 B per value + labels) / copy bandwidth {copy_gbs:.2f} GB/s "
+              f"(memcpy of 2 x 512 MiB, bytes read + bytes written per second, best of 7).")
+        kernel = blas.get("kernel") if blas else None
+        print(f"numpy {runs['numpy'][0]['numpy']}, BLAS: {blas.get('library', '?')}"
+              f"{', kernel ' + kernel if kernel else ''}"
+              f"{', ' + str(blas.get('threads')) + ' threads' if blas.get('threads') else ''}"
+              f" (OPENBLAS_CORETYPE / OPENBLAS_L2_SIZE unset for numpy)")
+        if blas.get("config"):
+            print(f"OpenBLAS config: {blas['config']}")
+    finally:
+        shutil.rmtree(tmp, ignore_errors=True)
+
+
+# ---------------------------------------------------------------------------------------- scale
+
+def scale_bench(args, build_dir):
+    ef21sim = build_dir / "tools" / "ef21sim"
+    exe = build_dir / "tools" / "bench" / "math" / "ef21_bench_math"
+    scenario = BENCH / "scale" / "scale.toml"
+    sizes = [int(s) for s in args.workers.split(",")]
+    short, full = 10, 100
+    tmp = Path(tempfile.mkdtemp(prefix="ef21-bench-scale-"))
+    rows = []
+    try:
+        for n in sizes:
+            res = {}
+            for rounds in (short, full):
+                walls, peaks = [], []
+                for rep in range(args.scale_repeats):
+                    out_dir = tmp / f"n{n}-r{rounds}-{rep}"
+                    cmd = [str(ef21sim), "run", str(scenario), "--set", f"data.workers={n}",
+                           "--set", f"data.synthetic.rows={10 * n}", "--set", f"run.rounds={rounds}",
+                           "--threads", str(args.threads), "--out", str(out_dir), "--quiet"]
+                    wall, peak, err = run_timed(cmd, timeout=args.timeout)
+                    shutil.rmtree(out_dir, ignore_errors=True)
+                    if wall is None:
+                        log(f"scale n={n} rounds={rounds}: timed out after {args.timeout} s")
+                        break
+                    walls.append(wall)
+                    peaks.append(peak)
+                    log(f"scale n={n} rounds={rounds}: {wall:.2f} s, peak RSS {peak:.0f} MiB")
+                res[rounds] = (med(walls), max(peaks)) if walls else (None, None)
+            # The math alone: the Federation's rounds on the same data (no simulator, no network).
+            math_ms = []
+            for rep in range(args.scale_repeats):
+                out, _, _ = run_child([str(exe), "--data", "synthetic", "--rows", str(10 * n), "--dim", "1000",
+                                       "--density", "0.01", "--workers", str(n), "--k", "1", "--rounds", "5",
+                                       "--repeats", "3", "--warmup", "1", "--threads", str(args.threads)],
+                                      timeout=args.timeout)
+                math_ms.append(json.loads(out)["median_ms"])
+            w_short, _ = res[short]
+            w_full, peak_full = res[full]
+            per_round = (w_full - w_short) / (full - short) * 1e3 if w_full and w_short else None
+            rows.append([n, f"{w_full:.2f}" if w_full else "timeout", f"{peak_full:.0f}" if peak_full else "-",
+                         f"{per_round:.2f}" if per_round else "-", f"{med(math_ms):.2f}",
+                         f"{per_round / n * 1e3:.2f}" if per_round else "-"])
+        print(f"\n## scale: EF21 Top-1, d = 1000, 10 rows per worker (density 1%), star with a shared "
+              f"server link, --threads {args.threads} (median of {args.scale_repeats})\n")
+        print(table(["workers", f"wall s ({full} rounds)", "peak RSS MiB", "ms/round (sim)",
+                     "ms/round (math only)", "us/round/worker"], rows))
+        print(f"\nms/round (sim) = (wall of {full} rounds - wall of {short} rounds) / {full - short}, whole "
+              f"`ef21sim run` processes (setup cancels); math only = ef21_bench_math (Federation rounds, "
+              f"no event loop or network) on the same data.")
+    finally:
+        shutil.rmtree(tmp, ignore_errors=True)
+
+
+# -------------------------------------------------------------------------------------- network
+
+def network_bench(args, build_dir):
+    net = BENCH / "network"
+    for runner in (net / "run.py", net / "run.sh"):
+        if runner.exists():
+            cmd = [sys.executable, str(runner)] if runner.suffix == ".py" else ["bash", str(runner)]
+            env = dict(os.environ, EF21SIM_BUILD=str(build_dir))
+            subprocess.run(cmd + args.network_args, check=True, env=env)
+            return
+    print("\n## network: tools/bench/network/ has no run.py or run.sh yet; skipped")
+
+
+def main():
+    ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    ap.add_argument("what", nargs="?", default="all", choices=["math", "scale", "network", "all"])
+    ap.add_argument("--build", default=os.environ.get("EF21SIM_BUILD", str(ROOT / "build")),
+                    help="CMake build directory (default: build or $EF21SIM_BUILD)")
+    ap.add_argument("--no-build", action="store_true", help="do not bring the build up to date first")
+    ap.add_argument("--repeats", type=int, default=5, help="math: processes per configuration (median)")
+    ap.add_argument("--scale-repeats", type=int, default=1, help="scale: processes per configuration (median)")
+    ap.add_argument("--workers", default="1000,10000,100000", help="scale: worker counts")
+    ap.add_argument("--threads", type=int, default=2, help="scale: --threads of ef21sim")
+    ap.add_argument("--timeout", type=float, default=1800, help="scale: seconds before a run is abandoned")
+    ap.add_argument("--quick", action="store_true", help="fewer rounds per timing block")
+    ap.add_argument("network_args", nargs=argparse.REMAINDER, help="passed on to the network runner")
+    args = ap.parse_args()
+    build_dir = Path(args.build).resolve()
+    if not args.no_build:
+        targets = ["ef21sim", "ef21_bench_math", "ef21_bench_copy"]
+        build(build_dir, targets)
+    if args.what in ("math", "all"):
+        math_bench(args, build_dir)
+    if args.what in ("scale", "all"):
+        scale_bench(args, build_dir)
+    if args.what in ("network", "all"):
+        network_bench(args, build_dir)
+
+
+if __name__ == "__main__":
+    main()
