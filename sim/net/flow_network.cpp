@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <cmath>
+#include <limits>
 #include <fmt/format.h>
 
 #include "models/support/check.hpp"
@@ -29,13 +30,73 @@ SimTime ceil_to_picosecond(double exact_ps) {
   return static_cast<SimTime>(ps);
 }
 
+/// A binary heap of flow slots whose positions live in the flows themselves (each flow is in
+/// at most one heap per position field), so that any member can be erased in O(log n).
+template <typename Less, typename Pos>
+struct SlotHeap {
+  std::vector<std::uint32_t>& h;
+  Less less;
+  Pos pos;  // pos(slot) -> std::uint32_t&
+
+  void sift_up(std::uint32_t i) {
+    const std::uint32_t x = h[i];
+    while (i > 0) {
+      const std::uint32_t p = (i - 1) / 2;
+      if (!less(x, h[p])) break;
+      h[i] = h[p];
+      pos(h[i]) = i;
+      i = p;
+    }
+    h[i] = x;
+    pos(x) = i;
+  }
+  void sift_down(std::uint32_t i) {
+    const auto n = static_cast<std::uint32_t>(h.size());
+    const std::uint32_t x = h[i];
+    for (;;) {
+      std::uint32_t c = 2 * i + 1;
+      if (c >= n) break;
+      if (c + 1 < n && less(h[c + 1], h[c])) ++c;
+      if (!less(h[c], x)) break;
+      h[i] = h[c];
+      pos(h[i]) = i;
+      i = c;
+    }
+    h[i] = x;
+    pos(x) = i;
+  }
+  void push(std::uint32_t x) {
+    h.push_back(x);
+    sift_up(static_cast<std::uint32_t>(h.size() - 1));
+  }
+  void erase(std::uint32_t x) {
+    const std::uint32_t i = pos(x);
+    pos(x) = 0xffffffffu;
+    const std::uint32_t last = h.back();
+    h.pop_back();
+    if (i < h.size()) {
+      h[i] = last;
+      pos(last) = i;
+      sift_up(i);
+      sift_down(pos(last));
+    }
+  }
+};
+
+template <typename Less, typename Pos>
+SlotHeap<Less, Pos> slot_heap(std::vector<std::uint32_t>& h, Less less, Pos pos) {
+  return SlotHeap<Less, Pos>{h, less, pos};
+}
+
 bool share_later(const auto& a, const auto& b) {
   return a.share != b.share ? a.share > b.share : a.resource > b.resource;
 }
 
 }  // namespace
 
-FlowNetwork::FlowNetwork(Engine& engine, const Topology& topology) : engine_(engine), topo_(topology) {
+FlowNetwork::FlowNetwork(Engine& engine, const Topology& topology, FlowNetworkOptions options)
+    : engine_(engine), topo_(topology), options_(options) {
+  EF21_CHECK(options_.min_hub_flows >= 2, "FlowNetworkOptions::min_hub_flows must be at least 2");
   resources_.resize(topo_.resource_count());
   for (ResourceId r = 0; r < resources_.size(); ++r) resources_[r].capacity = topo_.resource_capacity(r);
 }
@@ -140,13 +201,10 @@ void FlowNetwork::start_flow(std::uint32_t slot) {
   m.rate = 0;
   exact_now_ = std::max(exact_now_, static_cast<double>(engine_.now()));
   m.last_update = exact_now_;
+  m.in_group = false;
+  m.hub = kNone;
+  add_to_resources(slot);
   const std::vector<ResourceId>& res = resources_of(m);
-  m.slot_in_resource.resize(res.size());
-  for (std::size_t k = 0; k < res.size(); ++k) {
-    std::vector<std::uint32_t>& list = resources_[res[k]].flows;
-    m.slot_in_resource[k] = static_cast<std::uint32_t>(list.size());
-    list.push_back(slot);
-  }
   ++active_flows_;
   // Share out once for every flow starting at this instant (see the header).
   start_seeds_.insert(start_seeds_.end(), res.begin(), res.end());
@@ -160,12 +218,307 @@ void FlowNetwork::on_start_batch_event() {
   exact_now_ = std::max(exact_now_, static_cast<double>(engine_.now()));
   seeds_.swap(start_seeds_);
   start_seeds_.clear();
-  reshare(seeds_, exact_now_);
+  settle(seeds_, exact_now_);
   rearm();
 }
 
-void FlowNetwork::reshare(const std::vector<std::uint32_t>& seed_resources, double exact_now) {
+// ---------------------------------------------------------------------------- structure
+
+void FlowNetwork::add_to_resources(std::uint32_t slot) {
+  Message& m = messages_[slot];
+  const std::vector<ResourceId>& res = resources_of(m);
+  m.slot_in_resource.resize(res.size());
+  for (std::size_t k = 0; k < res.size(); ++k) {
+    std::vector<std::uint32_t>& list = resources_[res[k]].flows;
+    m.slot_in_resource[k] = static_cast<std::uint32_t>(list.size());
+    list.push_back(slot);
+  }
+  m.shared_count = 0;
+  for (const ResourceId r : res) {
+    Resource& rr = resources_[r];
+    if (rr.flows.size() >= 2) ++m.shared_count;
+    if (rr.flows.size() == 2) add_shared(rr.flows[0]);
+    if (rr.hub != kNone) hubs_[rr.hub].pending.push_back(slot);
+  }
+  if (m.shared_count >= 2) {
+    for (const ResourceId r : res) ++resources_[r].complex_flows;
+  }
+}
+
+void FlowNetwork::remove_from_resources(std::uint32_t slot) {
+  Message& m = messages_[slot];
+  const std::vector<ResourceId>& res = resources_of(m);
+  if (m.shared_count >= 2) {
+    for (const ResourceId r : res) --resources_[r].complex_flows;
+  }
+  m.shared_count = 0;
+  // Swap-remove, fixing the moved flow's index.
+  for (std::size_t k = 0; k < res.size(); ++k) {
+    std::vector<std::uint32_t>& list = resources_[res[k]].flows;
+    const std::uint32_t at = m.slot_in_resource[k];
+    const std::uint32_t moved = list.back();
+    list[at] = moved;
+    list.pop_back();
+    if (moved != slot) {
+      Message& other = messages_[moved];
+      const std::vector<ResourceId>& other_res = resources_of(other);
+      const auto pos = std::find(other_res.begin(), other_res.end(), res[k]) - other_res.begin();
+      other.slot_in_resource[static_cast<std::size_t>(pos)] = at;
+    }
+    if (list.size() == 1) drop_shared(list[0]);
+  }
+}
+
+void FlowNetwork::add_shared(std::uint32_t slot) {
+  Message& m = messages_[slot];
+  if (++m.shared_count == 2) {
+    for (const ResourceId r : resources_of(m)) {
+      ++resources_[r].complex_flows;
+      struct_seeds_.push_back(r);
+    }
+  }
+}
+
+void FlowNetwork::drop_shared(std::uint32_t slot) {
+  Message& m = messages_[slot];
+  if (m.shared_count-- == 2) {
+    for (const ResourceId r : resources_of(m)) {
+      --resources_[r].complex_flows;
+      struct_seeds_.push_back(r);
+    }
+  }
+}
+
+// ---------------------------------------------------------------------------- settling
+
+void FlowNetwork::settle(std::vector<std::uint32_t>& seeds, double exact_now) {
   ++reshare_count_;
+  seeds.insert(seeds.end(), struct_seeds_.begin(), struct_seeds_.end());
+  struct_seeds_.clear();
+  std::sort(seeds.begin(), seeds.end());
+  seeds.erase(std::unique(seeds.begin(), seeds.end()), seeds.end());
+  // Hubs whose resource is no longer a lone shared bottleneck (or has too few flows) go back
+  // to per-flow state first.
+  for (const std::uint32_t r : seeds) {
+    if (resources_[r].hub != kNone && !is_hub(r)) hub_dissolve(r, exact_now);
+  }
+  general_seeds_.clear();
+  hub_work_.clear();
+  for (const std::uint32_t r : seeds) {
+    if (resources_[r].flows.empty()) continue;
+    (is_hub(r) ? hub_work_ : general_seeds_).push_back(r);
+  }
+  if (!general_seeds_.empty()) reshare(general_seeds_, exact_now);
+  for (const std::uint32_t r : hub_work_) {
+    if (resources_[r].hub == kNone) {
+      hub_build(r, exact_now);
+    } else {
+      hub_solve(resources_[r].hub, exact_now);
+    }
+  }
+}
+
+void FlowNetwork::materialize(Message& m, double exact_now) {
+  if (m.rate > 0 && exact_now > m.last_update) {
+    m.remaining = std::max(0.0, m.remaining - m.rate * ((exact_now - m.last_update) * 1e-12));
+  }
+  m.last_update = std::max(m.last_update, exact_now);
+}
+
+// ---------------------------------------------------------------------------- hubs
+
+#define EF21_THR_HEAP(hub)                                                                                   \
+  slot_heap((hub).by_threshold,                                                                              \
+            [this](std::uint32_t a, std::uint32_t b) {                                                       \
+              const Message& x = messages_[a];                                                               \
+              const Message& y = messages_[b];                                                               \
+              return x.threshold != y.threshold ? x.threshold < y.threshold : x.id < y.id;                    \
+            },                                                                                               \
+            [this](std::uint32_t f) -> std::uint32_t& { return messages_[f].pos_thr; })
+#define EF21_UNCAPPED_HEAP(hub)                                                                              \
+  slot_heap((hub).uncapped,                                                                                  \
+            [this](std::uint32_t a, std::uint32_t b) {                                                       \
+              const Message& x = messages_[a];                                                               \
+              const Message& y = messages_[b];                                                               \
+              return x.cap != y.cap ? x.cap < y.cap : x.id < y.id;                                            \
+            },                                                                                               \
+            [this](std::uint32_t f) -> std::uint32_t& { return messages_[f].pos_cap; })
+#define EF21_CAPPED_HEAP(hub)                                                                                \
+  slot_heap((hub).capped,                                                                                    \
+            [this](std::uint32_t a, std::uint32_t b) {                                                       \
+              const Message& x = messages_[a];                                                               \
+              const Message& y = messages_[b];                                                               \
+              return x.cap != y.cap ? x.cap > y.cap : x.id > y.id;                                            \
+            },                                                                                               \
+            [this](std::uint32_t f) -> std::uint32_t& { return messages_[f].pos_cap; })
+
+void FlowNetwork::hub_advance(Hub& hub, double exact_now) {
+  if (hub.by_threshold.empty()) {
+    hub.service = 0;  // nobody is measured against it: restart from 0 (keeps thresholds small)
+    hub.last_update = std::max(hub.last_update, exact_now);
+    return;
+  }
+  if (exact_now > hub.last_update) {
+    hub.service += hub.rate * ((exact_now - hub.last_update) * 1e-12);
+    hub.last_update = exact_now;
+  }
+}
+
+void FlowNetwork::hub_insert(Hub& hub, std::uint32_t slot, double exact_now) {
+  Message& m = messages_[slot];
+  materialize(m, exact_now);
+  completions_.erase(slot);
+  m.cap = std::numeric_limits<double>::infinity();
+  for (const ResourceId r : resources_of(m)) {
+    if (r != hub.resource) m.cap = std::min(m.cap, resources_[r].capacity);
+  }
+  m.hub = resources_[hub.resource].hub;
+  m.in_group = true;
+  m.threshold = hub.service + m.remaining;
+  EF21_THR_HEAP(hub).push(slot);
+  EF21_UNCAPPED_HEAP(hub).push(slot);
+  ++reshare_flow_visits_;
+}
+
+void FlowNetwork::hub_remove(Hub& hub, std::uint32_t slot) {
+  Message& m = messages_[slot];
+  if (m.in_group) {
+    if (m.pos_thr != kNone) EF21_THR_HEAP(hub).erase(slot);
+    EF21_UNCAPPED_HEAP(hub).erase(slot);
+  } else {
+    EF21_CAPPED_HEAP(hub).erase(slot);
+    if (hub.capped.empty()) {
+      hub.capped_sum = hub.capped_sum_c = 0;
+    } else {
+      const double y = -m.cap;  // Neumaier: capped_sum + capped_sum_c is the compensated sum
+      const double t = hub.capped_sum + y;
+      hub.capped_sum_c += std::abs(hub.capped_sum) >= std::abs(y) ? (hub.capped_sum - t) + y : (y - t) + hub.capped_sum;
+      hub.capped_sum = t;
+    }
+  }
+  m.in_group = false;
+  m.hub = kNone;
+}
+
+void FlowNetwork::hub_to_capped(Hub& hub, std::uint32_t slot, double exact_now) {
+  Message& m = messages_[slot];
+  EF21_THR_HEAP(hub).erase(slot);
+  EF21_UNCAPPED_HEAP(hub).erase(slot);
+  m.in_group = false;
+  m.remaining = std::max(0.0, m.threshold - hub.service);
+  m.rate = m.cap;
+  m.last_update = exact_now;
+  m.exact_done = m.last_update + m.remaining / m.rate * 1e12;
+  completions_.update(slot, CompletionKey{std::max(engine_.now(), ceil_to_picosecond(m.exact_done)), m.id});
+  EF21_CAPPED_HEAP(hub).push(slot);
+  const double y = m.cap;
+  const double t = hub.capped_sum + y;
+  hub.capped_sum_c += std::abs(hub.capped_sum) >= std::abs(y) ? (hub.capped_sum - t) + y : (y - t) + hub.capped_sum;
+  hub.capped_sum = t;
+  ++reshare_flow_visits_;
+}
+
+void FlowNetwork::hub_to_group(Hub& hub, std::uint32_t slot, double exact_now) {
+  hub_remove(hub, slot);  // from the capped heap, off the capped sum
+  hub_insert(hub, slot, exact_now);
+}
+
+void FlowNetwork::hub_solve(std::uint32_t h, double exact_now) {
+  Hub& hub = hubs_[h];
+  hub_advance(hub, exact_now);  // at the old rate, up to the instant of the change
+  for (const std::uint32_t f : hub.pending) {
+    if (messages_[f].hub == kNone) hub_insert(hub, f, exact_now);
+  }
+  hub.pending.clear();
+  // Water-filling: rate min(cap, λ) with λ = (C - capped sum) / uncapped count. First uncap
+  // the flows λ has fallen below (largest cap first), then cap those it has risen above
+  // (smallest first); λ only rises during the second pass, so the first pass's result holds.
+  const double capacity = resources_[hub.resource].capacity;
+  const auto free = [&hub, capacity] { return capacity - (hub.capped_sum + hub.capped_sum_c); };
+  while (!hub.capped.empty()) {
+    const Message& m = messages_[hub.capped.front()];
+    if (!(m.cap * static_cast<double>(hub.uncapped.size()) > free())) break;
+    hub_to_group(hub, hub.capped.front(), exact_now);
+  }
+  while (!hub.uncapped.empty()) {
+    const Message& m = messages_[hub.uncapped.front()];
+    if (!(m.cap < free() / static_cast<double>(hub.uncapped.size()))) break;
+    hub_to_capped(hub, hub.uncapped.front(), exact_now);
+  }
+  if (!hub.uncapped.empty()) {
+    hub.rate = free() / static_cast<double>(hub.uncapped.size());
+    EF21_CHECK(hub.rate > 0 && std::isfinite(hub.rate), fmt::format("hub on {} got rate {}", topo_.resource_name(hub.resource), hub.rate));
+  }
+  hub_rekey(h);
+}
+
+void FlowNetwork::hub_rekey(std::uint32_t h) {
+  Hub& hub = hubs_[h];
+  if (hub.by_threshold.empty()) {
+    hub_completions_.erase(h);
+    return;
+  }
+  Message& m = messages_[hub.by_threshold.front()];
+  m.exact_done = group_exact_done(hub, m);
+  hub_completions_.update(h, CompletionKey{std::max(engine_.now(), ceil_to_picosecond(m.exact_done)), m.id});
+}
+
+std::uint32_t FlowNetwork::hub_build(std::uint32_t r, double exact_now) {
+  std::uint32_t h = 0;
+  if (!free_hubs_.empty()) {
+    h = free_hubs_.back();
+    free_hubs_.pop_back();
+  } else {
+    h = static_cast<std::uint32_t>(hubs_.size());
+    hubs_.emplace_back();
+  }
+  Hub& hub = hubs_[h];
+  hub.resource = r;
+  hub.rate = 0;
+  hub.service = 0;
+  hub.last_update = exact_now;
+  hub.capped_sum = hub.capped_sum_c = 0;
+  hub.pending.clear();
+  resources_[r].hub = h;
+  ++active_hubs_;
+  for (const std::uint32_t f : resources_[r].flows) hub_insert(hub, f, exact_now);
+  hub_solve(h, exact_now);
+  return h;
+}
+
+void FlowNetwork::hub_dissolve(std::uint32_t r, double exact_now) {
+  const std::uint32_t h = resources_[r].hub;
+  Hub& hub = hubs_[h];
+  hub_advance(hub, exact_now);
+  for (const std::uint32_t f : hub.by_threshold) {
+    Message& m = messages_[f];
+    m.remaining = std::max(0.0, m.threshold - hub.service);
+    m.rate = hub.rate;
+    m.last_update = exact_now;
+    m.in_group = false;
+    m.hub = kNone;
+    m.pos_thr = m.pos_cap = kNone;
+    ++reshare_flow_visits_;
+  }
+  for (const std::uint32_t f : hub.capped) {
+    messages_[f].hub = kNone;
+    messages_[f].pos_cap = kNone;
+  }
+  hub.by_threshold.clear();
+  hub.uncapped.clear();
+  hub.capped.clear();
+  hub.pending.clear();
+  hub_completions_.erase(h);
+  resources_[r].hub = kNone;
+  free_hubs_.push_back(h);
+  --active_hubs_;
+}
+
+#undef EF21_THR_HEAP
+#undef EF21_UNCAPPED_HEAP
+#undef EF21_CAPPED_HEAP
+
+void FlowNetwork::reshare(const std::vector<std::uint32_t>& seed_resources, double exact_now) {
   if (++epoch_ == 0) {  // wrapped: clear every mark once (after 2^32 reshares)
     for (Message& m : messages_) m.mark = 0;
     for (Resource& r : resources_) r.mark = 0;
@@ -185,6 +538,9 @@ void FlowNetwork::reshare(const std::vector<std::uint32_t>& seed_resources, doub
       Message& m = messages_[f];
       if (m.mark == epoch_) continue;
       m.mark = epoch_;
+      // A flow on a hub belongs to the hub's component alone (its other resources carry it
+      // alone): the hub solves it.
+      if (std::any_of(resources_of(m).begin(), resources_of(m).end(), [this](ResourceId q) { return is_hub(q); })) continue;
       comp_flows_.push_back(f);
       for (const ResourceId q : resources_of(m)) {
         if (resources_[q].mark != epoch_) {
@@ -198,13 +554,7 @@ void FlowNetwork::reshare(const std::vector<std::uint32_t>& seed_resources, doub
 
   // Bring remaining bytes up to the exact instant of the change at the old rates, then share
   // anew and predict each flow's completion.
-  for (const std::uint32_t f : comp_flows_) {
-    Message& m = messages_[f];
-    if (m.rate > 0 && exact_now > m.last_update) {
-      m.remaining = std::max(0.0, m.remaining - m.rate * ((exact_now - m.last_update) * 1e-12));
-    }
-    m.last_update = std::max(m.last_update, exact_now);
-  }
+  for (const std::uint32_t f : comp_flows_) materialize(messages_[f], exact_now);
   progressive_filling();
   const SimTime now = engine_.now();
   for (const std::uint32_t f : comp_flows_) {
@@ -263,30 +613,43 @@ void FlowNetwork::on_completion_event() {
   const SimTime window_end = now + coalescing_window(now);
   done_.clear();
   while (!completions_.empty() && completions_.top_key().time <= window_end) done_.push_back(completions_.pop());
+  // Hub groups: their members finish in threshold order.
+  while (!hub_completions_.empty() && hub_completions_.top_key().time <= window_end) {
+    const std::uint32_t h = hub_completions_.top();
+    Hub& hub = hubs_[h];
+    auto by_threshold = slot_heap(
+        hub.by_threshold,
+        [this](std::uint32_t a, std::uint32_t b) {
+          const Message& x = messages_[a];
+          const Message& y = messages_[b];
+          return x.threshold != y.threshold ? x.threshold < y.threshold : x.id < y.id;
+        },
+        [this](std::uint32_t f) -> std::uint32_t& { return messages_[f].pos_thr; });
+    while (!hub.by_threshold.empty()) {
+      const std::uint32_t f = hub.by_threshold.front();
+      Message& m = messages_[f];
+      const double exact_done = group_exact_done(hub, m);
+      if (std::max(now, ceil_to_picosecond(exact_done)) > window_end) break;
+      m.exact_done = exact_done;
+      by_threshold.erase(f);
+      hub_remove(hub, f);
+      done_.push_back(f);
+    }
+    hub_rekey(h);
+  }
   // The exact instant of the earliest completion: the others' rates change from then on.
   double exact_first = static_cast<double>(now);
   for (const std::uint32_t f : done_) exact_first = std::min(exact_first, messages_[f].exact_done);
   exact_now_ = std::max(exact_now_, exact_first);
 
-  // Take the finished flows off their resources (swap-remove, fixing the moved flow's index).
+  // Take the finished flows off their hubs and resources.
   seeds_.clear();
   for (const std::uint32_t f : done_) {
     Message& m = messages_[f];
+    if (m.hub != kNone) hub_remove(hubs_[m.hub], f);
+    remove_from_resources(f);
     const std::vector<ResourceId>& res = resources_of(m);
-    for (std::size_t k = 0; k < res.size(); ++k) {
-      std::vector<std::uint32_t>& list = resources_[res[k]].flows;
-      const std::uint32_t at = m.slot_in_resource[k];
-      const std::uint32_t moved = list.back();
-      list[at] = moved;
-      list.pop_back();
-      if (moved != f) {
-        Message& other = messages_[moved];
-        const std::vector<ResourceId>& other_res = resources_of(other);
-        const auto pos = std::find(other_res.begin(), other_res.end(), res[k]) - other_res.begin();
-        other.slot_in_resource[static_cast<std::size_t>(pos)] = at;
-      }
-      seeds_.push_back(res[k]);
-    }
+    seeds_.insert(seeds_.end(), res.begin(), res.end());
   }
   // Flows started at this instant and not yet shared out join this recomputation.
   if (start_batch_event_.valid()) {
@@ -295,7 +658,7 @@ void FlowNetwork::on_completion_event() {
     seeds_.insert(seeds_.end(), start_seeds_.begin(), start_seeds_.end());
     start_seeds_.clear();
   }
-  if (!seeds_.empty()) reshare(seeds_, exact_now_);
+  if (!seeds_.empty() || !struct_seeds_.empty()) settle(seeds_, exact_now_);
 
   // Deliver in send order, after the network state is consistent again.
   std::sort(done_.begin(), done_.end(), [this](std::uint32_t a, std::uint32_t b) { return messages_[a].id < messages_[b].id; });
@@ -318,12 +681,14 @@ void FlowNetwork::on_completion_event() {
 }
 
 void FlowNetwork::rearm() {
-  if (completions_.empty()) {
+  if (completions_.empty() && hub_completions_.empty()) {
     if (completion_event_.valid()) engine_.cancel(completion_event_);
     completion_event_ = EventId{};
     return;
   }
-  const SimTime next = completions_.top_key().time;
+  SimTime next = std::numeric_limits<SimTime>::max();
+  if (!completions_.empty()) next = completions_.top_key().time;
+  if (!hub_completions_.empty()) next = std::min(next, hub_completions_.top_key().time);
   if (completion_event_.valid()) {
     if (completion_event_time_ == next) return;
     engine_.cancel(completion_event_);

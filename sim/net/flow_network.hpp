@@ -21,9 +21,21 @@
 // Flows starting at the same instant (a broadcast: n unicast flows at once) are shared out
 // together: a start only marks its resources, and one recomputation runs after the other
 // events of that instant (or within a completion at that instant, whichever comes first).
-// Flows and resources are dense integer ids; per-event work allocates nothing once warm.
-// All completions are kept in one indexed heap and the network holds a single engine event
-// (its next completion), so rate changes never churn the engine's queue.
+//
+// Shared bottlenecks (hubs): a component whose only resource crossed by two or more flows is
+// one resource H (every other resource on its flows' routes carries that flow alone: a star's
+// server link with each worker's access link) is solved by water-filling instead: each flow's
+// rate is min(cap, λ), cap = the smallest capacity on its route besides H, λ = H's free
+// capacity over its uncapped flows. The uncapped flows advance together, processor-sharing
+// style: the hub keeps their cumulative service (bytes each received since the hub formed) and
+// each flow's finish threshold in a heap, so a flow start or end on H is O(log n) (one rate,
+// one heap operation) instead of touching every flow. Capped flows keep their own rate. Hubs
+// form once H carries FlowNetworkOptions::min_hub_flows flows (default 64); smaller components,
+// and every component with two or more shared resources, take the per-flow path above, whose
+// arithmetic is that of the original implementation (so small scenarios keep their exact
+// outputs). Structure is tracked incrementally (flows per resource, shared resources per flow,
+// flows per resource that cross two shared ones), so classifying a change is O(route length).
+//
 #include <cstdint>
 #include <unordered_map>
 #include <vector>
@@ -49,6 +61,12 @@ struct Delivery {
   SimTime t_done = 0;  // delivery, ps
 };
 
+struct FlowNetworkOptions {
+  /// A resource whose component has it as the only shared resource is solved as a hub once it
+  /// carries this many flows (>= 2); below, per-flow progressive filling.
+  std::uint32_t min_hub_flows = 64;
+};
+
 class FlowNetwork {
  public:
   /// Called at t_done, from the engine's event loop. Captures up to 48 bytes stay inline.
@@ -56,7 +74,7 @@ class FlowNetwork {
 
   /// Both must outlive the network; the network must outlive running `engine` (its pending
   /// events are cancelled when it is destroyed).
-  FlowNetwork(Engine& engine, const Topology& topology);
+  FlowNetwork(Engine& engine, const Topology& topology, FlowNetworkOptions options = {});
   ~FlowNetwork();
   FlowNetwork(const FlowNetwork&) = delete;
   FlowNetwork& operator=(const FlowNetwork&) = delete;
@@ -82,6 +100,8 @@ class FlowNetwork {
   /// cost per event).
   std::uint64_t reshare_count() const noexcept { return reshare_count_; }
   std::uint64_t reshare_flow_visits() const noexcept { return reshare_flow_visits_; }
+  /// Hubs active now (shared bottlenecks solved by water-filling, see the header).
+  std::size_t active_hubs() const noexcept { return active_hubs_; }
 
  private:
   static constexpr std::uint32_t kNone = 0xffffffffu;
@@ -105,6 +125,13 @@ class FlowNetwork {
     std::vector<std::uint32_t> slot_in_resource;  // position in each route resource's list
     std::uint32_t mark = 0;     // component-walk epoch
     bool fixed = false;         // progressive-filling scratch
+    bool in_group = false;      // advancing with its hub's uncapped group (threshold, not remaining)
+    std::uint32_t shared_count = 0;  // resources on its route crossed by >= 2 flows
+    std::uint32_t hub = kNone;  // hub pool index while a hub member (group or capped)
+    std::uint32_t pos_thr = kNone;   // position in its hub's threshold heap (group members)
+    std::uint32_t pos_cap = kNone;   // position in its hub's cap heap (uncapped or capped)
+    double cap = 0;             // hub member: smallest capacity on its route besides the hub
+    double threshold = 0;       // group member: hub service at which its bytes are through
   };
 
   struct Resource {
@@ -113,6 +140,22 @@ class FlowNetwork {
     std::uint32_t mark = 0;             // component-walk epoch
     double free_capacity = 0;           // progressive-filling scratch, bytes/s
     std::uint32_t unfixed = 0;          // progressive-filling scratch
+    std::uint32_t complex_flows = 0;    // flows on it crossing >= 2 shared resources
+    std::uint32_t hub = kNone;          // hub pool index while solved as a hub
+  };
+
+  /// A shared bottleneck solved by water-filling (see the header).
+  struct Hub {
+    std::uint32_t resource = kNone;
+    double rate = 0;          // λ: rate of every uncapped member, bytes/s
+    double service = 0;       // bytes each uncapped member received since the hub formed
+    double last_update = 0;   // exact time of `service`, ps
+    double capped_sum = 0;    // sum of the capped members' rates (compensated)
+    double capped_sum_c = 0;
+    std::vector<std::uint32_t> by_threshold;  // uncapped: min-heap by (threshold, id)
+    std::vector<std::uint32_t> uncapped;      // uncapped: min-heap by (cap, id)
+    std::vector<std::uint32_t> capped;        // capped: max-heap by (cap, id)
+    std::vector<std::uint32_t> pending;       // flows started on it, not yet inserted
   };
 
   /// Completion key: predicted ps, then message id (deterministic order of equal times).
@@ -138,8 +181,30 @@ class FlowNetwork {
   void start_flow(std::uint32_t slot);
   void on_completion_event();
   void on_start_batch_event();
+  void settle(std::vector<std::uint32_t>& seeds, double exact_now);
   void reshare(const std::vector<std::uint32_t>& seed_resources, double exact_now);
   void progressive_filling();
+  bool is_hub(std::uint32_t r) const noexcept {
+    const Resource& res = resources_[r];
+    return res.flows.size() >= options_.min_hub_flows && res.complex_flows == 0;
+  }
+  void add_to_resources(std::uint32_t slot);
+  void remove_from_resources(std::uint32_t slot);
+  void add_shared(std::uint32_t slot);
+  void drop_shared(std::uint32_t slot);
+  void hub_advance(Hub& hub, double exact_now);
+  void hub_insert(Hub& hub, std::uint32_t slot, double exact_now);
+  void hub_remove(Hub& hub, std::uint32_t slot);
+  void hub_to_capped(Hub& hub, std::uint32_t slot, double exact_now);
+  void hub_to_group(Hub& hub, std::uint32_t slot, double exact_now);
+  void hub_solve(std::uint32_t h, double exact_now);
+  void hub_rekey(std::uint32_t h);
+  std::uint32_t hub_build(std::uint32_t r, double exact_now);
+  void hub_dissolve(std::uint32_t r, double exact_now);
+  double group_exact_done(const Hub& hub, const Message& m) const {
+    return hub.last_update + (m.threshold - hub.service) / hub.rate * 1e12;
+  }
+  void materialize(Message& m, double exact_now);
   void rearm();
   Delivery make_delivery(const Message& m, SimTime t_done) const;
 
@@ -151,16 +216,24 @@ class FlowNetwork {
   std::vector<Route> routes_;
   std::unordered_map<std::uint64_t, std::uint32_t> route_cache_;  // (src << 32 | dst) -> routes_
   std::vector<Resource> resources_;                                // by ResourceId
-  IndexedMinHeap<CompletionKey> completions_;                     // flowing messages
+  FlowNetworkOptions options_;
+  IndexedMinHeap<CompletionKey> completions_;                     // flowing messages outside hub groups
+  std::vector<Hub> hubs_;                                          // pool
+  std::vector<std::uint32_t> free_hubs_;
+  IndexedMinHeap<CompletionKey> hub_completions_;                 // by hub: its group's next completion
+  std::size_t active_hubs_ = 0;
   EventId completion_event_;
   SimTime completion_event_time_ = 0;
   double exact_now_ = 0;  // exact time of the latest rate change, ps (monotone)
   EventId start_batch_event_;                // pending recomputation for flows just started
   std::vector<std::uint32_t> start_seeds_;   // their resources
+  std::vector<std::uint32_t> struct_seeds_;  // resources of flows whose shared-resource count crossed 1 <-> 2
 
   // Scratch, reused by every event (no allocation once warm).
   std::uint32_t epoch_ = 0;
   std::vector<std::uint32_t> seeds_;
+  std::vector<std::uint32_t> general_seeds_;
+  std::vector<std::uint32_t> hub_work_;
   std::vector<std::uint32_t> comp_resources_;
   std::vector<std::uint32_t> comp_flows_;
   std::vector<ShareEntry> share_heap_;
