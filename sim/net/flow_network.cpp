@@ -132,7 +132,23 @@ std::uint32_t FlowNetwork::route_index(NodeId src, NodeId dst) {
   const std::uint64_t key = (static_cast<std::uint64_t>(src) << 32) | dst;
   const auto it = route_cache_.find(key);
   if (it != route_cache_.end()) return it->second;
-  Route r = topo_.route(src, dst);  // throws InputError if unreachable
+  Route r = [&] {  // throws InputError if unreachable
+    for (const RoutesTo& t : trees_to_) {
+      if (t.to == dst) return topo_.route(t, src);
+    }
+    for (const RoutesFrom& t : trees_from_) {
+      if (t.from == src) return topo_.route(t, dst);
+    }
+    if (++misses_to_[dst] >= 2 && trees_to_.size() < kMaxTrees) {
+      trees_to_.push_back(topo_.routes_to(dst));
+      return topo_.route(trees_to_.back(), src);
+    }
+    if (++misses_from_[src] >= 2 && trees_from_.size() < kMaxTrees) {
+      trees_from_.push_back(topo_.routes_from(src));
+      return topo_.route(trees_from_.back(), dst);
+    }
+    return topo_.route(src, dst);
+  }();
   for (const ResourceId res : r.resources) {
     EF21_CHECK(std::isfinite(resources_[res].capacity) && resources_[res].capacity > 0,
                "route resource without a finite positive capacity");
@@ -295,8 +311,18 @@ void FlowNetwork::settle(std::vector<std::uint32_t>& seeds, double exact_now) {
   ++reshare_count_;
   seeds.insert(seeds.end(), struct_seeds_.begin(), struct_seeds_.end());
   struct_seeds_.clear();
-  std::sort(seeds.begin(), seeds.end());
-  seeds.erase(std::unique(seeds.begin(), seeds.end()), seeds.end());
+  // Distinct seeds, in first-seen order.
+  if (++settle_epoch_ == 0) {
+    for (Resource& r : resources_) r.settle_mark = 0;
+    settle_epoch_ = 1;
+  }
+  std::size_t kept = 0;
+  for (const std::uint32_t r : seeds) {
+    if (resources_[r].settle_mark == settle_epoch_) continue;
+    resources_[r].settle_mark = settle_epoch_;
+    seeds[kept++] = r;
+  }
+  seeds.resize(kept);
   // Hubs whose resource is no longer a lone shared bottleneck (or has too few flows) go back
   // to per-flow state first.
   for (const std::uint32_t r : seeds) {
@@ -305,8 +331,13 @@ void FlowNetwork::settle(std::vector<std::uint32_t>& seeds, double exact_now) {
   general_seeds_.clear();
   hub_work_.clear();
   for (const std::uint32_t r : seeds) {
-    if (resources_[r].flows.empty()) continue;
-    (is_hub(r) ? hub_work_ : general_seeds_).push_back(r);
+    const Resource& res = resources_[r];
+    if (res.flows.empty()) continue;
+    if (is_hub(r)) {
+      hub_work_.push_back(r);
+    } else if (res.flows.size() > 1 || !on_hub(messages_[res.flows[0]])) {
+      general_seeds_.push_back(r);
+    }  // else: a hub member's own link (it carries that flow alone): its hub answers for it
   }
   if (!general_seeds_.empty()) reshare(general_seeds_, exact_now);
   for (const std::uint32_t r : hub_work_) {
@@ -540,7 +571,7 @@ void FlowNetwork::reshare(const std::vector<std::uint32_t>& seed_resources, doub
       m.mark = epoch_;
       // A flow on a hub belongs to the hub's component alone (its other resources carry it
       // alone): the hub solves it.
-      if (std::any_of(resources_of(m).begin(), resources_of(m).end(), [this](ResourceId q) { return is_hub(q); })) continue;
+      if (on_hub(m)) continue;
       comp_flows_.push_back(f);
       for (const ResourceId q : resources_of(m)) {
         if (resources_[q].mark != epoch_) {

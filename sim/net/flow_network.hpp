@@ -141,6 +141,7 @@ class FlowNetwork {
     double free_capacity = 0;           // progressive-filling scratch, bytes/s
     std::uint32_t unfixed = 0;          // progressive-filling scratch
     std::uint32_t complex_flows = 0;    // flows on it crossing >= 2 shared resources
+    std::uint32_t settle_mark = 0;      // seed de-duplication epoch
     std::uint32_t hub = kNone;          // hub pool index while solved as a hub
   };
 
@@ -188,6 +189,13 @@ class FlowNetwork {
     const Resource& res = resources_[r];
     return res.flows.size() >= options_.min_hub_flows && res.complex_flows == 0;
   }
+  bool on_hub(const Message& m) const noexcept {
+    if (m.hub != kNone) return true;
+    for (const ResourceId q : resources_of(m)) {
+      if (is_hub(q)) return true;
+    }
+    return false;
+  }
   void add_to_resources(std::uint32_t slot);
   void remove_from_resources(std::uint32_t slot);
   void add_shared(std::uint32_t slot);
@@ -215,6 +223,13 @@ class FlowNetwork {
   std::vector<std::uint32_t> free_slots_;
   std::vector<Route> routes_;
   std::unordered_map<std::uint64_t, std::uint32_t> route_cache_;  // (src << 32 | dst) -> routes_
+  // Shortest-path trees, built for a destination (or source) after its second route miss, so
+  // that n routes to or from one node cost O(n log n) in all; at most kMaxTrees of each.
+  static constexpr std::size_t kMaxTrees = 16;
+  std::vector<RoutesTo> trees_to_;
+  std::vector<RoutesFrom> trees_from_;
+  std::unordered_map<NodeId, std::uint32_t> misses_to_;
+  std::unordered_map<NodeId, std::uint32_t> misses_from_;
   std::vector<Resource> resources_;                                // by ResourceId
   FlowNetworkOptions options_;
   IndexedMinHeap<CompletionKey> completions_;                     // flowing messages outside hub groups
@@ -231,6 +246,7 @@ class FlowNetwork {
 
   // Scratch, reused by every event (no allocation once warm).
   std::uint32_t epoch_ = 0;
+  std::uint32_t settle_epoch_ = 0;
   std::vector<std::uint32_t> seeds_;
   std::vector<std::uint32_t> general_seeds_;
   std::vector<std::uint32_t> hub_work_;

@@ -1,5 +1,6 @@
 #include "sim/net/topology.hpp"
 
+#include <algorithm>
 #include <cmath>
 #include <limits>
 #include <boost/graph/adjacency_list.hpp>
@@ -120,6 +121,140 @@ NodeId Topology::resource_head(ResourceId r) const {
 
 std::string Topology::resource_name(ResourceId r) const {
   return fmt::format("{}->{}", names_[resource_tail(r)], names_[resource_head(r)]);
+}
+
+namespace {
+
+std::vector<Cost> shortest_costs(const BoostGraph& g, NodeId root) {
+  std::vector<Cost> cost(boost::num_vertices(g), kInfiniteCost);
+  boost::dijkstra_shortest_paths(
+      g, root,
+      boost::weight_map(boost::get(&EdgeProps::latency, g))
+          .distance_map(boost::make_iterator_property_map(cost.begin(), boost::get(boost::vertex_index, g)))
+          .distance_compare(CostLess{})
+          .distance_combine(CostPlusLatency{})
+          .distance_inf(kInfiniteCost)
+          .distance_zero(Cost{}));
+  return cost;
+}
+
+/// True if the link of latency `latency` from a node of cost `near` reaches one of `far`
+/// on a shortest path (costs from one root).
+bool on_shortest(const Cost& near, SimTime latency, const Cost& far) {
+  return !(near == kInfiniteCost) && CostPlusLatency{}(near, latency) == far;
+}
+
+}  // namespace
+
+RoutesTo Topology::routes_to(NodeId to) const {
+  EF21_CHECK(to < names_.size(), "route endpoint out of range");
+  const std::vector<Cost> cost = shortest_costs(graph_->g, to);
+  RoutesTo tree;
+  tree.to = to;
+  tree.next_node.assign(names_.size(), kNoNode);
+  tree.next_link.assign(names_.size(), std::numeric_limits<std::uint32_t>::max());
+  // Each node's next hop: the smallest neighbour on a shortest path, then the smallest link.
+  const auto offer = [&](NodeId at, NodeId next, LinkId id) {
+    if (at == to || cost[at] == kInfiniteCost || !on_shortest(cost[next], links_[id].latency, cost[at])) return;
+    if (next < tree.next_node[at] || (next == tree.next_node[at] && id < tree.next_link[at])) {
+      tree.next_node[at] = next;
+      tree.next_link[at] = id;
+    }
+  };
+  for (LinkId id = 0; id < links_.size(); ++id) {
+    offer(links_[id].a, links_[id].b, id);
+    offer(links_[id].b, links_[id].a, id);
+  }
+  return tree;
+}
+
+Route Topology::route(const RoutesTo& tree, NodeId from) const {
+  EF21_CHECK(from < names_.size(), "route endpoint out of range");
+  Route result;
+  result.nodes.push_back(from);
+  if (from == tree.to) return result;
+  if (tree.next_node[from] == kNoNode) {
+    throw InputError(fmt::format("no route from {} to {}", names_[from], names_[tree.to]));
+  }
+  for (NodeId at = from; at != tree.to;) {
+    const LinkId id = tree.next_link[at];
+    const Link& l = links_[id];
+    const ResourceId r = 2 * id + (l.a == at ? 0 : 1);
+    if (std::isfinite(resource_capacity(r))) result.resources.push_back(r);
+    result.latency += l.latency;
+    at = tree.next_node[at];
+    result.nodes.push_back(at);
+  }
+  return result;
+}
+
+RoutesFrom Topology::routes_from(NodeId from) const {
+  EF21_CHECK(from < names_.size(), "route endpoint out of range");
+  const BoostGraph& g = graph_->g;
+  const std::vector<Cost> cost = shortest_costs(g, from);
+  RoutesFrom tree;
+  tree.from = from;
+  tree.parent_node.assign(names_.size(), kNoNode);
+  tree.parent_link.assign(names_.size(), std::numeric_limits<std::uint32_t>::max());
+  // Shortest paths to a node all have its hop count; the lexicographically smallest one is
+  // the smallest path to a predecessor plus the node. So rank the nodes level by level (by
+  // hop count): a node's parent is its predecessor of smallest rank (then smallest link), and
+  // the nodes of one level are ranked by (parent's rank, own id).
+  std::vector<std::vector<NodeId>> levels;
+  for (NodeId v = 0; v < names_.size(); ++v) {
+    if (cost[v] == kInfiniteCost) continue;
+    if (levels.size() <= cost[v].hops) levels.resize(cost[v].hops + 1);
+    levels[cost[v].hops].push_back(v);
+  }
+  std::vector<std::uint32_t> rank(names_.size(), std::numeric_limits<std::uint32_t>::max());
+  rank[from] = 0;
+  for (std::size_t h = 1; h < levels.size(); ++h) {
+    for (const NodeId t : levels[h]) {
+      for (const auto e : boost::make_iterator_range(boost::out_edges(t, g))) {
+        const auto u = static_cast<NodeId>(boost::target(e, g));
+        const EdgeProps& props = g[e];
+        if (!on_shortest(cost[u], props.latency, cost[t])) continue;
+        const NodeId best = tree.parent_node[t];
+        if (best == kNoNode || rank[u] < rank[best] || (u == best && props.link < tree.parent_link[t])) {
+          tree.parent_node[t] = u;
+          tree.parent_link[t] = props.link;
+        }
+      }
+    }
+    std::sort(levels[h].begin(), levels[h].end(), [&](NodeId a, NodeId b) {
+      const std::uint32_t ra = rank[tree.parent_node[a]];
+      const std::uint32_t rb = rank[tree.parent_node[b]];
+      return ra != rb ? ra < rb : a < b;
+    });
+    for (std::size_t k = 0; k < levels[h].size(); ++k) rank[levels[h][k]] = static_cast<std::uint32_t>(k);
+  }
+  return tree;
+}
+
+Route Topology::route(const RoutesFrom& tree, NodeId to) const {
+  EF21_CHECK(to < names_.size(), "route endpoint out of range");
+  Route result;
+  if (to == tree.from) {
+    result.nodes.push_back(to);
+    return result;
+  }
+  if (tree.parent_node[to] == kNoNode) {
+    throw InputError(fmt::format("no route from {} to {}", names_[tree.from], names_[to]));
+  }
+  result.nodes.push_back(to);
+  for (NodeId at = to; at != tree.from;) {
+    const LinkId id = tree.parent_link[at];
+    const Link& l = links_[id];
+    const NodeId parent = tree.parent_node[at];
+    const ResourceId r = 2 * id + (l.a == parent ? 0 : 1);  // the direction parent -> at
+    if (std::isfinite(resource_capacity(r))) result.resources.push_back(r);
+    result.latency += l.latency;
+    at = parent;
+    result.nodes.push_back(at);
+  }
+  std::reverse(result.resources.begin(), result.resources.end());
+  std::reverse(result.nodes.begin(), result.nodes.end());
+  return result;
 }
 
 Route Topology::route(NodeId from, NodeId to) const {

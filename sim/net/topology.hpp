@@ -10,6 +10,9 @@
 //      assigned in add_node order), and between parallel links of equal latency the smaller
 //      link id.
 // The graph lives in a Boost.Graph adjacency_list; distances come from its Dijkstra.
+// route() costs one Dijkstra; routes_to() / routes_from() cost one Dijkstra (plus a linear
+// pass) for the routes from every node to one destination / from one source to every node,
+// by the same tie-break rule, so that n routes to or from the server cost O(n log n).
 #include <cstdint>
 #include <memory>
 #include <optional>
@@ -44,6 +47,22 @@ struct Link {
   SimTime latency;          // ps, >= 0
 };
 
+/// Shortest-path routes from every node to one destination: a next hop per node.
+struct RoutesTo {
+  NodeId to = 0;
+  std::vector<NodeId> next_node;  // per node; kNoNode if unreachable (or the destination)
+  std::vector<std::uint32_t> next_link;
+};
+
+/// Shortest-path routes from one source to every node: a parent per node.
+struct RoutesFrom {
+  NodeId from = 0;
+  std::vector<NodeId> parent_node;  // per node; kNoNode if unreachable (or the source)
+  std::vector<std::uint32_t> parent_link;
+};
+
+inline constexpr NodeId kNoNode = 0xffffffffu;
+
 class Topology {
  public:
   Topology();
@@ -68,6 +87,14 @@ class Topology {
   /// Shortest route by latency with the tie-break rule above. from == to gives an empty
   /// route of zero latency. Throws InputError "no route from w3 to server" if unreachable.
   Route route(NodeId from, NodeId to) const;
+  /// Every node's route to `to` (one Dijkstra + one pass over the links), and the route of
+  /// `from` read off it: equal to route(from, to).
+  RoutesTo routes_to(NodeId to) const;
+  Route route(const RoutesTo& tree, NodeId from) const;
+  /// Routes from `from` to every node (one Dijkstra, then the nodes ranked level by level by
+  /// their lexicographically smallest path), and the route to `to`: equal to route(from, to).
+  RoutesFrom routes_from(NodeId from) const;
+  Route route(const RoutesFrom& tree, NodeId to) const;
 
   /// 2 · link_count(): both directions of every link, finite or not.
   std::size_t resource_count() const noexcept { return 2 * links_.size(); }

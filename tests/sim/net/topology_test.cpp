@@ -1,8 +1,10 @@
 #include <catch2/catch.hpp>
 
 #include <limits>
+#include <fmt/format.h>
 
 #include "models/support/input_error.hpp"
+#include "models/support/rng.hpp"
 #include "sim/net/star.hpp"
 #include "sim/net/topology.hpp"
 
@@ -125,4 +127,52 @@ TEST_CASE("make_star builds server, workers and one switch", "[star]") {
   CHECK(with_server.resource_capacity(up2.resources[1]) == 6e6);
   const Route w2w = with_server.route(1, 2);
   CHECK(w2w.latency == 30);
+}
+
+TEST_CASE("routes read off shortest-path trees equal per-pair routes, ties included", "[topology][random]") {
+  // Few distinct latencies, parallel links and several components: many equal-cost paths, so
+  // the tie-break rule (fewest hops, smallest node ids, smallest link id) decides.
+  for (std::uint64_t seed = 1; seed <= 40; ++seed) {
+    CAPTURE(seed);
+    ef21::Rng rng(seed);
+    Topology t;
+    const std::size_t n = 3 + rng.below(14);
+    for (std::size_t i = 0; i < n; ++i) t.add_node(fmt::format("v{}", i));
+    const std::size_t links = n + rng.below(2 * n);
+    for (std::size_t k = 0; k < links; ++k) {
+      const auto a = static_cast<NodeId>(rng.below(n));
+      const auto b = static_cast<NodeId>(rng.below(n));
+      if (a == b) continue;
+      const double bw = rng.uniform() < 0.2 ? std::numeric_limits<double>::infinity() : 1e6;
+      t.add_link(a, b, bw, 2e6, static_cast<SimTime>(rng.below(3)) * 1000);
+    }
+    for (NodeId a = 0; a < n; ++a) {
+      const RoutesFrom from = t.routes_from(a);
+      const RoutesTo to = t.routes_to(a);
+      for (NodeId b = 0; b < n; ++b) {
+        CAPTURE(a, b);
+        bool reachable = true;
+        Route want;
+        try {
+          want = t.route(a, b);
+        } catch (const ef21::InputError&) {
+          reachable = false;
+        }
+        if (!reachable) {
+          CHECK_THROWS_AS(t.route(from, b), ef21::InputError);
+          CHECK_THROWS_AS(t.route(to, b), ef21::InputError);
+          continue;
+        }
+        const Route got_from = t.route(from, b);  // a -> b off a's tree
+        const Route got_to = t.route(to, b);      // b -> a off the tree into a
+        const Route want_back = t.route(b, a);
+        CHECK(got_from.nodes == want.nodes);
+        CHECK(got_from.resources == want.resources);
+        CHECK(got_from.latency == want.latency);
+        CHECK(got_to.nodes == want_back.nodes);
+        CHECK(got_to.resources == want_back.resources);
+        CHECK(got_to.latency == want_back.latency);
+      }
+    }
+  }
 }
