@@ -656,6 +656,7 @@ void FlowNetwork::on_completion_event() {
           return x.threshold != y.threshold ? x.threshold < y.threshold : x.id < y.id;
         },
         [this](std::uint32_t f) -> std::uint32_t& { return messages_[f].pos_thr; });
+    const std::size_t first = done_.size();
     while (!hub.by_threshold.empty()) {
       const std::uint32_t f = hub.by_threshold.front();
       Message& m = messages_[f];
@@ -663,8 +664,18 @@ void FlowNetwork::on_completion_event() {
       if (std::max(now, ceil_to_picosecond(exact_done)) > window_end) break;
       m.exact_done = exact_done;
       by_threshold.erase(f);
-      hub_remove(hub, f);
       done_.push_back(f);
+    }
+    // Off the cap heap too: all at once if the whole group finished (a synchronized round).
+    if (hub.by_threshold.empty()) {
+      for (const std::uint32_t f : hub.uncapped) messages_[f].pos_cap = kNone;
+      hub.uncapped.clear();
+      for (std::size_t k = first; k < done_.size(); ++k) {
+        messages_[done_[k]].in_group = false;
+        messages_[done_[k]].hub = kNone;
+      }
+    } else {
+      for (std::size_t k = first; k < done_.size(); ++k) hub_remove(hub, done_[k]);
     }
     hub_rekey(h);
   }
