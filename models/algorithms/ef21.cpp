@@ -1,21 +1,126 @@
 #include "models/algorithms/ef21.hpp"
 
+#include <algorithm>
+#include <cstring>
+
 #include "models/support/check.hpp"
 
 namespace ef21::algorithms {
 
+namespace {
+
+bool same_bits(double a, double b) {
+  std::uint64_t x, y;
+  std::memcpy(&x, &a, sizeof x);
+  std::memcpy(&y, &b, sizeof y);
+  return x == y;
+}
+
+}  // namespace
+
 Ef21::Ef21(const MethodContext& context)
-    : Method(context), local_(workers(), Eigen::VectorXd::Zero(dim())), global_(Eigen::VectorXd::Zero(dim())), sum_(dim()) {}
+    : Method(context),
+      local_(workers(), Eigen::VectorXd::Zero(dim())),
+      state_(workers(), State::dense),
+      sparse_(workers()),
+      global_(Eigen::VectorXd::Zero(dim())),
+      sum_(dim()) {
+  // Candidates for the sparse form: sparse shards storing few values (|S_i| <= nnz <= d/4),
+  // with the regulariser shared by every worker.
+  if (!context.sparse_state || shared_regulariser() == nullptr) return;
+  for (std::size_t i = 0; i < workers(); ++i) {
+    const auto& shard = objectives()[i].shard();
+    if (shard.is_sparse() && 4 * shard.stored_values() <= dim()) state_[i] = State::undecided;
+  }
+}
+
+void Ef21::prepare_round(std::int64_t round) {
+  if (std::none_of(state_.begin(), state_.end(), [](State s) { return s != State::dense; })) return;
+  const Eigen::VectorXd& term = shared_regulariser()->gradient;
+  // Outside S_i a worker's gradient is (+0 * (1/m)) + term = 0.0 + term, bit for bit
+  // (Objective::value_and_gradient with a RegulariserAt).
+  if (round == 0) {
+    base_.resize(dim());
+    for (Eigen::Index l = 0; l < dim(); ++l) base_[l] = 0.0 + term[l];
+    return;
+  }
+  shared_diff_.resize(dim());
+  for (Eigen::Index l = 0; l < dim(); ++l) shared_diff_[l] = (0.0 + term[l]) - base_[l];
+}
+
+void Ef21::try_sparsify(std::size_t worker) {
+  state_[worker] = State::dense;
+  const auto& features = std::get<data::SparseRowMatrix>(objectives()[worker].shard().features);
+  std::vector<std::int32_t> support(features.innerIndexPtr(), features.innerIndexPtr() + features.nonZeros());
+  std::sort(support.begin(), support.end());
+  support.erase(std::unique(support.begin(), support.end()), support.end());
+  const Eigen::VectorXd& g = local_[worker];
+  std::size_t p = 0;
+  for (Eigen::Index l = 0; l < dim(); ++l) {
+    if (p < support.size() && support[p] == l) {
+      ++p;
+      continue;
+    }
+    if (!same_bits(g[l], base_[l])) return;  // not representable: stay dense
+  }
+  SparseLocal& e = sparse_[worker];
+  e.value.resize(support.size());
+  for (std::size_t q = 0; q < support.size(); ++q) e.value[q] = g[support[q]];
+  e.index = std::move(support);
+  local_[worker] = Eigen::VectorXd();  // frees d doubles
+  state_[worker] = State::sparse;
+}
+
+std::size_t Ef21::sparse_workers() const {
+  return static_cast<std::size_t>(std::count(state_.begin(), state_.end(), State::sparse));
+}
 
 void Ef21::worker_round(std::size_t worker, std::int64_t round, const Eigen::Ref<const Eigen::VectorXd>& x,
                         WorkerOutput& out, WorkerScratch& scratch, Eigen::VectorXd& gradient) {
   evaluate(worker, x, out, gradient);
-  Eigen::VectorXd& g = local_[worker];
   if (round == 0) {
-    send_replacement(out, gradient, g);
+    send_replacement(out, gradient, local_[worker]);
     bill_dense(round, out);
     return;
   }
+  if (state_[worker] == State::undecided) try_sparsify(worker);
+  if (state_[worker] == State::sparse) {
+    SparseLocal& e = sparse_[worker];
+    // grad - g_i: D^t outside E_i, computed coordinate by coordinate on E_i; the same
+    // vector, bit for bit, as the dense form's gradient - g.
+    scratch.a = shared_diff_;
+    for (std::size_t q = 0; q < e.index.size(); ++q) scratch.a[e.index[q]] = gradient[e.index[q]] - e.value[q];
+    compressor().compress(scratch.a, out.message, worker_rng(worker), scratch.compressor);
+    if (out.message.dense) {  // C kept everything: back to the dense form, g_i = grad
+      e = SparseLocal{};
+      state_[worker] = State::dense;
+      send_replacement(out, gradient, local_[worker]);
+    } else {
+      // g_i += c: on E_i in place, elsewhere base + c (g_i's value there), inserted.
+      for (std::size_t p = 0; p < out.message.size(); ++p) {
+        const std::int32_t l = out.message.indices[p];
+        const double c = out.message.values[p];
+        const auto it = std::lower_bound(e.index.begin(), e.index.end(), l);
+        const auto q = static_cast<std::size_t>(it - e.index.begin());
+        if (it != e.index.end() && *it == l) {
+          e.value[q] += c;
+        } else {
+          e.index.insert(it, l);
+          e.value.insert(e.value.begin() + static_cast<std::ptrdiff_t>(q), base_[l] + c);
+        }
+      }
+      out.replaces = false;
+      if (2 * static_cast<Eigen::Index>(e.index.size()) > dim()) {  // no longer sparse: dense form
+        local_[worker] = base_;
+        for (std::size_t q = 0; q < e.index.size(); ++q) local_[worker][e.index[q]] = e.value[q];
+        e = SparseLocal{};
+        state_[worker] = State::dense;
+      }
+    }
+    bill_compressed(round, out);
+    return;
+  }
+  Eigen::VectorXd& g = local_[worker];
   scratch.a = gradient - g;
   compressor().compress(scratch.a, out.message, worker_rng(worker), scratch.compressor);
   if (out.message.dense) {

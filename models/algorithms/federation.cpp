@@ -34,7 +34,7 @@ void Federation::compute_worker_round(std::int64_t round) {
   const std::size_t block = std::min(n, per_block);
   if (block_gradients_.size() < block) block_gradients_.resize(block, Eigen::VectorXd(dim()));
   if (keep_gradients_) kept_gradients_.resize(n);
-  method_->begin_round(x_);
+  method_->begin_round(round, x_);
   double value_sum = 0.0;
   gradient_sum_.setZero();
   for (std::size_t begin = 0; begin < n; begin += block) {

@@ -22,8 +22,9 @@ Method::Method(const MethodContext& context) : context_(context) {
                           objective.spec().lambda == first.lambda;
 }
 
-void Method::begin_round(const Eigen::Ref<const Eigen::VectorXd>& x) {
+void Method::begin_round(std::int64_t round, const Eigen::Ref<const Eigen::VectorXd>& x) {
   if (shared_regulariser_) problems::regulariser_at(objectives().front().spec(), x, regulariser_);
+  prepare_round(round);
 }
 
 void Method::evaluate(std::size_t worker, const Eigen::Ref<const Eigen::VectorXd>& x, WorkerOutput& out,

@@ -44,6 +44,7 @@ struct MethodContext {
   compressors::BitAccounting accounting;
   double gamma = 0.0;      // stepsize
   std::uint64_t seed = 1;  // run seed: per-worker compressor streams derive from it
+  bool sparse_state = true;  // EF21: allow the sparse form of g_i (same bits; off = always dense, for tests)
 };
 
 class Method {
@@ -55,8 +56,9 @@ class Method {
 
   virtual MethodKind kind() const = 0;
   /// Before the round's worker_round calls, with the x they will all see: computes what the
-  /// workers share (the regulariser's terms at x, once instead of n times).
-  void begin_round(const Eigen::Ref<const Eigen::VectorXd>& x);
+  /// workers share (the regulariser's terms at x, once instead of n times), then
+  /// prepare_round(round).
+  void begin_round(std::int64_t round, const Eigen::Ref<const Eigen::VectorXd>& x);
   /// Worker `worker`'s round `round` at the current model x (= x^round), after begin_round(x).
   /// Writes grad f_i(x) into `gradient` (size d; the caller's buffer, read by the caller for
   /// the metrics once the call returns).
@@ -75,6 +77,11 @@ class Method {
   const compressors::Compressor& compressor() const { return *context_.compressor; }
   const compressors::BitAccounting& accounting() const { return context_.accounting; }
   Rng& worker_rng(std::size_t worker) { return worker_rngs_[worker]; }
+  /// A method's own once-per-round work before the workers run (default: none).
+  virtual void prepare_round(std::int64_t /*round*/) {}
+  /// The regulariser's terms at the round's x, shared by every worker (nullptr if the
+  /// objectives' specs differ).
+  const problems::RegulariserAt* shared_regulariser() const { return shared_regulariser_ ? &regulariser_ : nullptr; }
   /// Fills out.value and `gradient` with f_i(x), grad f_i(x).
   void evaluate(std::size_t worker, const Eigen::Ref<const Eigen::VectorXd>& x, WorkerOutput& out,
                 Eigen::VectorXd& gradient) const;

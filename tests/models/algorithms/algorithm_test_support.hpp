@@ -8,6 +8,7 @@
 #include <vector>
 
 #include "models/algorithms/constants.hpp"
+#include "models/algorithms/ef21.hpp"
 #include "models/algorithms/ef21_plus.hpp"
 #include "models/algorithms/federation.hpp"
 #include "models/compressors/compressor.hpp"
@@ -71,17 +72,20 @@ struct RunConfig {
   std::uint64_t seed = 1;
   std::size_t threads = 1;
   int rounds = 30;
+  bool sparse_state = true;  // MethodContext::sparse_state
 };
 
 /// Rounds 0..rounds: worker round, metrics, and (except after the last) the server step. So
 /// record t holds x^t and the messages computed at x^t. For EF21+, `markov_choices` (if given)
 /// receives how many worker rounds took the Markov candidate.
 inline std::vector<RoundRecord> record_run(const FederatedProblem& p, const RunConfig& config,
-                                           const Eigen::VectorXd& x0, std::uint64_t* markov_choices = nullptr) {
+                                           const Eigen::VectorXd& x0, std::uint64_t* markov_choices = nullptr,
+                                           std::size_t* ef21_sparse_workers = nullptr) {
   algorithms::MethodContext context;
   context.accounting = config.accounting;
   context.gamma = config.gamma;
   context.seed = config.seed;
+  context.sparse_state = config.sparse_state;
   algorithms::Federation federation(p.objectives, compressors::make_compressor(config.compressor, p.dim()),
                                     config.method, context, x0, config.threads);
   federation.keep_gradients(true);
@@ -93,6 +97,10 @@ inline std::vector<RoundRecord> record_run(const FederatedProblem& p, const RunC
     for (std::size_t i = 0; i < federation.workers(); ++i) gradients.push_back(federation.gradient(i));
     records.push_back({federation.x(), metrics.f, metrics.grad_norm_sq, federation.outputs(), std::move(gradients)});
     if (t < config.rounds) federation.aggregate(t);
+  }
+  if (ef21_sparse_workers != nullptr) {
+    const auto* ef21 = dynamic_cast<const algorithms::Ef21*>(&federation.method());
+    *ef21_sparse_workers = ef21 != nullptr ? ef21->sparse_workers() : 0;
   }
   if (markov_choices != nullptr) {
     const auto* plus = dynamic_cast<const algorithms::Ef21Plus*>(&federation.method());

@@ -141,3 +141,30 @@ TEST_CASE("Top-k with k = d is the identity, as a dense message", "[top_k]") {
   CHECK(ef21::test::same_bits(out.to_dense(), v + Eigen::VectorXd::Zero(5)));  // -0 + 0 = +0 in to_dense
   for (std::size_t p = 0; p < 5; ++p) CHECK(ef21::test::same_bits(out.values[p], v[static_cast<Eigen::Index>(p)]));
 }
+
+TEST_CASE("Top-1 on long vectors with ties, infinities and NaNs matches the reference", "[top_k]") {
+  // k = 1 has its own two-pass (vectorized) path; exercise every lane and tail position.
+  const std::uint64_t seed = ef21::test::test_seed(302);
+  CAPTURE(seed);
+  ef21::Rng rng(seed);
+  SparseVector out;
+  CompressorWorkspace workspace;
+  for (int trial = 0; trial < 2000; ++trial) {
+    const Eigen::Index d = 1 + static_cast<Eigen::Index>(rng.below(300));
+    Eigen::VectorXd v(d);
+    for (Eigen::Index l = 0; l < d; ++l) v[l] = static_cast<double>(rng.below(7)) - 3.0;
+    if (trial % 4 == 1) v[static_cast<Eigen::Index>(rng.below(static_cast<std::uint64_t>(d)))] = -std::numeric_limits<double>::infinity();
+    if (trial % 4 == 2) v[static_cast<Eigen::Index>(rng.below(static_cast<std::uint64_t>(d)))] = std::numeric_limits<double>::quiet_NaN();
+    if (trial % 8 == 3) v.setZero();
+    if (trial % 8 == 7) v[d - 1] = 100.0;  // the largest at the very end
+    CAPTURE(trial, d);
+    TopK(1, d).compress(v, out, rng, workspace);
+    // The reference: first index of the largest |v_l|, NaN counting as +inf.
+    std::int32_t expected = 0;
+    auto magnitude = [](double x) { return std::isnan(x) ? std::numeric_limits<double>::infinity() : std::abs(x); };
+    for (Eigen::Index l = 1; l < d; ++l)
+      if (magnitude(v[l]) > magnitude(v[expected])) expected = static_cast<std::int32_t>(l);
+    REQUIRE(out.indices == std::vector<std::int32_t>{expected});
+    REQUIRE(ef21::test::same_bits(out.values[0], v[out.indices[0]]));
+  }
+}
