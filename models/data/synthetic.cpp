@@ -82,9 +82,12 @@ Dataset make_synthetic(const SyntheticSpec& spec) {
   const std::int64_t k = nonzeros_per_row(spec);
   const double scale = 1.0 / std::sqrt(static_cast<double>(k));
 
-  std::vector<Eigen::VectorXd> models;
-  models.reserve(static_cast<std::size_t>(spec.workers));
-  for (std::int64_t b = 0; b < spec.workers; ++b) models.push_back(synthetic_model(spec, b));
+  // Rows come block by block, so one block's model at a time (n*d doubles otherwise), from
+  // the shared part drawn once: the same arithmetic as synthetic_model, bit for bit.
+  const double h = spec.heterogeneity;
+  const Eigen::VectorXd shared = normal_vector(spec.seed, "synthetic.model.shared", 0, d);
+  Eigen::VectorXd w;
+  Eigen::Index model_block = -1;
   const std::vector<Eigen::Index> sizes = shard_sizes(n, spec.workers);
   const Eigen::Index block_rows = sizes.front();  // all blocks but the last have this size
 
@@ -107,7 +110,11 @@ Dataset make_synthetic(const SyntheticSpec& spec) {
 
   for (Eigen::Index r = 0; r < n; ++r) {
     const Eigen::Index block = std::min<Eigen::Index>(r / block_rows, spec.workers - 1);
-    const Eigen::VectorXd& w = models[static_cast<std::size_t>(block)];
+    if (block != model_block) {
+      w = std::sqrt(1.0 - h) * shared;
+      if (h > 0.0) w += std::sqrt(h) * normal_vector(spec.seed, "synthetic.model.own", static_cast<std::uint64_t>(block), d);
+      model_block = block;
+    }
     Rng features_rng = Rng::stream(spec.seed, "synthetic.features", static_cast<std::uint64_t>(r));
     double margin = 0.0;  // a^T w_block
     if (dense) {
