@@ -96,6 +96,7 @@ def draw_figure(a, best):
                     label=f"{m.upper()}, multiplier {x}", linewidth=1.4)
         ax.set_yscale("log")
         ax.set_xscale("symlog", linthresh=1e3)
+        ax.set_xlim(left=0)
         ax.set_xlabel("#bits / n (uplink bits per worker)")
         ax.set_ylabel("||grad f(x^t)||^2")
         ax.set_title(f"{d}, n = 20, Top-1")
