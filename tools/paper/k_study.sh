@@ -4,7 +4,7 @@
 # k x stepsize multiplier, then `ef21sim best --by time --group-by compressor.k` keeps the
 # fastest multiplier for each k. Writes results/k-study/<network>/{sweep.csv,best.csv} and
 # the figure tools/paper/figures/k-study.png.
-# Usage: tools/paper/k_study.sh [--jobs N]     (about 10 minutes with 2 jobs)
+# Usage: tools/paper/k_study.sh [--jobs N]     (about 20 minutes with 2 jobs)
 set -euo pipefail
 root=$(cd "$(dirname "$0")/../.." && pwd)
 jobs=${2:-2}
@@ -16,7 +16,7 @@ for net in datacenter slow-uplinks wan; do
   [ -f "$out/$net/sweep.args" ] && resume=(--resume)
   "$bin" sweep "$root/scenarios/whatif/k-study/$net.toml" --out "$out/$net" --jobs "$jobs" --quiet "${resume[@]}" \
     --grid compressor.k=1,2,4,8,16,32,64,112 \
-    --grid algorithm.multiplier=1,4,16,64,256,1024
+    --grid algorithm.multiplier=1,2,4,8,16,32,64,128,256,512,1024
   echo "== $net"
   (cd "$out/$net" && "$bin" best . --by time --group-by compressor.k)
 done

@@ -11,7 +11,7 @@ matplotlib.use("Agg")
 import matplotlib.pyplot as plt  # noqa: E402
 
 NETWORKS = [("datacenter", "datacenter (10 Gbps, 5 us)"),
-            ("slow-uplinks", "slow uplinks (2 Mbps up, 1 ms)"),
+            ("slow-uplinks", "slow uplinks (256 kbps up, 1 ms)"),
             ("wan", "WAN (1 Gbps, 50 ms)")]
 
 
