@@ -261,8 +261,8 @@ def main():
     ap.add_argument("--threads", type=int, default=2, help="scale: --threads of ef21sim")
     ap.add_argument("--timeout", type=float, default=1800, help="scale: seconds before a run is abandoned")
     ap.add_argument("--quick", action="store_true", help="fewer rounds per timing block")
-    ap.add_argument("network_args", nargs=argparse.REMAINDER, help="passed on to the network runner")
-    args = ap.parse_args()
+    args, rest = ap.parse_known_args()
+    args.network_args = rest  # anything else goes to tools/bench/network/run.sh
     build_dir = Path(args.build).resolve()
     if not args.no_build:
         targets = ["ef21sim", "ef21_bench_math", "ef21_bench_copy"]

@@ -13,6 +13,7 @@ import argparse
 import ctypes
 import io
 import json
+import os
 import sys
 import time
 import contextlib
@@ -74,6 +75,10 @@ def blas_info():
             if "blas" in path or "lapack" in path:
                 libs.add(path)
     info["loaded"] = sorted(libs)
+    for path in sorted(libs):
+        if "/blas/libblas.so" in path:  # Debian's libblas3: the netlib reference BLAS, no kernels
+            info["library"] = "netlib reference BLAS (Debian libblas3, " + os.path.realpath(path) + ")"
+            info["kernel"] = "none (reference Fortran loops)"
     for path in sorted(libs):
         try:
             lib = ctypes.CDLL(path)
