@@ -126,8 +126,16 @@ double Objective::loss_and_gradient_sum(const Eigen::Ref<const Eigen::VectorXd>&
     }
   } else {
     const auto& dense = std::get<data::DenseRowMatrix>(shard_.features);
+    const Eigen::Index cols = dense.cols();
     for (Eigen::Index j = 0; j < dense.rows(); ++j) {
       const auto row = dense.row(j);
+      // The dot product's additions wait on loads: ask for the row four ahead early (no
+      // effect on the arithmetic).
+      if (j + 4 < dense.rows()) {
+        const char* next = reinterpret_cast<const char*>(dense.data() + (j + 4) * cols);
+        for (Eigen::Index byte = 0; byte < cols * static_cast<Eigen::Index>(sizeof(double)); byte += 64)
+          __builtin_prefetch(next + byte);
+      }
       const RowLoss r = row_loss(spec_.kind, row.dot(x.transpose()), labels[j]);
       loss += r.value;
       gradient += r.slope * row.transpose();
