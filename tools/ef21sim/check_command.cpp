@@ -14,23 +14,13 @@ int check_command(const std::vector<std::string>& args) {
   po::options_description options("ef21sim check SCENARIO.toml [options]");
   options.add_options()("help,h", "describe this command")(
       "set", po::value<std::vector<std::string>>()->composing(), "override a scenario key: KEY=VALUE");
-  po::options_description hidden;
-  hidden.add_options()("scenario", po::value<std::string>());
-  po::options_description all;
-  all.add(options).add(hidden);
-  po::positional_options_description positional;
-  positional.add("scenario", 1);
-  po::variables_map vm;
-  po::store(po::command_line_parser(args).options(all).positional(positional).run(), vm);
-  po::notify(vm);
-  if (vm.count("help")) {
-    std::cout << options << "\nValidates the scenario (and loads its data), then prints the resolved scenario\n"
-                            "and the derived constants. Writes nothing.\n";
-    return kExitOk;
-  }
-  if (!vm.count("scenario")) throw UsageError("missing SCENARIO.toml");
-  const std::vector<std::string> sets =
-      vm.count("set") ? vm["set"].as<std::vector<std::string>>() : std::vector<std::string>{};
+  const auto parsed = parse_scenario_command(
+      args, options,
+      "\nValidates the scenario (and loads its data), then prints the resolved scenario\n"
+      "and the derived constants. Writes nothing.\n");
+  if (!parsed) return kExitOk;
+  const po::variables_map& vm = *parsed;
+  const std::vector<std::string> sets = set_values(vm);
   const sim::Scenario scenario = sim::load_scenario(vm["scenario"].as<std::string>(), parse_overrides(sets));
   const sim::Simulation simulation(scenario);
   const auto& c = simulation.constants();

@@ -2,7 +2,9 @@
 // Shared pieces of the ef21sim subcommands: exit codes (DESIGN §3), option parsing helpers.
 #include <boost/program_options.hpp>
 
+#include <optional>
 #include <string>
+#include <string_view>
 #include <vector>
 
 #include "sim/scenario/scenario_loader.hpp"
@@ -19,6 +21,16 @@ struct UsageError : std::runtime_error {
 };
 
 std::vector<sim::Override> parse_overrides(const std::vector<std::string>& sets);
+
+/// Parses `COMMAND SCENARIO.toml [options]`: the scenario is the one positional argument.
+/// Prints `options` and `help_text` and returns nullopt on --help; throws UsageError when
+/// the scenario is missing.
+std::optional<boost::program_options::variables_map> parse_scenario_command(
+    const std::vector<std::string>& args, const boost::program_options::options_description& options,
+    std::string_view help_text);
+
+/// The --set values given (empty if none).
+std::vector<std::string> set_values(const boost::program_options::variables_map& vm);
 
 int run_command(const std::vector<std::string>& args);
 int check_command(const std::vector<std::string>& args);

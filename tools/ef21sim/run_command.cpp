@@ -26,24 +26,15 @@ int run_command(const std::vector<std::string>& args) {
       "out", po::value<std::string>(), "run directory (default: run.output, else results/<run.name>)")(
       "threads", po::value<int>(), "threads for the workers' computations (outputs do not depend on it)")(
       "quiet,q", "no progress line");
-  po::options_description hidden;
-  hidden.add_options()("scenario", po::value<std::string>());
-  po::options_description all;
-  all.add(options).add(hidden);
-  po::positional_options_description positional;
-  positional.add("scenario", 1);
-  po::variables_map vm;
-  po::store(po::command_line_parser(args).options(all).positional(positional).run(), vm);
-  po::notify(vm);
-  if (vm.count("help")) {
-    std::cout << options << "\nRuns the scenario and writes its run directory (scenario.toml, trace.csv,\n"
-                            "summary.json, and messages.csv / timeline.json when asked for).\n";
-    return kExitOk;
-  }
-  if (!vm.count("scenario")) throw UsageError("missing SCENARIO.toml");
+  const auto parsed = parse_scenario_command(
+      args, options,
+      "\nRuns the scenario and writes its run directory (scenario.toml, trace.csv,\n"
+      "summary.json, and messages.csv / timeline.json when asked for).\n");
+  if (!parsed) return kExitOk;
+  const po::variables_map& vm = *parsed;
 
   const auto started = std::chrono::steady_clock::now();
-  std::vector<std::string> sets = vm.count("set") ? vm["set"].as<std::vector<std::string>>() : std::vector<std::string>{};
+  std::vector<std::string> sets = set_values(vm);
   if (vm.count("threads")) {
     if (vm["threads"].as<int>() < 1) throw UsageError("--threads must be at least 1");
     sets.push_back(fmt::format("run.threads={}", vm["threads"].as<int>()));

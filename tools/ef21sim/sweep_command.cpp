@@ -123,20 +123,9 @@ int sweep_command(const std::vector<std::string>& args) {
       "out", po::value<std::string>(), "sweep directory (default: results/<run.name>-sweep)")(
       "resume", "complete an interrupted sweep in --out: rerun only missing or incomplete runs")(
       "quiet,q", "no progress lines");
-  po::options_description hidden;
-  hidden.add_options()("scenario", po::value<std::string>());
-  po::options_description all;
-  all.add(options).add(hidden);
-  po::positional_options_description positional;
-  positional.add("scenario", 1);
-  po::variables_map vm;
-  po::store(po::command_line_parser(args).options(all).positional(positional).run(), vm);
-  po::notify(vm);
-  if (vm.count("help")) {
-    std::cout << options << kSweepHelp;
-    return kExitOk;
-  }
-  if (!vm.count("scenario")) throw UsageError("missing SCENARIO.toml");
+  const auto parsed = parse_scenario_command(args, options, kSweepHelp);
+  if (!parsed) return kExitOk;
+  const po::variables_map& vm = *parsed;
   const int jobs = vm["jobs"].as<int>();
   if (jobs < 1) throw UsageError(fmt::format("--jobs must be at least 1, got {}", jobs));
   if (!vm.count("grid") && !vm.count("seeds")) throw UsageError("nothing to sweep: give --grid KEY=V1,V2,... or --seeds A..B");
@@ -153,8 +142,7 @@ int sweep_command(const std::vector<std::string>& args) {
 
   // 2. Every grid point is a valid scenario.
   const fs::path file = vm["scenario"].as<std::string>();
-  const std::vector<std::string> sets =
-      vm.count("set") ? vm["set"].as<std::vector<std::string>>() : std::vector<std::string>{};
+  const std::vector<std::string> sets = set_values(vm);
   const toml::table base = sim::read_scenario_table(file, parse_overrides(sets));
   std::vector<sim::Scenario> scenarios;
   scenarios.reserve(points.size());
