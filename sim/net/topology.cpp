@@ -266,15 +266,7 @@ Route Topology::route(NodeId from, NodeId to) const {
   // Costs *to* `to` (the graph is undirected and latencies symmetric), so that the walk
   // below can pick, at each step from `from`, the smallest next node still on a shortest path.
   const BoostGraph& g = graph_->g;
-  std::vector<Cost> cost(boost::num_vertices(g), kInfiniteCost);
-  boost::dijkstra_shortest_paths(
-      g, to,
-      boost::weight_map(boost::get(&EdgeProps::latency, g))
-          .distance_map(boost::make_iterator_property_map(cost.begin(), boost::get(boost::vertex_index, g)))
-          .distance_compare(CostLess{})
-          .distance_combine(CostPlusLatency{})
-          .distance_inf(kInfiniteCost)
-          .distance_zero(Cost{}));
+  const std::vector<Cost> cost = shortest_costs(g, to);
   if (cost[from] == kInfiniteCost) {
     throw InputError(fmt::format("no route from {} to {}", names_[from], names_[to]));
   }

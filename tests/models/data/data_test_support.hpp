@@ -3,6 +3,8 @@
 // InputError location checks.
 #include <catch2/catch.hpp>
 
+#include "tests/support/temp_dir.hpp"
+
 #include <atomic>
 #include <chrono>
 #include <cstdint>
@@ -18,38 +20,9 @@
 
 namespace ef21::data::test {
 
-/// A fresh directory under the system temp dir, removed with everything in it on scope exit.
-/// Bad fixtures are written here at test time, never under the source tree.
-class TempDir {
- public:
-  TempDir() {
-    static std::atomic<int> counter{0};
-    const auto stamp = std::chrono::steady_clock::now().time_since_epoch().count();
-    path_ = std::filesystem::temp_directory_path() /
-            ("ef21sim-data-test-" + std::to_string(::getpid()) + "-" + std::to_string(stamp) + "-" +
-             std::to_string(counter++));
-    std::filesystem::create_directories(path_);
-  }
-  ~TempDir() {
-    std::error_code ignored;
-    std::filesystem::remove_all(path_, ignored);
-  }
-  TempDir(const TempDir&) = delete;
-  TempDir& operator=(const TempDir&) = delete;
-
-  const std::filesystem::path& path() const { return path_; }
-
-  /// Writes `content` byte for byte (binary mode: "\r\n" stays) and returns the file's path.
-  std::filesystem::path write(const std::string& name, std::string_view content) const {
-    const std::filesystem::path file = path_ / name;
-    std::ofstream out(file, std::ios::binary);
-    out.write(content.data(), static_cast<std::streamsize>(content.size()));
-    REQUIRE(out.good());
-    return file;
-  }
-
- private:
-  std::filesystem::path path_;
+/// Fixture directory (tests/support/temp_dir.hpp) named for the data tests.
+struct TempDir : ef21::test::TempDir {
+  TempDir() : ef21::test::TempDir("ef21sim-data-test") {}
 };
 
 /// The seed of a randomized test: EF21SIM_TEST_SEED if set, else `fallback`. Callers

@@ -5,6 +5,8 @@
 // Header-only so every test area (a separate executable) can include it without a library.
 #include <catch2/catch.hpp>
 
+#include "tests/support/temp_dir.hpp"
+
 #include <Eigen/Dense>
 #include <Eigen/SparseCore>
 #include <atomic>
@@ -67,37 +69,6 @@ inline data::Dataset sparse_dataset(const data::DenseRowMatrix& a, const Eigen::
   return data::Dataset{to_sparse(a), b, "test-sparse"};
 }
 
-/// A fresh directory under the system temp dir, removed with its contents on scope exit.
-class TempDir {
- public:
-  TempDir() {
-    static std::atomic<int> counter{0};
-    const auto stamp = std::chrono::steady_clock::now().time_since_epoch().count();
-    path_ = std::filesystem::temp_directory_path() /
-            ("ef21sim-models-test-" + std::to_string(::getpid()) + "-" + std::to_string(stamp) + "-" +
-             std::to_string(counter++));
-    std::filesystem::create_directories(path_);
-  }
-  ~TempDir() {
-    std::error_code ignored;
-    std::filesystem::remove_all(path_, ignored);
-  }
-  TempDir(const TempDir&) = delete;
-  TempDir& operator=(const TempDir&) = delete;
-
-  const std::filesystem::path& path() const { return path_; }
-
-  std::filesystem::path write(const std::string& name, std::string_view content) const {
-    const std::filesystem::path file = path_ / name;
-    std::ofstream out(file, std::ios::binary);
-    out.write(content.data(), static_cast<std::streamsize>(content.size()));
-    REQUIRE(out.good());
-    return file;
-  }
-
- private:
-  std::filesystem::path path_;
-};
 
 /// Bitwise equality of two doubles (memcmp: -0.0 differs from 0.0, a NaN equals the same
 /// NaN). Used by the "bit for bit" tests, where == would hide a sign-of-zero difference.
