@@ -40,13 +40,17 @@ Eigen::VectorXd read_numbers(const std::filesystem::path& path, Eigen::Index dim
       if (ec != std::errc() || ptr != last)
         throw InputError(where, fmt::format("expected a number, got \"{}\"", line.substr(pos, end - pos)));
       if (!std::isfinite(value)) throw InputError(where, "x0 values must be finite");
+      if (static_cast<Eigen::Index>(numbers.size()) == dim)
+        throw InputError(where, fmt::format("x0 file holds more than d = {} numbers (the data has d = {} features); "
+                                            "this is number {}",
+                                            dim, dim, dim + 1));
       numbers.push_back(value);
       pos = end;
     }
   }
-  if (static_cast<Eigen::Index>(numbers.size()) != dim)
-    throw InputError({path.string(), 0, 0},
-                     fmt::format("x0 file holds {} numbers but the data has d = {} features", numbers.size(), dim));
+  if (static_cast<Eigen::Index>(numbers.size()) != dim)  // too few: report where the file ends
+    throw InputError({path.string(), line_number, 0},
+                     fmt::format("x0 file ends after {} numbers but the data has d = {} features", numbers.size(), dim));
   return Eigen::Map<const Eigen::VectorXd>(numbers.data(), dim);
 }
 

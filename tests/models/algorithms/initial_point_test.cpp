@@ -118,14 +118,17 @@ TEST_CASE("x0 file errors are InputErrors with the file and, where there is one,
     const auto path = dir.write("short.txt", "1 2\n3\n");
     const InputError e = expect_input_error(file_spec(path), 4);
     CHECK(e.where().file == path.string());
+    CHECK(e.where().line == 2);  // the file's last line
     CHECK_THAT(e.message(), Catch::Matchers::Contains("3 numbers") && Catch::Matchers::Contains("d = 4"));
-    CHECK_THAT(std::string(e.what()), Catch::Matchers::StartsWith(path.string()));
+    CHECK_THAT(std::string(e.what()), Catch::Matchers::StartsWith(path.string() + ":2: error:"));
   }
   SECTION("too many numbers") {
-    const auto path = dir.write("long.txt", "1 2 3 4 5\n");
+    const auto path = dir.write("long.txt", "1 2 3\n4 55 6\n");
     const InputError e = expect_input_error(file_spec(path), 4);
     CHECK(e.where().file == path.string());
-    CHECK_THAT(e.message(), Catch::Matchers::Contains("5 numbers") && Catch::Matchers::Contains("d = 4"));
+    CHECK(e.where().line == 2);  // at the first number too many
+    CHECK(e.where().column == 3);
+    CHECK_THAT(e.message(), Catch::Matchers::Contains("number 5") && Catch::Matchers::Contains("d = 4"));
   }
   SECTION("a non-number, at its line and column") {
     const auto path = dir.write("word.txt", "1.0\n2.0 abc 3\n");
