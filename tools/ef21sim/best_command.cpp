@@ -1,6 +1,6 @@
-// ef21sim best SWEEP_DIR [--by bits|time] [--group-by KEY]... [--target T]
+// ef21sim best SWEEP_DIR [--by bits|time|rounds] [--group-by KEY]... [--target T]
 // Reads SWEEP_DIR/sweep.csv; per group, the run reaching the target with the fewest bits
-// per worker (or the least simulated time); prints a markdown table, writes SWEEP_DIR/best.csv.
+// per worker (or the least simulated time, or the fewest rounds); prints a markdown table, writes SWEEP_DIR/best.csv.
 #include <fmt/format.h>
 
 #include <filesystem>
@@ -21,8 +21,8 @@ namespace {
 constexpr const char* kBestHelp = R"(
 Chooses, in each group of runs of a finished (or partial) sweep, the run that reaches the
 target first: with the fewest bits per worker (--by bits, column T_bits_up; ties broken by
-T_time_s) or in the least simulated time (--by time, T_time_s; ties by T_bits_up); a
-remaining tie goes to the earlier row of sweep.csv. Runs that never reach the target, and
+T_time_s), in the least simulated time (--by time, T_time_s; ties by T_bits_up) or in the
+fewest rounds (--by rounds, T_round; ties by T_time_s); a remaining tie goes to the earlier row of sweep.csv. Runs that never reach the target, and
 failed runs, are not candidates. The target T is by default the scenario's first
 grad_norm_sq or grad_norm_sq_relative stop target ([run.stop]).
 
@@ -42,7 +42,7 @@ SWEEP_DIR/best.csv: the header of sweep.csv and the chosen rows.
 int best_command(const std::vector<std::string>& args) {
   po::options_description options("ef21sim best SWEEP_DIR [options]");
   options.add_options()("help,h", "describe this command")(
-      "by", po::value<std::string>()->default_value("bits"), "bits or time: what the best run minimises")(
+      "by", po::value<std::string>()->default_value("bits"), "bits, time or rounds: what the best run minimises")(
       "group-by", po::value<std::vector<std::string>>()->composing(), "a varied key; one best run per group")(
       "target", po::value<std::string>(), "stop target (default: the first grad_norm_sq* target)");
   po::options_description hidden;
@@ -60,7 +60,8 @@ int best_command(const std::vector<std::string>& args) {
   }
   if (!vm.count("sweep")) throw UsageError("missing SWEEP_DIR");
   const std::string by = vm["by"].as<std::string>();
-  if (by != "bits" && by != "time") throw UsageError(fmt::format("--by must be bits or time, not \"{}\"", by));
+  if (by != "bits" && by != "time" && by != "rounds")
+    throw UsageError(fmt::format("--by must be bits, time or rounds, not \"{}\"", by));
   const fs::path dir = vm["sweep"].as<std::string>();
   const fs::path csv = dir / "sweep.csv";
   std::ifstream in(csv, std::ios::binary);
@@ -80,7 +81,7 @@ int best_command(const std::vector<std::string>& args) {
   } catch (const std::runtime_error& e) {
     throw UsageError(fmt::format("{}: {}", csv.string(), e.what()));
   }
-  fmt::print("best by {} to reach {} ({}):\n\n{}", by == "bits" ? "bits per worker" : "simulated time", target,
+  fmt::print("best by {} to reach {} ({}):\n\n{}", by == "bits" ? "bits per worker" : by == "time" ? "simulated time" : "rounds", target,
              csv.string(), format_best_markdown(sweep, best, group_by));
   CsvTable chosen;
   chosen.header = sweep.header;

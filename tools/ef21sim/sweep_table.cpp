@@ -314,9 +314,11 @@ std::string default_best_target(const CsvTable& sweep) {
 
 BestSelection select_best(const CsvTable& sweep, const std::string& by, const std::vector<std::string>& group_by,
                           const std::string& target) {
-  if (by != "bits" && by != "time") throw std::runtime_error(fmt::format("--by must be bits or time, not \"{}\"", by));
-  const std::size_t bits = sweep.column(target + "_bits_up"), time = sweep.column(target + "_time_s");
-  if (bits == std::string::npos || time == std::string::npos)
+  if (by != "bits" && by != "time" && by != "rounds")
+    throw std::runtime_error(fmt::format("--by must be bits, time or rounds, not \"{}\"", by));
+  const std::size_t bits = sweep.column(target + "_bits_up"), time = sweep.column(target + "_time_s"),
+                    rounds = sweep.column(target + "_round");
+  if (bits == std::string::npos || time == std::string::npos || rounds == std::string::npos)
     throw std::runtime_error(fmt::format("the sweep table has no stop target \"{}\" (no {}_bits_up column)", target, target));
   const std::size_t status = sweep.column("status");
   std::vector<std::size_t> group_cols;
@@ -327,7 +329,9 @@ BestSelection select_best(const CsvTable& sweep, const std::string& by, const st
       throw std::runtime_error(fmt::format("--group-by {}: not a varied column of this sweep", g));
     group_cols.push_back(c);
   }
-  const std::size_t primary = by == "bits" ? bits : time, secondary = by == "bits" ? time : bits;
+  // Ties: bits -> time, time -> bits, rounds -> time.
+  const std::size_t primary = by == "bits" ? bits : by == "time" ? time : rounds;
+  const std::size_t secondary = by == "bits" ? time : by == "time" ? bits : time;
   std::vector<std::vector<std::string>> groups;        // in order of first appearance
   std::map<std::vector<std::string>, std::optional<std::size_t>> best;
   for (std::size_t r = 0; r < sweep.rows.size(); ++r) {

@@ -121,7 +121,8 @@ TEST_CASE("CSV written and read back is the same table", "[sweep]") {
   CHECK(back.rows == t.rows);
 }
 
-TEST_CASE("best picks the fewest bits (or least time) per group among runs that reach the target", "[sweep]") {
+TEST_CASE("best picks the fewest bits (or least time, or fewest rounds) per group among runs that reach the target",
+          "[sweep]") {
   CsvTable t = parse_csv(
       "algorithm.kind,algorithm.multiplier,run,status,rounds,final_f,final_grad_norm_sq,final_time_s,final_bits_up,"
       "grad_norm_sq_round,grad_norm_sq_time_s,grad_norm_sq_bits_up,message\n"
@@ -130,7 +131,8 @@ TEST_CASE("best picks the fewest bits (or least time) per group among runs that 
       "ef,4,c,converged,6,1,1,1,1,6,0.9,192,\n"
       "ef21,1,d,converged,9,1,1,1,1,9,0.2,288,\n"
       "ef21,2,e,error,,,,,,,,,boom\n"
-      "gd,1,f,diverged,3,1,1,1,1,,,,\n");
+      "gd,1,f,diverged,3,1,1,1,1,,,,\n"
+      "ef,8,g,converged,6,1,1,1,1,6,0.85,300,\n");
   CHECK(default_best_target(t) == "grad_norm_sq");
   auto by_bits = select_best(t, "bits", {"algorithm.kind"}, "grad_norm_sq");
   CHECK(by_bits.chosen() == std::vector<std::size_t>{2, 3});
@@ -139,6 +141,10 @@ TEST_CASE("best picks the fewest bits (or least time) per group among runs that 
   CHECK(!by_bits.groups[2].row);
   auto by_time = select_best(t, "time", {"algorithm.kind"}, "grad_norm_sq");
   CHECK(by_time.chosen() == std::vector<std::size_t>{1, 3});
+  // Rounds: c and g both take 6; the tie goes to the faster (g, 0.85 s against 0.9 s).
+  auto by_rounds = select_best(t, "rounds", {"algorithm.kind"}, "grad_norm_sq");
+  CHECK(by_rounds.chosen() == std::vector<std::size_t>{6, 3});
+  CHECK_THROWS(select_best(t, "speed", {"algorithm.kind"}, "grad_norm_sq"));
   auto overall = select_best(t, "time", {}, "grad_norm_sq");
   CHECK(overall.chosen() == std::vector<std::size_t>{3});
   CHECK_THROWS(select_best(t, "bits", {"run"}, "grad_norm_sq"));
