@@ -88,6 +88,26 @@ Dataset make_synthetic(const SyntheticSpec& spec) {
   const Eigen::VectorXd shared = normal_vector(spec.seed, "synthetic.model.shared", 0, d);
   Eigen::VectorXd w;
   Eigen::Index model_block = -1;
+  // Sparse rows read the block's model only at their nonzero columns (~ rows * k of d), so
+  // the block's own part is drawn as its 2d uniforms (cheap) and turned into normals
+  // (log, cos) only where read: w_stamp[c] == block marks w[c] as computed for this block.
+  std::vector<double> own_uniforms;
+  std::vector<Eigen::Index> w_stamp;
+  const double shared_weight = std::sqrt(1.0 - h), own_weight = std::sqrt(h);
+  const auto model_at = [&](std::int32_t c, Eigen::Index block) {
+    const auto i = static_cast<std::size_t>(c);
+    if (w_stamp[i] != block) {
+      w[c] = shared_weight * shared[c];
+      if (h > 0.0) w[c] += own_weight * Rng::normal_from_uniforms(own_uniforms[2 * i], own_uniforms[2 * i + 1]);
+      w_stamp[i] = block;
+    }
+    return w[c];
+  };
+  if (!dense) {
+    w.resize(d);
+    w_stamp.assign(static_cast<std::size_t>(d), -1);
+    own_uniforms.resize(2 * static_cast<std::size_t>(d));
+  }
   const std::vector<Eigen::Index> sizes = shard_sizes(n, spec.workers);
   const Eigen::Index block_rows = sizes.front();  // all blocks but the last have this size
 
@@ -111,8 +131,13 @@ Dataset make_synthetic(const SyntheticSpec& spec) {
   for (Eigen::Index r = 0; r < n; ++r) {
     const Eigen::Index block = std::min<Eigen::Index>(r / block_rows, spec.workers - 1);
     if (block != model_block) {
-      w = std::sqrt(1.0 - h) * shared;
-      if (h > 0.0) w += std::sqrt(h) * normal_vector(spec.seed, "synthetic.model.own", static_cast<std::uint64_t>(block), d);
+      if (dense) {
+        w = shared_weight * shared;
+        if (h > 0.0) w += own_weight * normal_vector(spec.seed, "synthetic.model.own", static_cast<std::uint64_t>(block), d);
+      } else if (h > 0.0) {
+        Rng own = Rng::stream(spec.seed, "synthetic.model.own", static_cast<std::uint64_t>(block));
+        for (double& u : own_uniforms) u = own.uniform();
+      }
       model_block = block;
     }
     Rng features_rng = Rng::stream(spec.seed, "synthetic.features", static_cast<std::uint64_t>(r));
@@ -138,7 +163,7 @@ Dataset make_synthetic(const SyntheticSpec& spec) {
         const double a = scale * features_rng.normal();
         inner.push_back(c);
         values.push_back(a);
-        margin += a * w[c];
+        margin += a * model_at(c, block);
       }
       outer.push_back(static_cast<std::int32_t>(values.size()));
     }

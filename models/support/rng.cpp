@@ -69,10 +69,15 @@ std::uint64_t Rng::below(std::uint64_t n) {
 }
 
 double Rng::normal() {
-  // 1 - uniform() lies in (0, 1], so the logarithm is finite.
-  const double u1 = 1.0 - uniform();
-  const double u2 = uniform();
-  return std::sqrt(-2.0 * std::log(u1)) * std::cos(2.0 * std::numbers::pi * u2);
+  const double first = uniform();
+  const double second = uniform();
+  return normal_from_uniforms(first, second);
+}
+
+double Rng::normal_from_uniforms(double first, double second) {
+  // 1 - first lies in (0, 1], so the logarithm is finite.
+  const double u1 = 1.0 - first;
+  return std::sqrt(-2.0 * std::log(u1)) * std::cos(2.0 * std::numbers::pi * second);
 }
 
 }  // namespace ef21

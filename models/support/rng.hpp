@@ -25,6 +25,9 @@ class Rng {
   std::uint64_t below(std::uint64_t n);
   /// Standard normal N(0, 1) by the Box-Muller transform (one value per two uniforms).
   double normal();
+  /// The normal() that the two uniforms `first`, `second` (in the order drawn) make: lets a
+  /// caller draw the cheap uniforms of a whole vector and transform only the entries it needs.
+  static double normal_from_uniforms(double first, double second);
 
  private:
   std::uint64_t s_[4];

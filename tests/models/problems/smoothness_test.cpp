@@ -4,6 +4,7 @@
 
 #include <Eigen/Eigenvalues>
 #include <cmath>
+#include <tuple>
 #include <vector>
 
 #include "models/algorithms/constants.hpp"
@@ -201,4 +202,25 @@ TEST_CASE("Least-squares L is attained along the top eigenvector", "[smoothness]
   f.value_and_gradient(x, g0);
   f.value_and_gradient(x + v, g1);  // the gradient is affine: g(x + v) - g(x) = H v exactly
   CHECK((g1 - g0).norm() == Approx(f.smoothness()).epsilon(1e-12));
+}
+
+TEST_CASE("sparse_gram equals Eigen's sparse product bit for bit, in both shapes", "[smoothness]") {
+  // The reference is what largest_gram_eigenvalue used before: MatrixXd((A^T A).pruned()) or
+  // MatrixXd((A A^T).pruned()) on a column-major copy.
+  const std::uint64_t seed = ef21::test::test_seed(211);
+  CAPTURE(seed);
+  ef21::Rng rng(seed);
+  for (const auto& [rows, cols, density] : std::vector<std::tuple<Eigen::Index, Eigen::Index, double>>{
+           {40, 7, 0.5}, {300, 25, 0.1}, {6, 30, 0.3}, {9, 9, 1.0}, {3, 50, 0.02}}) {
+    INFO(rows << " x " << cols << " at density " << density);
+    const ef21::data::SparseRowMatrix a = ef21::test::to_sparse(ef21::test::random_features(rng, rows, cols, density));
+    const Eigen::SparseMatrix<double> column_major = a;
+    const Eigen::MatrixXd reference =
+        cols <= rows ? Eigen::MatrixXd(Eigen::SparseMatrix<double>((column_major.transpose() * column_major).pruned()))
+                     : Eigen::MatrixXd(Eigen::SparseMatrix<double>((column_major * column_major.transpose()).pruned()));
+    const Eigen::MatrixXd gram = ef21::problems::sparse_gram(a);
+    REQUIRE(gram.rows() == reference.rows());
+    REQUIRE(gram.cols() == reference.cols());
+    CHECK((gram.array() == reference.array()).all());
+  }
 }
