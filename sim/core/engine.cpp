@@ -1,6 +1,5 @@
 #include "sim/core/engine.hpp"
 
-#include <algorithm>
 #include <fmt/format.h>
 
 #include "models/support/check.hpp"
@@ -15,16 +14,24 @@ EventId Engine::schedule_at(SimTime when, Action action) {
     slot = free_slots_.back();
     free_slots_.pop_back();
   } else {
-    EF21_CHECK(slots_.size() < std::numeric_limits<std::uint32_t>::max() - 1, "too many pending events");
+    EF21_CHECK(slots_.size() < kNoSlot - 1, "too many pending events");
     slot = static_cast<std::uint32_t>(slots_.size());
     slots_.emplace_back();
   }
   Slot& s = slots_[slot];
   s.action = std::move(action);
+  s.seq = next_seq_++;
+  s.next = kNoSlot;
   s.live = true;
   ++live_;
-  heap_.push_back(Entry{when, next_seq_++, slot, s.generation});
-  std::push_heap(heap_.begin(), heap_.end(), &Engine::later);
+  if (last_scheduled_ != kNoSlot && last_scheduled_time_ == when) {
+    slots_[last_scheduled_].next = slot;  // joins its run, whose last event it was: still sorted
+  } else {
+    heap_.push_back(Run{when, s.seq, slot});
+    sift_up(heap_.size() - 1);
+  }
+  last_scheduled_ = slot;
+  last_scheduled_time_ = when;
   return EventId{slot, s.generation};
 }
 
@@ -33,49 +40,113 @@ EventId Engine::schedule_after(SimTime delay, Action action) {
   return schedule_at(checked_add(now_, delay), std::move(action));
 }
 
-void Engine::release(std::uint32_t slot) noexcept {
-  Slot& s = slots_[slot];
-  s.live = false;
-  ++s.generation;  // invalidates the EventId and any heap entry still naming this slot
-  free_slots_.push_back(slot);
-  --live_;
-}
-
 bool Engine::cancel(EventId id) {
   if (!id.valid() || id.slot >= slots_.size()) return false;
   Slot& s = slots_[id.slot];
   if (!s.live || s.generation != id.generation) return false;
   s.action.reset();
-  release(id.slot);
-  drop_stale_top();
-  // Lazy deletion leaves the entry in the heap; keep the heap at most ~2x the live events.
-  if (heap_.size() > 64 && heap_.size() > 2 * live_) compact();
+  s.live = false;
+  ++s.generation;  // invalidates `id`; the slot stays in its run until it surfaces
+  --live_;
+  ++cancelled_;
+  drop_cancelled_top();
+  // Keep the queue at most ~2x the live events.
+  if (live_ + cancelled_ > 64 && cancelled_ > live_) compact();
   return true;
 }
 
-void Engine::pop_top() noexcept {
-  std::pop_heap(heap_.begin(), heap_.end(), &Engine::later);
-  heap_.pop_back();
+std::uint32_t Engine::take_top() noexcept {
+  Run& top = heap_.front();
+  const std::uint32_t slot = top.first;
+  const std::uint32_t next = slots_[slot].next;
+  if (slot == last_scheduled_) last_scheduled_ = kNoSlot;  // its run ends here: none to join
+  if (next != kNoSlot) {
+    top.first = next;
+    top.seq = slots_[next].seq;  // a later key: only the top may have to move down
+  } else {
+    top = heap_.back();
+    heap_.pop_back();
+  }
+  if (heap_.size() > 1) sift_down(0);
+  return slot;
 }
 
-void Engine::drop_stale_top() noexcept {
-  // Invariant restored here: the heap top, if any, is a live event.
-  while (!heap_.empty() && is_stale(heap_.front())) pop_top();
+void Engine::free_slot(std::uint32_t slot) noexcept {
+  slots_[slot].next = kNoSlot;
+  free_slots_.push_back(slot);
+}
+
+void Engine::drop_cancelled_top() noexcept {
+  // Invariant restored here: the first event of the top run, if any, is live.
+  while (!heap_.empty() && !slots_[heap_.front().first].live) {
+    free_slot(take_top());
+    --cancelled_;
+  }
 }
 
 void Engine::compact() {
-  std::erase_if(heap_, [this](const Entry& e) { return is_stale(e); });
-  std::make_heap(heap_.begin(), heap_.end(), &Engine::later);
+  std::size_t kept = 0;
+  for (std::size_t i = 0; i < heap_.size(); ++i) {
+    const Run run = heap_[i];
+    std::uint32_t first = kNoSlot;
+    std::uint32_t last = kNoSlot;
+    for (std::uint32_t slot = run.first; slot != kNoSlot;) {
+      const std::uint32_t next = slots_[slot].next;
+      if (!slots_[slot].live) {
+        free_slot(slot);
+      } else {
+        (last == kNoSlot ? first : slots_[last].next) = slot;
+        last = slot;
+      }
+      slot = next;
+    }
+    if (last == kNoSlot) continue;
+    slots_[last].next = kNoSlot;
+    heap_[kept++] = Run{run.time, slots_[first].seq, first};
+  }
+  heap_.resize(kept);
+  cancelled_ = 0;
+  last_scheduled_ = kNoSlot;  // it may have been dropped; a new run is always correct
+  for (std::size_t i = heap_.size() / 2; i-- > 0;) sift_down(i);
+}
+
+void Engine::sift_up(std::size_t at) noexcept {
+  const Run run = heap_[at];
+  while (at > 0) {
+    const std::size_t parent = (at - 1) / 2;
+    if (!before(run, heap_[parent])) break;
+    heap_[at] = heap_[parent];
+    at = parent;
+  }
+  heap_[at] = run;
+}
+
+void Engine::sift_down(std::size_t at) noexcept {
+  const std::size_t n = heap_.size();
+  const Run run = heap_[at];
+  for (;;) {
+    std::size_t child = 2 * at + 1;
+    if (child >= n) break;
+    if (child + 1 < n && before(heap_[child + 1], heap_[child])) ++child;
+    if (!before(heap_[child], run)) break;
+    heap_[at] = heap_[child];
+    at = child;
+  }
+  heap_[at] = run;
 }
 
 bool Engine::step() {
   if (heap_.empty()) return false;
-  const Entry top = heap_.front();  // live by the drop_stale_top invariant
-  pop_top();
-  Action action = std::move(slots_[top.slot].action);
-  release(top.slot);
-  drop_stale_top();
-  now_ = top.time;
+  const SimTime time = heap_.front().time;
+  const std::uint32_t slot = take_top();  // live by the drop_cancelled_top invariant
+  Slot& s = slots_[slot];
+  Action action = std::move(s.action);
+  s.live = false;
+  ++s.generation;  // cancel() of its id now reports that it already ran
+  --live_;
+  free_slot(slot);
+  drop_cancelled_top();
+  now_ = time;
   ++processed_;
   action();  // may schedule or cancel events; the engine is consistent here
   return true;

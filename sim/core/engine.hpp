@@ -5,11 +5,18 @@
 // which makes every run deterministic (DESIGN §8). Nothing is global: each Engine is an
 // independent world; two engines never interact.
 //
-// Storage: actions live in a slot array reused through a free list; the queue is a binary
-// min-heap of small POD entries over a vector that only grows. Once warm, scheduling and
-// running an event allocate nothing (for actions that fit Action's inline buffer).
-// cancel() is lazy: the slot is freed at once (its generation bumped), the heap entry is
-// skipped when it surfaces, and the heap is compacted when stale entries outnumber live ones.
+// Storage: events live in a slot array reused through a free list. The queue is a binary
+// min-heap of runs: a run is a linked list (through the slots) of events of one time in
+// scheduling order, and the heap orders runs by (time, sequence number of their first event),
+// which merges them into the global (time, sequence) order. An event scheduled at the time of
+// the event scheduled just before it joins that event's run (its sequence number is the
+// largest yet, so the run stays sorted): n events at one instant (a broadcast, workers
+// computing in lockstep) cost one heap entry instead of n, and taking each out is O(1)
+// instead of O(log n). Vectors only grow: once warm, scheduling and running an event allocate
+// nothing (for actions that fit Action's inline buffer).
+// cancel() is lazy: the event's id is invalidated at once (its slot's generation bumped) and
+// its slot stays in its run until it surfaces; the queue is compacted when cancelled events
+// outnumber live ones.
 #include <cstdint>
 #include <limits>
 #include <optional>
@@ -68,35 +75,39 @@ class Engine {
   std::size_t pending() const noexcept { return live_; }
 
  private:
+  static constexpr std::uint32_t kNoSlot = std::numeric_limits<std::uint32_t>::max();
+
   struct Slot {
     Action action;
-    std::uint32_t generation = 0;
-    bool live = false;
+    std::uint64_t seq = 0;         // sequence number while queued
+    std::uint32_t next = kNoSlot;  // the next event of its run, while queued
+    std::uint32_t generation = 0;  // bumped when it runs or is cancelled
+    bool live = false;             // queued and not cancelled
   };
-  struct Entry {  // heap entry; orders by (time, seq)
+  struct Run {  // heap entry: a run keyed by (time, sequence number of its first event)
     SimTime time;
     std::uint64_t seq;
-    std::uint32_t slot;
-    std::uint32_t generation;
+    std::uint32_t first;  // slot
   };
-  static bool later(const Entry& a, const Entry& b) noexcept {
-    return a.time != b.time ? a.time > b.time : a.seq > b.seq;
+  static bool before(const Run& a, const Run& b) noexcept {
+    return a.time != b.time ? a.time < b.time : a.seq < b.seq;
   }
-  bool is_stale(const Entry& e) const noexcept {
-    const Slot& s = slots_[e.slot];
-    return !s.live || s.generation != e.generation;
-  }
-  void pop_top() noexcept;
-  void drop_stale_top() noexcept;
+  std::uint32_t take_top() noexcept;
+  void free_slot(std::uint32_t slot) noexcept;
+  void drop_cancelled_top() noexcept;
   void compact();
-  void release(std::uint32_t slot) noexcept;
+  void sift_up(std::size_t at) noexcept;
+  void sift_down(std::size_t at) noexcept;
 
   SimTime now_ = 0;
   std::uint64_t next_seq_ = 0;
   std::uint64_t processed_ = 0;
   std::size_t live_ = 0;
+  std::size_t cancelled_ = 0;  // cancelled events still in their runs
   bool stopped_ = false;
-  std::vector<Entry> heap_;
+  std::vector<Run> heap_;
+  std::uint32_t last_scheduled_ = kNoSlot;  // the last event scheduled, while still queued
+  SimTime last_scheduled_time_ = 0;
   std::vector<Slot> slots_;
   std::vector<std::uint32_t> free_slots_;
 };

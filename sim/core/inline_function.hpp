@@ -4,7 +4,12 @@
 // Callables up to `Capacity` bytes (and nothrow-movable) live inside the object; larger ones
 // fall back to one heap allocation, so any callable works and small captures (a `this` and a
 // few ids) never allocate. Unlike std::function it accepts move-only callables.
+//
+// Callables that are trivially copyable and destructible (lambdas capturing pointers and ids,
+// the event loop's common case) are moved by copying their bytes and destroyed by forgetting
+// them: no indirect call but the invocation itself.
 #include <cstddef>
+#include <cstring>
 #include <memory>
 #include <new>
 #include <type_traits>
@@ -51,7 +56,7 @@ class InlineFunction<R(Args...), Capacity> {
 
   void reset() noexcept {
     if (ops_) {
-      ops_->destroy(storage_);
+      if (ops_->destroy) ops_->destroy(storage_);
       ops_ = nullptr;
     }
   }
@@ -59,8 +64,9 @@ class InlineFunction<R(Args...), Capacity> {
  private:
   struct Ops {
     R (*invoke)(void*, Args&&...);
-    void (*move)(void* from, void* to) noexcept;  // move-construct into `to`, destroy `from`
-    void (*destroy)(void*) noexcept;
+    // Move-construct into `to` and destroy `from`; null: copying the bytes does both.
+    void (*move)(void* from, void* to) noexcept;
+    void (*destroy)(void*) noexcept;  // null: nothing to destroy
   };
 
   template <typename D>
@@ -70,13 +76,19 @@ class InlineFunction<R(Args...), Capacity> {
   }
 
   template <typename D>
+  static constexpr bool trivially_relocatable() {
+    return std::is_trivially_copyable_v<D> && std::is_trivially_destructible_v<D>;
+  }
+
+  template <typename D>
   static constexpr Ops inline_ops{
       [](void* p, Args&&... args) -> R { return (*static_cast<D*>(p))(std::forward<Args>(args)...); },
-      [](void* from, void* to) noexcept {
-        ::new (to) D(std::move(*static_cast<D*>(from)));
-        static_cast<D*>(from)->~D();
-      },
-      [](void* p) noexcept { static_cast<D*>(p)->~D(); }};
+      trivially_relocatable<D>() ? nullptr
+                                 : +[](void* from, void* to) noexcept {
+                                     ::new (to) D(std::move(*static_cast<D*>(from)));
+                                     static_cast<D*>(from)->~D();
+                                   },
+      trivially_relocatable<D>() ? nullptr : +[](void* p) noexcept { static_cast<D*>(p)->~D(); }};
 
   template <typename D>
   static constexpr Ops heap_ops{
@@ -86,7 +98,11 @@ class InlineFunction<R(Args...), Capacity> {
 
   void take(InlineFunction& other) noexcept {
     if (other.ops_) {
-      other.ops_->move(other.storage_, storage_);
+      if (other.ops_->move) {
+        other.ops_->move(other.storage_, storage_);
+      } else {
+        std::memcpy(storage_, other.storage_, Capacity);
+      }
       ops_ = other.ops_;
       other.ops_ = nullptr;
     }
