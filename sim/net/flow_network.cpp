@@ -220,10 +220,9 @@ void FlowNetwork::start_flow(std::uint32_t slot) {
   m.in_group = false;
   m.hub = kNone;
   add_to_resources(slot);
-  const std::vector<ResourceId>& res = resources_of(m);
   ++active_flows_;
   // Share out once for every flow starting at this instant (see the header).
-  start_seeds_.insert(start_seeds_.end(), res.begin(), res.end());
+  for (const ResourceId r : resources_of(m)) seed(r);
   if (!start_batch_event_.valid()) {
     start_batch_event_ = engine_.schedule_at(engine_.now(), [this] { on_start_batch_event(); });
   }
@@ -232,9 +231,7 @@ void FlowNetwork::start_flow(std::uint32_t slot) {
 void FlowNetwork::on_start_batch_event() {
   start_batch_event_ = EventId{};
   exact_now_ = std::max(exact_now_, static_cast<double>(engine_.now()));
-  seeds_.swap(start_seeds_);
-  start_seeds_.clear();
-  settle(seeds_, exact_now_);
+  settle(exact_now_);
   rearm();
 }
 
@@ -290,7 +287,7 @@ void FlowNetwork::add_shared(std::uint32_t slot) {
   if (++m.shared_count == 2) {
     for (const ResourceId r : resources_of(m)) {
       ++resources_[r].complex_flows;
-      struct_seeds_.push_back(r);
+      seed(r);
     }
   }
 }
@@ -300,32 +297,28 @@ void FlowNetwork::drop_shared(std::uint32_t slot) {
   if (m.shared_count-- == 2) {
     for (const ResourceId r : resources_of(m)) {
       --resources_[r].complex_flows;
-      struct_seeds_.push_back(r);
+      seed(r);
     }
   }
 }
 
 // ---------------------------------------------------------------------------- settling
 
-void FlowNetwork::settle(std::vector<std::uint32_t>& seeds, double exact_now) {
+void FlowNetwork::seed(ResourceId r) {
+  if (resources_[r].seeded) return;
+  resources_[r].seeded = true;
+  seeds_.push_back(r);
+}
+
+void FlowNetwork::settle(double exact_now) {
   ++reshare_count_;
-  seeds.insert(seeds.end(), struct_seeds_.begin(), struct_seeds_.end());
-  struct_seeds_.clear();
-  // Distinct seeds, in first-seen order.
-  if (++settle_epoch_ == 0) {
-    for (Resource& r : resources_) r.settle_mark = 0;
-    settle_epoch_ = 1;
-  }
-  std::size_t kept = 0;
-  for (const std::uint32_t r : seeds) {
-    if (resources_[r].settle_mark == settle_epoch_) continue;
-    resources_[r].settle_mark = settle_epoch_;
-    seeds[kept++] = r;
-  }
-  seeds.resize(kept);
+  std::vector<std::uint32_t>& seeds = settling_;
+  seeds.swap(seeds_);  // distinct, in first-seen order
+  seeds_.clear();
   // Hubs whose resource is no longer a lone shared bottleneck (or has too few flows) go back
   // to per-flow state first.
   for (const std::uint32_t r : seeds) {
+    resources_[r].seeded = false;
     if (resources_[r].hub != kNone && !is_hub(r)) hub_dissolve(r, exact_now);
   }
   general_seeds_.clear();
@@ -361,9 +354,7 @@ void FlowNetwork::materialize(Message& m, double exact_now) {
 #define EF21_THR_HEAP(hub)                                                                                   \
   slot_heap((hub).by_threshold,                                                                              \
             [this](std::uint32_t a, std::uint32_t b) {                                                       \
-              const Message& x = messages_[a];                                                               \
-              const Message& y = messages_[b];                                                               \
-              return x.threshold != y.threshold ? x.threshold < y.threshold : x.id < y.id;                    \
+              return group_before(messages_[a], messages_[b]);                                               \
             },                                                                                               \
             [this](std::uint32_t f) -> std::uint32_t& { return messages_[f].pos_thr; })
 #define EF21_UNCAPPED_HEAP(hub)                                                                              \
@@ -406,6 +397,7 @@ void FlowNetwork::hub_insert(Hub& hub, std::uint32_t slot, double exact_now) {
   m.hub = resources_[hub.resource].hub;
   m.in_group = true;
   m.threshold = hub.service + m.remaining;
+  hub.max_threshold = hub.by_threshold.empty() ? m.threshold : std::max(hub.max_threshold, m.threshold);
   EF21_THR_HEAP(hub).push(slot);
   EF21_UNCAPPED_HEAP(hub).push(slot);
   ++reshare_flow_visits_;
@@ -490,7 +482,7 @@ void FlowNetwork::hub_rekey(std::uint32_t h) {
     return;
   }
   Message& m = messages_[hub.by_threshold.front()];
-  m.exact_done = group_exact_done(hub, m);
+  m.exact_done = group_exact_done(hub, m.threshold);
   hub_completions_.update(h, CompletionKey{std::max(engine_.now(), ceil_to_picosecond(m.exact_done)), m.id});
 }
 
@@ -544,10 +536,6 @@ void FlowNetwork::hub_dissolve(std::uint32_t r, double exact_now) {
   free_hubs_.push_back(h);
   --active_hubs_;
 }
-
-#undef EF21_THR_HEAP
-#undef EF21_UNCAPPED_HEAP
-#undef EF21_CAPPED_HEAP
 
 void FlowNetwork::reshare(const std::vector<std::uint32_t>& seed_resources, double exact_now) {
   if (++epoch_ == 0) {  // wrapped: clear every mark once (after 2^32 reshares)
@@ -638,6 +626,51 @@ void FlowNetwork::progressive_filling() {
   }
 }
 
+void FlowNetwork::take_finished_members(Hub& hub, SimTime now, SimTime window_end) {
+  const auto finishes_in_window = [&](double threshold) {
+    return std::max(now, ceil_to_picosecond(group_exact_done(hub, threshold))) <= window_end;
+  };
+  const std::size_t first = done_.size();
+  if (finishes_in_window(hub.max_threshold)) {
+    // The whole group finishes (the completion instant is monotone in the threshold): take it
+    // at once rather than by n heap pops; a synchronized round ends this way.
+    for (const std::uint32_t f : hub.by_threshold) {
+      Message& m = messages_[f];
+      m.exact_done = group_exact_done(hub, m.threshold);
+      m.pos_thr = kNone;
+      done_.push_back(f);
+    }
+    hub.by_threshold.clear();
+    // The order the heap would have given (members pushed in (threshold, id) order often are).
+    const auto by_threshold = [this](std::uint32_t a, std::uint32_t b) {
+      return group_before(messages_[a], messages_[b]);
+    };
+    const auto taken = done_.begin() + static_cast<std::ptrdiff_t>(first);
+    if (!std::is_sorted(taken, done_.end(), by_threshold)) std::sort(taken, done_.end(), by_threshold);
+  } else {
+    auto by_threshold = EF21_THR_HEAP(hub);
+    while (!hub.by_threshold.empty()) {
+      const std::uint32_t f = hub.by_threshold.front();
+      Message& m = messages_[f];
+      if (!finishes_in_window(m.threshold)) break;
+      m.exact_done = group_exact_done(hub, m.threshold);
+      by_threshold.erase(f);
+      done_.push_back(f);
+    }
+  }
+  // Off the cap heap too: all at once if the whole group finished.
+  if (hub.by_threshold.empty()) {
+    for (const std::uint32_t f : hub.uncapped) messages_[f].pos_cap = kNone;
+    hub.uncapped.clear();
+    for (std::size_t k = first; k < done_.size(); ++k) {
+      messages_[done_[k]].in_group = false;
+      messages_[done_[k]].hub = kNone;
+    }
+  } else {
+    for (std::size_t k = first; k < done_.size(); ++k) hub_remove(hub, done_[k]);
+  }
+}
+
 void FlowNetwork::on_completion_event() {
   completion_event_ = EventId{};
   const SimTime now = engine_.now();
@@ -647,36 +680,7 @@ void FlowNetwork::on_completion_event() {
   // Hub groups: their members finish in threshold order.
   while (!hub_completions_.empty() && hub_completions_.top_key().time <= window_end) {
     const std::uint32_t h = hub_completions_.top();
-    Hub& hub = hubs_[h];
-    auto by_threshold = slot_heap(
-        hub.by_threshold,
-        [this](std::uint32_t a, std::uint32_t b) {
-          const Message& x = messages_[a];
-          const Message& y = messages_[b];
-          return x.threshold != y.threshold ? x.threshold < y.threshold : x.id < y.id;
-        },
-        [this](std::uint32_t f) -> std::uint32_t& { return messages_[f].pos_thr; });
-    const std::size_t first = done_.size();
-    while (!hub.by_threshold.empty()) {
-      const std::uint32_t f = hub.by_threshold.front();
-      Message& m = messages_[f];
-      const double exact_done = group_exact_done(hub, m);
-      if (std::max(now, ceil_to_picosecond(exact_done)) > window_end) break;
-      m.exact_done = exact_done;
-      by_threshold.erase(f);
-      done_.push_back(f);
-    }
-    // Off the cap heap too: all at once if the whole group finished (a synchronized round).
-    if (hub.by_threshold.empty()) {
-      for (const std::uint32_t f : hub.uncapped) messages_[f].pos_cap = kNone;
-      hub.uncapped.clear();
-      for (std::size_t k = first; k < done_.size(); ++k) {
-        messages_[done_[k]].in_group = false;
-        messages_[done_[k]].hub = kNone;
-      }
-    } else {
-      for (std::size_t k = first; k < done_.size(); ++k) hub_remove(hub, done_[k]);
-    }
+    take_finished_members(hubs_[h], now, window_end);
     hub_rekey(h);
   }
   // The exact instant of the earliest completion: the others' rates change from then on.
@@ -685,25 +689,22 @@ void FlowNetwork::on_completion_event() {
   exact_now_ = std::max(exact_now_, exact_first);
 
   // Take the finished flows off their hubs and resources.
-  seeds_.clear();
   for (const std::uint32_t f : done_) {
     Message& m = messages_[f];
     if (m.hub != kNone) hub_remove(hubs_[m.hub], f);
     remove_from_resources(f);
-    const std::vector<ResourceId>& res = resources_of(m);
-    seeds_.insert(seeds_.end(), res.begin(), res.end());
+    for (const ResourceId r : resources_of(m)) seed(r);
   }
-  // Flows started at this instant and not yet shared out join this recomputation.
+  // Flows started at this instant and not yet shared out (seeded) join this recomputation.
   if (start_batch_event_.valid()) {
     engine_.cancel(start_batch_event_);
     start_batch_event_ = EventId{};
-    seeds_.insert(seeds_.end(), start_seeds_.begin(), start_seeds_.end());
-    start_seeds_.clear();
   }
-  if (!seeds_.empty() || !struct_seeds_.empty()) settle(seeds_, exact_now_);
+  if (!seeds_.empty()) settle(exact_now_);
 
   // Deliver in send order, after the network state is consistent again.
-  std::sort(done_.begin(), done_.end(), [this](std::uint32_t a, std::uint32_t b) { return messages_[a].id < messages_[b].id; });
+  const auto by_id = [this](std::uint32_t a, std::uint32_t b) { return messages_[a].id < messages_[b].id; };
+  if (!std::is_sorted(done_.begin(), done_.end(), by_id)) std::sort(done_.begin(), done_.end(), by_id);
   deliveries_.clear();
   for (const std::uint32_t f : done_) {
     Message& m = messages_[f];
@@ -738,5 +739,9 @@ void FlowNetwork::rearm() {
   completion_event_ = engine_.schedule_at(next, [this] { on_completion_event(); });
   completion_event_time_ = next;
 }
+
+#undef EF21_THR_HEAP
+#undef EF21_UNCAPPED_HEAP
+#undef EF21_CAPPED_HEAP
 
 }  // namespace ef21::sim

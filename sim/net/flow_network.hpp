@@ -141,7 +141,7 @@ class FlowNetwork {
     double free_capacity = 0;           // progressive-filling scratch, bytes/s
     std::uint32_t unfixed = 0;          // progressive-filling scratch
     std::uint32_t complex_flows = 0;    // flows on it crossing >= 2 shared resources
-    std::uint32_t settle_mark = 0;      // seed de-duplication epoch
+    bool seeded = false;                // in seeds_, awaiting the next settle()
     std::uint32_t hub = kNone;          // hub pool index while solved as a hub
   };
 
@@ -153,6 +153,7 @@ class FlowNetwork {
     double last_update = 0;   // exact time of `service`, ps
     double capped_sum = 0;    // sum of the capped members' rates (compensated)
     double capped_sum_c = 0;
+    double max_threshold = 0;  // >= every uncapped member's threshold (not lowered when one leaves)
     std::vector<std::uint32_t> by_threshold;  // uncapped: min-heap by (threshold, id)
     std::vector<std::uint32_t> uncapped;      // uncapped: min-heap by (cap, id)
     std::vector<std::uint32_t> capped;        // capped: max-heap by (cap, id)
@@ -182,7 +183,10 @@ class FlowNetwork {
   void start_flow(std::uint32_t slot);
   void on_completion_event();
   void on_start_batch_event();
-  void settle(std::vector<std::uint32_t>& seeds, double exact_now);
+  /// Marks `r` for the next settle() (once: seeds_ stays distinct, in first-seen order).
+  void seed(ResourceId r);
+  /// Brings the rates of every flow around the seeded resources up to date at `exact_now`.
+  void settle(double exact_now);
   void reshare(const std::vector<std::uint32_t>& seed_resources, double exact_now);
   void progressive_filling();
   bool is_hub(std::uint32_t r) const noexcept {
@@ -209,9 +213,15 @@ class FlowNetwork {
   void hub_rekey(std::uint32_t h);
   std::uint32_t hub_build(std::uint32_t r, double exact_now);
   void hub_dissolve(std::uint32_t r, double exact_now);
-  double group_exact_done(const Hub& hub, const Message& m) const {
-    return hub.last_update + (m.threshold - hub.service) / hub.rate * 1e12;
+  /// Exact completion instant (ps) of a group member with this threshold; monotone in it.
+  static double group_exact_done(const Hub& hub, double threshold) {
+    return hub.last_update + (threshold - hub.service) / hub.rate * 1e12;
   }
+  /// The order group members finish in: by threshold, ties by message id.
+  static bool group_before(const Message& a, const Message& b) noexcept {
+    return a.threshold != b.threshold ? a.threshold < b.threshold : a.id < b.id;
+  }
+  void take_finished_members(Hub& hub, SimTime now, SimTime window_end);
   void materialize(Message& m, double exact_now);
   void rearm();
   Delivery make_delivery(const Message& m, SimTime t_done) const;
@@ -240,14 +250,14 @@ class FlowNetwork {
   EventId completion_event_;
   SimTime completion_event_time_ = 0;
   double exact_now_ = 0;  // exact time of the latest rate change, ps (monotone)
-  EventId start_batch_event_;                // pending recomputation for flows just started
-  std::vector<std::uint32_t> start_seeds_;   // their resources
-  std::vector<std::uint32_t> struct_seeds_;  // resources of flows whose shared-resource count crossed 1 <-> 2
+  EventId start_batch_event_;  // pending recomputation for flows just started
+  // Resources whose flows need new rates: those of flows started or finished, and of flows
+  // whose shared-resource count crossed 1 <-> 2. Consumed by settle().
+  std::vector<std::uint32_t> seeds_;
 
   // Scratch, reused by every event (no allocation once warm).
   std::uint32_t epoch_ = 0;
-  std::uint32_t settle_epoch_ = 0;
-  std::vector<std::uint32_t> seeds_;
+  std::vector<std::uint32_t> settling_;
   std::vector<std::uint32_t> general_seeds_;
   std::vector<std::uint32_t> hub_work_;
   std::vector<std::uint32_t> comp_resources_;
