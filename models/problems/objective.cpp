@@ -1,7 +1,5 @@
 #include "models/problems/objective.hpp"
 
-#include <algorithm>
-
 #include "models/problems/logistic_math.hpp"
 #include "models/problems/smoothness.hpp"
 #include "models/support/check.hpp"
@@ -28,24 +26,6 @@ RowLoss row_loss(ProblemKind kind, double z, double label) {
   const double value = t > 0.0 ? t + std::log1p(e) : std::log1p(e);
   const double sigma = t >= 0.0 ? 1.0 / (1.0 + e) : e / (1.0 + e);
   return {value, -label * sigma};
-}
-
-/// Asks for `count` rows of `dense` from row `first` on (if they exist) ahead of use: the
-/// dot products' additions wait on loads. No effect on the arithmetic.
-void prefetch_rows(const data::DenseRowMatrix& dense, Eigen::Index first, Eigen::Index count) {
-  const Eigen::Index end = std::min(first + count, dense.rows());
-  const Eigen::Index row_bytes = dense.cols() * static_cast<Eigen::Index>(sizeof(double));
-  for (Eigen::Index j = first; j < end; ++j) {
-    const char* row = reinterpret_cast<const char*>(dense.data() + j * dense.cols());
-    for (Eigen::Index byte = 0; byte < row_bytes; byte += 64) __builtin_prefetch(row + byte);
-  }
-}
-
-/// g_l <- (g_l + s0 a0_l) + s1 a1_l for l < n: two rows' gradient terms in one pass, each
-/// entry rounded exactly as two successive `g += s * a` would round it.
-void add_two_scaled_rows(double* __restrict g, double s0, const double* __restrict a0, double s1,
-                         const double* __restrict a1, Eigen::Index n) {
-  for (Eigen::Index l = 0; l < n; ++l) g[l] = (g[l] + s0 * a0[l]) + s1 * a1[l];
 }
 
 /// Adds the regulariser's value and gradient; returns its value.
@@ -146,26 +126,19 @@ double Objective::loss_and_gradient_sum(const Eigen::Ref<const Eigen::VectorXd>&
     }
   } else {
     const auto& dense = std::get<data::DenseRowMatrix>(shard_.features);
-    const Eigen::Index rows = dense.rows();
     const Eigen::Index cols = dense.cols();
-    double* g = gradient.data();
-    // Rows in pairs: both margins first (each a separate Eigen dot, the same arithmetic as
-    // one row at a time), then one sweep over the gradient adding both rows, so g is loaded
-    // and stored once per pair. Per entry it is still (g + s0 a0) + s1 a1, in row order:
-    // the result is bit-identical to the row-by-row loop.
-    Eigen::Index j = 0;
-    for (; j + 1 < rows; j += 2) {
-      prefetch_rows(dense, j + 4, 2);
-      const RowLoss r0 = row_loss(spec_.kind, dense.row(j).dot(x.transpose()), labels[j]);
-      const RowLoss r1 = row_loss(spec_.kind, dense.row(j + 1).dot(x.transpose()), labels[j + 1]);
-      loss += r0.value;
-      loss += r1.value;
-      add_two_scaled_rows(g, r0.slope, dense.data() + j * cols, r1.slope, dense.data() + (j + 1) * cols, cols);
-    }
-    if (j < rows) {
-      const RowLoss r = row_loss(spec_.kind, dense.row(j).dot(x.transpose()), labels[j]);
+    for (Eigen::Index j = 0; j < dense.rows(); ++j) {
+      const auto row = dense.row(j);
+      // The dot product's additions wait on loads: ask for the row four ahead early (no
+      // effect on the arithmetic).
+      if (j + 4 < dense.rows()) {
+        const char* next = reinterpret_cast<const char*>(dense.data() + (j + 4) * cols);
+        for (Eigen::Index byte = 0; byte < cols * static_cast<Eigen::Index>(sizeof(double)); byte += 64)
+          __builtin_prefetch(next + byte);
+      }
+      const RowLoss r = row_loss(spec_.kind, row.dot(x.transpose()), labels[j]);
       loss += r.value;
-      gradient += r.slope * dense.row(j).transpose();
+      gradient += r.slope * row.transpose();
     }
   }
   return loss;

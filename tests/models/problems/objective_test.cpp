@@ -119,7 +119,7 @@ TEST_CASE("Sparse and dense storage give the same value and gradient", "[objecti
   }
 }
 
-TEST_CASE("Dense gradient (rows taken in pairs) equals the row-by-row loop bit for bit", "[objective]") {
+TEST_CASE("Dense gradient equals the naive row-by-row loop bit for bit", "[objective]") {
   // The naive loop the optimized one replaced: one Eigen dot per row, then g += slope * row.
   // With lambda = 0 the convex logreg and least squares add nothing to the sum but 0 * x.
   const std::uint64_t seed = ef21::test::test_seed(107);
