@@ -63,12 +63,31 @@ std::uint32_t Engine::take_top() noexcept {
   if (next != kNoSlot) {
     top.first = next;
     top.seq = slots_[next].seq;  // a later key: only the top may have to move down
+    if (heap_.size() > 1) sift_down(0);
   } else {
-    top = heap_.back();
-    heap_.pop_back();
+    pop_heap_top();
   }
-  if (heap_.size() > 1) sift_down(0);
   return slot;
+}
+
+void Engine::pop_heap_top() noexcept {
+  // Floyd's variant: the last run, which replaces the top, usually belongs near the bottom,
+  // so move the hole down along the smaller children to a leaf (one comparison per level),
+  // then sift the last run up from there (rarely more than a level).
+  const Run last = heap_.back();
+  heap_.pop_back();
+  const std::size_t n = heap_.size();
+  if (n == 0) return;
+  std::size_t hole = 0;
+  for (;;) {
+    std::size_t child = 2 * hole + 1;
+    if (child >= n) break;
+    if (child + 1 < n && before(heap_[child + 1], heap_[child])) ++child;
+    heap_[hole] = heap_[child];
+    hole = child;
+  }
+  heap_[hole] = last;
+  sift_up(hole);
 }
 
 void Engine::free_slot(std::uint32_t slot) noexcept {

@@ -93,6 +93,7 @@ class Engine {
     return a.time != b.time ? a.time < b.time : a.seq < b.seq;
   }
   std::uint32_t take_top() noexcept;
+  void pop_heap_top() noexcept;
   void free_slot(std::uint32_t slot) noexcept;
   void drop_cancelled_top() noexcept;
   void compact();

@@ -223,8 +223,13 @@ void FlowNetwork::start_flow(std::uint32_t slot) {
   ++active_flows_;
   // Share out once for every flow starting at this instant (see the header).
   for (const ResourceId r : resources_of(m)) seed(r);
-  if (!start_batch_event_.valid()) {
+  if (start_batch_event_.valid()) return;  // another flow started at this instant: shared out then
+  if (engine_.next_event_time() == engine_.now()) {
     start_batch_event_ = engine_.schedule_at(engine_.now(), [this] { on_start_batch_event(); });
+  } else {
+    // Nothing else is due at this instant: the batch event would run next, so share out now.
+    settle(exact_now_);
+    rearm();
   }
 }
 
@@ -585,12 +590,26 @@ void FlowNetwork::reshare(const std::vector<std::uint32_t>& seed_resources, doub
   }
 }
 
+bool FlowNetwork::fill_lone_flow() {
+  // A component of one flow (its resources carry it alone): filling would fix it at the
+  // smallest capacity / 1 on its route; the same value, without the share heap.
+  if (comp_flows_.size() != 1) return false;
+  double rate = std::numeric_limits<double>::infinity();
+  for (const std::uint32_t r : comp_resources_) {
+    if (resources_[r].flows.size() != 1) return false;
+    rate = std::min(rate, resources_[r].capacity);
+  }
+  messages_[comp_flows_.front()].rate = rate;
+  return true;
+}
+
 void FlowNetwork::progressive_filling() {
   // Max-min by progressive filling: repeatedly take the resource offering the smallest fair
   // share (free capacity / unfixed flows), fix its unfixed flows at that share and take it
   // off every resource they cross. Fixing flows at the minimum share never lowers another
   // resource's share (rem - s)/(n - 1) >= rem/n when s <= rem/n, so a lazy min-heap works:
   // an entry whose share is out of date is re-pushed with the current one when it surfaces.
+  if (fill_lone_flow()) return;
   share_heap_.clear();
   for (const std::uint32_t r : comp_resources_) {
     Resource& res = resources_[r];

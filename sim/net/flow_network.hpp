@@ -20,7 +20,8 @@
 // resources (transitively): the component found by a walk over per-resource flow lists.
 // Flows starting at the same instant (a broadcast: n unicast flows at once) are shared out
 // together: a start only marks its resources, and one recomputation runs after the other
-// events of that instant (or within a completion at that instant, whichever comes first).
+// events of that instant (or within a completion at that instant, whichever comes first; or
+// at once when no other event is due at that instant).
 //
 // Shared bottlenecks (hubs): a component whose only resource crossed by two or more flows is
 // one resource H (every other resource on its flows' routes carries that flow alone: a star's
@@ -189,6 +190,7 @@ class FlowNetwork {
   void settle(double exact_now);
   void reshare(const std::vector<std::uint32_t>& seed_resources, double exact_now);
   void progressive_filling();
+  bool fill_lone_flow();
   bool is_hub(std::uint32_t r) const noexcept {
     const Resource& res = resources_[r];
     return res.flows.size() >= options_.min_hub_flows && res.complex_flows == 0;
