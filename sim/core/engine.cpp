@@ -95,8 +95,7 @@ void Engine::free_slot(std::uint32_t slot) noexcept {
   free_slots_.push_back(slot);
 }
 
-void Engine::drop_cancelled_top() noexcept {
-  // Invariant restored here: the first event of the top run, if any, is live.
+void Engine::pop_cancelled_events() noexcept {
   while (!heap_.empty() && !slots_[heap_.front().first].live) {
     free_slot(take_top());
     --cancelled_;

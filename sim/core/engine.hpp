@@ -95,7 +95,11 @@ class Engine {
   std::uint32_t take_top() noexcept;
   void pop_heap_top() noexcept;
   void free_slot(std::uint32_t slot) noexcept;
-  void drop_cancelled_top() noexcept;
+  /// Restores the invariant that the first event of the top run, if any, is live.
+  void drop_cancelled_top() noexcept {
+    if (!heap_.empty() && !slots_[heap_.front().first].live) pop_cancelled_events();
+  }
+  void pop_cancelled_events() noexcept;
   void compact();
   void sift_up(std::size_t at) noexcept;
   void sift_down(std::size_t at) noexcept;

@@ -60,7 +60,25 @@ class IndexedMinHeap {
 
   std::uint32_t pop() noexcept {
     const std::uint32_t item = top();
-    erase(item);
+    pos_[item] = kAbsent;
+    Node last = std::move(heap_.back());
+    heap_.pop_back();
+    if (!heap_.empty()) {
+      // Floyd's variant: the last node usually belongs near the bottom, so move the hole
+      // down along the smaller children to a leaf (one comparison per level), then sift the
+      // last node up from there.
+      const auto n = static_cast<std::uint32_t>(heap_.size());
+      std::uint32_t hole = 0;
+      for (;;) {
+        std::uint32_t child = 2 * hole + 1;
+        if (child >= n) break;
+        if (child + 1 < n && less_(heap_[child + 1].key, heap_[child].key)) ++child;
+        place(hole, std::move(heap_[child]));
+        hole = child;
+      }
+      place(hole, std::move(last));
+      sift_up(hole);
+    }
     return item;
   }
 

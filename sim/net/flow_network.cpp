@@ -590,26 +590,24 @@ void FlowNetwork::reshare(const std::vector<std::uint32_t>& seed_resources, doub
   }
 }
 
-bool FlowNetwork::fill_lone_flow() {
-  // A component of one flow (its resources carry it alone): filling would fix it at the
-  // smallest capacity / 1 on its route; the same value, without the share heap.
-  if (comp_flows_.size() != 1) return false;
-  double rate = std::numeric_limits<double>::infinity();
-  for (const std::uint32_t r : comp_resources_) {
-    if (resources_[r].flows.size() != 1) return false;
-    rate = std::min(rate, resources_[r].capacity);
-  }
-  messages_[comp_flows_.front()].rate = rate;
-  return true;
-}
-
 void FlowNetwork::progressive_filling() {
   // Max-min by progressive filling: repeatedly take the resource offering the smallest fair
   // share (free capacity / unfixed flows), fix its unfixed flows at that share and take it
   // off every resource they cross. Fixing flows at the minimum share never lowers another
   // resource's share (rem - s)/(n - 1) >= rem/n when s <= rem/n, so a lazy min-heap works:
   // an entry whose share is out of date is re-pushed with the current one when it surfaces.
-  if (fill_lone_flow()) return;
+  const bool shared = std::any_of(comp_resources_.begin(), comp_resources_.end(),
+                                  [this](std::uint32_t r) { return resources_[r].flows.size() > 1; });
+  if (!shared) {
+    // Every flow is alone on its resources (a broadcast without a shared link): filling would
+    // fix each at its route's smallest capacity / 1; the same values without the heap.
+    for (const std::uint32_t f : comp_flows_) {
+      Message& m = messages_[f];
+      m.rate = std::numeric_limits<double>::infinity();
+      for (const ResourceId q : resources_of(m)) m.rate = std::min(m.rate, resources_[q].capacity);
+    }
+    return;
+  }
   share_heap_.clear();
   for (const std::uint32_t r : comp_resources_) {
     Resource& res = resources_[r];
@@ -724,22 +722,23 @@ void FlowNetwork::on_completion_event() {
   // Deliver in send order, after the network state is consistent again.
   const auto by_id = [this](std::uint32_t a, std::uint32_t b) { return messages_[a].id < messages_[b].id; };
   if (!std::is_sorted(done_.begin(), done_.end(), by_id)) std::sort(done_.begin(), done_.end(), by_id);
-  deliveries_.clear();
   for (const std::uint32_t f : done_) {
-    Message& m = messages_[f];
-    deliveries_.push_back(Pending{make_delivery(m, now), std::move(m.callback)});
-    free_slot(f);
     --active_flows_;
     ++messages_delivered_;
-    bytes_delivered_ += m.bytes;
+    bytes_delivered_ += messages_[f].bytes;
     --in_flight_;
   }
   rearm();
-  // Callbacks may send(), which only schedules events: deliveries_ is not touched meanwhile.
-  for (Pending& p : deliveries_) {
-    if (p.callback) p.callback(p.delivery);
+  // Callbacks see every flow of this event delivered. They may send(), which takes a free slot
+  // and schedules an event but leaves done_ alone: each slot is freed once its delivery and
+  // callback are taken out of it.
+  for (const std::uint32_t f : done_) {
+    Message& m = messages_[f];
+    const Delivery delivery = make_delivery(m, now);
+    Callback callback = std::move(m.callback);
+    free_slot(f);
+    if (callback) callback(delivery);
   }
-  deliveries_.clear();
 }
 
 void FlowNetwork::rearm() {

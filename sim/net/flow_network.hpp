@@ -190,7 +190,6 @@ class FlowNetwork {
   void settle(double exact_now);
   void reshare(const std::vector<std::uint32_t>& seed_resources, double exact_now);
   void progressive_filling();
-  bool fill_lone_flow();
   bool is_hub(std::uint32_t r) const noexcept {
     const Resource& res = resources_[r];
     return res.flows.size() >= options_.min_hub_flows && res.complex_flows == 0;
@@ -266,11 +265,6 @@ class FlowNetwork {
   std::vector<std::uint32_t> comp_flows_;
   std::vector<ShareEntry> share_heap_;
   std::vector<std::uint32_t> done_;
-  struct Pending {
-    Delivery delivery;
-    Callback callback;
-  };
-  std::vector<Pending> deliveries_;
 
   std::uint64_t next_id_ = 0;
   std::uint64_t messages_sent_ = 0;
