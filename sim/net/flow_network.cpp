@@ -97,6 +97,8 @@ bool share_later(const auto& a, const auto& b) {
 FlowNetwork::FlowNetwork(Engine& engine, const Topology& topology, FlowNetworkOptions options)
     : engine_(engine), topo_(topology), options_(options) {
   EF21_CHECK(options_.min_hub_flows >= 2, "FlowNetworkOptions::min_hub_flows must be at least 2");
+  last_route_from_.resize(topo_.node_count());
+  last_route_to_.resize(topo_.node_count());
   resources_.resize(topo_.resource_count());
   for (ResourceId r = 0; r < resources_.size(); ++r) resources_[r].capacity = topo_.resource_capacity(r);
 }
@@ -129,6 +131,20 @@ void FlowNetwork::free_slot(std::uint32_t slot) {
 }
 
 std::uint32_t FlowNetwork::route_index(NodeId src, NodeId dst) {
+  EF21_CHECK(src < last_route_from_.size() && dst < last_route_to_.size(), "route endpoint out of range");
+  // Most traffic goes to or from one node (the server): a node's last route as a source and
+  // as a destination answer without hashing.
+  LastRoute& from = last_route_from_[src];
+  if (from.other == dst) return from.route;
+  LastRoute& to = last_route_to_[dst];
+  if (to.other == src) return to.route;
+  const std::uint32_t index = cached_route_index(src, dst);
+  from = LastRoute{dst, index};
+  to = LastRoute{src, index};
+  return index;
+}
+
+std::uint32_t FlowNetwork::cached_route_index(NodeId src, NodeId dst) {
   const std::uint64_t key = (static_cast<std::uint64_t>(src) << 32) | dst;
   const auto it = route_cache_.find(key);
   if (it != route_cache_.end()) return it->second;
@@ -246,14 +262,11 @@ void FlowNetwork::add_to_resources(std::uint32_t slot) {
   Message& m = messages_[slot];
   const std::vector<ResourceId>& res = resources_of(m);
   m.slot_in_resource.resize(res.size());
-  for (std::size_t k = 0; k < res.size(); ++k) {
-    std::vector<std::uint32_t>& list = resources_[res[k]].flows;
-    m.slot_in_resource[k] = static_cast<std::uint32_t>(list.size());
-    list.push_back(slot);
-  }
   m.shared_count = 0;
-  for (const ResourceId r : res) {
-    Resource& rr = resources_[r];
+  for (std::size_t k = 0; k < res.size(); ++k) {  // a route crosses a resource once
+    Resource& rr = resources_[res[k]];
+    m.slot_in_resource[k] = static_cast<std::uint32_t>(rr.flows.size());
+    rr.flows.push_back(slot);
     if (rr.flows.size() >= 2) ++m.shared_count;
     if (rr.flows.size() == 2) add_shared(rr.flows[0]);
     if (rr.hub != kNone) hubs_[rr.hub].pending.push_back(slot);

@@ -178,6 +178,7 @@ class FlowNetwork {
   std::uint32_t allocate_slot();
   void free_slot(std::uint32_t slot);
   std::uint32_t route_index(NodeId src, NodeId dst);
+  std::uint32_t cached_route_index(NodeId src, NodeId dst);
   const std::vector<ResourceId>& resources_of(const Message& m) const { return routes_[m.route].resources; }
 
   void deliver_direct(std::uint32_t slot);
@@ -234,6 +235,12 @@ class FlowNetwork {
   std::vector<std::uint32_t> free_slots_;
   std::vector<Route> routes_;
   std::unordered_map<std::uint64_t, std::uint32_t> route_cache_;  // (src << 32 | dst) -> routes_
+  struct LastRoute {
+    NodeId other = kNone;  // the route's other end (kNone: none yet)
+    std::uint32_t route = kNone;
+  };
+  std::vector<LastRoute> last_route_from_;  // by source node
+  std::vector<LastRoute> last_route_to_;    // by destination node
   // Shortest-path trees, built for a destination (or source) after its second route miss, so
   // that n routes to or from one node cost O(n log n) in all; at most kMaxTrees of each.
   static constexpr std::size_t kMaxTrees = 16;
