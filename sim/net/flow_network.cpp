@@ -131,7 +131,6 @@ void FlowNetwork::free_slot(std::uint32_t slot) {
 }
 
 std::uint32_t FlowNetwork::route_index(NodeId src, NodeId dst) {
-  EF21_CHECK(src < last_route_from_.size() && dst < last_route_to_.size(), "route endpoint out of range");
   // Most traffic goes to or from one node (the server): a node's last route as a source and
   // as a destination answer without hashing.
   LastRoute& from = last_route_from_[src];
@@ -175,7 +174,10 @@ std::uint32_t FlowNetwork::cached_route_index(NodeId src, NodeId dst) {
   return index;
 }
 
-const Route& FlowNetwork::route(NodeId src, NodeId dst) { return routes_[route_index(src, dst)]; }
+const Route& FlowNetwork::route(NodeId src, NodeId dst) {
+  EF21_CHECK(src < topo_.node_count() && dst < topo_.node_count(), "route endpoint out of range");
+  return routes_[route_index(src, dst)];
+}
 
 Delivery FlowNetwork::make_delivery(const Message& m, SimTime t_done) const {
   return Delivery{m.id, m.src, m.dst, m.bytes, m.t_send, m.t_flow, t_done};

@@ -177,6 +177,7 @@ class FlowNetwork {
 
   std::uint32_t allocate_slot();
   void free_slot(std::uint32_t slot);
+  /// Index in routes_ of src -> dst (both known nodes), resolved on first use.
   std::uint32_t route_index(NodeId src, NodeId dst);
   std::uint32_t cached_route_index(NodeId src, NodeId dst);
   const std::vector<ResourceId>& resources_of(const Message& m) const { return routes_[m.route].resources; }
