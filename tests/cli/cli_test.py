@@ -14,25 +14,17 @@ fresh temporary directory, runs the binary there and checks:
 Exit status 0 = pass, 1 = fail (with the reason on stderr).
 """
 
-import argparse
 import json
 import os
 import re
-import shutil
 import subprocess
 import sys
-import tempfile
 
 HEADER = "round,time_s,bits_up,bits_down,f,grad_norm_sq"
 
 
-class Failure(Exception):
-    pass
-
-
-def check(cond, what):
-    if not cond:
-        raise Failure(what)
+sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "support"))
+from listed_cases import Failure, check, run_listed_cases  # noqa: E402
 
 
 # ------------------------------------------------------------------ fixtures
@@ -551,29 +543,7 @@ def optional_outputs(c):
 
 
 def main():
-    ap = argparse.ArgumentParser()
-    ap.add_argument("--ef21sim")
-    ap.add_argument("--source-dir")
-    ap.add_argument("--list", action="store_true")
-    ap.add_argument("case", nargs="?")
-    args = ap.parse_args()
-    if args.list:
-        print("\n".join(CASES))
-        return 0
-    if not args.ef21sim or not args.source_dir:
-        ap.error("--ef21sim and --source-dir are required to run a case")
-    if args.case not in CASES:
-        print(f"unknown case {args.case!r}; known: {', '.join(CASES)}", file=sys.stderr)
-        return 2
-    tmp = tempfile.mkdtemp(prefix=f"ef21sim-cli-{args.case}-")
-    try:
-        CASES[args.case](Ctx(os.path.abspath(args.ef21sim), args.source_dir, tmp))
-    except Failure as e:
-        print(f"FAIL {args.case}: {e}\n(fixtures kept in {tmp})", file=sys.stderr)
-        return 1
-    shutil.rmtree(tmp, ignore_errors=True)
-    print(f"PASS {args.case}")
-    return 0
+    return run_listed_cases(CASES, Ctx, "cli")
 
 
 if __name__ == "__main__":

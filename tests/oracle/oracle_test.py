@@ -14,14 +14,11 @@ Prints the max relative errors (compare_traces.py's report). Exit 0 pass, 1 fail
 the datasets sit in ../shared/data): a check that cannot run is a failure, never a silent skip.
 """
 
-import argparse
 import csv
 import json
 import os
-import shutil
 import subprocess
 import sys
-import tempfile
 
 PY = sys.executable
 ROUNDS = 300
@@ -29,13 +26,8 @@ STEPSIZE = "0.05"
 SKIP = 1  # missing prerequisites fail loudly: no silently skipped checks
 
 
-class Failure(Exception):
-    pass
-
-
-def check(cond, what):
-    if not cond:
-        raise Failure(what)
+sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "support"))
+from listed_cases import Failure, check, run_listed_cases  # noqa: E402
 
 
 def sh(cmd, **kw):
@@ -195,36 +187,20 @@ CASES = {
 }
 
 
-def main():
-    ap = argparse.ArgumentParser()
-    ap.add_argument("--ef21sim")
-    ap.add_argument("--source-dir")
-    ap.add_argument("--list", action="store_true")
-    ap.add_argument("case", nargs="?")
-    args = ap.parse_args()
-    if args.list:
-        print("\n".join(CASES))
-        return 0
-    if not args.ef21sim or not args.source_dir or args.case not in CASES:
-        ap.error(f"give --ef21sim, --source-dir and a case of: {', '.join(CASES)}")
+def prepare(c):
+    """Missing prerequisites fail loudly (SKIP = 1): no silently skipped checks."""
     try:
         import numpy  # noqa: F401  (the oracle needs it)
     except ImportError:
         print(f"FAIL: {PY} has no numpy (run tools/setup.sh)", file=sys.stderr)
         return SKIP
-    tmp = tempfile.mkdtemp(prefix=f"ef21sim-oracle-{args.case}-")
-    c = Ctx(os.path.abspath(args.ef21sim), os.path.abspath(args.source_dir), tmp)
     if not os.path.isfile(c.data):
         print(f"FAIL: no {c.data} (the shared datasets belong in ../shared/data)", file=sys.stderr)
         return SKIP
-    try:
-        CASES[args.case](c)
-    except Failure as e:
-        print(f"FAIL {args.case}: {e}\n(files kept in {tmp})", file=sys.stderr)
-        return 1
-    shutil.rmtree(tmp, ignore_errors=True)
-    print(f"PASS {args.case}")
-    return 0
+    return None
+
+def main():
+    return run_listed_cases(CASES, Ctx, "oracle", prepare)
 
 
 if __name__ == "__main__":
