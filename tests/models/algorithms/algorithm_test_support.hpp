@@ -119,4 +119,25 @@ inline double theory_gamma(const FederatedProblem& p, algorithms::MethodKind met
   return algorithms::derive_constants(spec, p.L, p.L_i, alpha, problems::regularisation_mu(p.spec)).gamma;
 }
 
+/// A Top-k run of `method` at `multiplier` x its theory stepsize: the configuration most tests
+/// start from (the rest of RunConfig keeps its defaults).
+inline RunConfig top_k_run(const FederatedProblem& p, algorithms::MethodKind method, std::int64_t k,
+                           double multiplier, std::uint64_t seed, int rounds) {
+  RunConfig config;
+  config.method = method;
+  config.compressor = {compressors::CompressorKind::top_k, k, false};
+  config.gamma = theory_gamma(p, method, k, multiplier);
+  config.seed = seed;
+  config.rounds = rounds;
+  return config;
+}
+
+/// x0 with N(0, scale^2) entries from the test's own stream (seed, "test-x0").
+inline Eigen::VectorXd normal_x0(std::uint64_t seed, Eigen::Index d, double scale = 1.0) {
+  Rng rng = Rng::stream(seed, "test-x0");
+  Eigen::VectorXd x0(d);
+  for (Eigen::Index l = 0; l < d; ++l) x0[l] = scale * rng.normal();
+  return x0;
+}
+
 }  // namespace ef21::test

@@ -33,13 +33,9 @@ TEST_CASE("Paper accounting: round 0 free, then k*32 per round (GD d*32)", "[bit
   const auto problem = ef21::test::make_federated_problem(seed, 36, d, 3);
   for (MethodKind method : kAllMethods) {
     CAPTURE(ef21::algorithms::to_string(method));
-    ef21::test::RunConfig config;
-    config.method = method;
-    config.compressor = {CompressorKind::top_k, k, false};
     // A large step so that EF21+ also takes Markov rounds (dense increments, still k values).
-    config.gamma = ef21::test::theory_gamma(problem, method, k, method == MethodKind::ef21_plus ? 64.0 : 4.0);
-    config.seed = seed;
-    config.rounds = 12;
+    const ef21::test::RunConfig config =
+        ef21::test::top_k_run(problem, method, k, method == MethodKind::ef21_plus ? 64.0 : 4.0, seed, 12);
     const auto records = ef21::test::record_run(problem, config, Eigen::VectorXd::Zero(d));
     const std::uint64_t per_round = (method == MethodKind::gd ? d : k) * 32;
     for (std::size_t t = 0; t < records.size(); ++t) {
@@ -66,14 +62,9 @@ TEST_CASE("bill_initialization bills round 0; index bits add per entry except fo
   const auto problem = ef21::test::make_federated_problem(seed, 20, d, 2);
   for (MethodKind method : kAllMethods) {
     CAPTURE(ef21::algorithms::to_string(method));
-    ef21::test::RunConfig config;
-    config.method = method;
-    config.compressor = {CompressorKind::top_k, k, false};
+    ef21::test::RunConfig config = ef21::test::top_k_run(problem, method, k, 1.0, seed, 3);
     config.accounting.bill_initialization = true;
     config.accounting.index_mode = IndexBits::log2d;
-    config.gamma = ef21::test::theory_gamma(problem, method, k);
-    config.seed = seed;
-    config.rounds = 3;
     const auto records = ef21::test::record_run(problem, config, Eigen::VectorXd::Zero(d));
     const bool dense_every_round = method == MethodKind::gd;
     const std::uint64_t compressed = dense_every_round ? d * 32u : k * (32u + 4u);
@@ -110,9 +101,7 @@ TEST_CASE("Federation results are bitwise identical for 1, 2 and 3 threads", "[f
   CAPTURE(seed);
   const Eigen::Index d = 12;
   const auto problem = ef21::test::make_federated_problem(seed, 75, d, 7);
-  ef21::Rng rng = ef21::Rng::stream(seed, "test-x0");
-  Eigen::VectorXd x0(d);
-  for (Eigen::Index l = 0; l < d; ++l) x0[l] = rng.normal();
+  const Eigen::VectorXd x0 = ef21::test::normal_x0(seed, d);
   for (MethodKind method : kAllMethods) {
     for (CompressorKind compressor : {CompressorKind::top_k, CompressorKind::rand_k}) {
       CAPTURE(ef21::algorithms::to_string(method), ef21::compressors::to_string(compressor));

@@ -29,9 +29,7 @@ TEST_CASE("EF21 and EF21+ with k = d equal GD bit for bit for 50 rounds", "[ef21
   CAPTURE(seed);
   const Eigen::Index d = 9;
   const auto problem = ef21::test::make_federated_problem(seed, 47, d, 5);
-  ef21::Rng rng = ef21::Rng::stream(seed, "test-x0");
-  Eigen::VectorXd x0(d);
-  for (Eigen::Index l = 0; l < d; ++l) x0[l] = rng.normal();
+  const Eigen::VectorXd x0 = ef21::test::normal_x0(seed, d);
 
   ef21::test::RunConfig config;
   config.seed = seed;

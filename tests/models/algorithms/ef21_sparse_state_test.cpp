@@ -38,9 +38,7 @@ TEST_CASE("EF21 with sparse worker state equals the dense form bit for bit", "[e
   // 30 workers of 2-3 rows at 4% density: ~10 stored values per shard, so most workers
   // qualify (<= d/4); a few rows more on the last worker.
   const auto problem = ef21::test::make_federated_problem(seed, 70, d, 30, 0.04);
-  ef21::Rng rng = ef21::Rng::stream(seed, "test-x0");
-  Eigen::VectorXd x0(d);
-  for (Eigen::Index l = 0; l < d; ++l) x0[l] = rng.normal();
+  Eigen::VectorXd x0 = ef21::test::normal_x0(seed, d);
   x0[3] = -0.0;  // a signed zero: the regulariser's term there is -0, the gradient's +0
   x0[4] = 0.0;
   for (const std::int64_t k : {std::int64_t{1}, std::int64_t{4}, d}) {

@@ -42,12 +42,7 @@ TEST_CASE("EF's error vectors are e_i = gamma sum grad f_i - sum v_i", "[ef]") {
   const Eigen::Index d = 7;
   const std::int64_t k = 2;
   const auto problem = ef21::test::make_federated_problem(seed, 40, d, 4);
-  ef21::test::RunConfig config;
-  config.method = MethodKind::ef;
-  config.compressor = {CompressorKind::top_k, k, false};
-  config.gamma = ef21::test::theory_gamma(problem, MethodKind::ef, k, 4.0);
-  config.seed = seed;
-  config.rounds = 25;
+  const ef21::test::RunConfig config = ef21::test::top_k_run(problem, MethodKind::ef, k, 4.0, seed, 25);
   const Eigen::VectorXd x0 = Eigen::VectorXd::Constant(d, 0.5);
   const auto records = ef21::test::record_run(problem, config, x0);
 
@@ -84,12 +79,7 @@ TEST_CASE("EF21's server g is the mean of the workers' g_i", "[ef21]") {
   const Eigen::Index d = 9;
   const std::int64_t k = 3;
   const auto problem = ef21::test::make_federated_problem(seed, 61, d, 6);
-  ef21::test::RunConfig config;
-  config.method = MethodKind::ef21;
-  config.compressor = {CompressorKind::top_k, k, false};
-  config.gamma = ef21::test::theory_gamma(problem, MethodKind::ef21, k, 8.0);
-  config.seed = seed;
-  config.rounds = 40;
+  const ef21::test::RunConfig config = ef21::test::top_k_run(problem, MethodKind::ef21, k, 8.0, seed, 40);
   const Eigen::VectorXd x0 = Eigen::VectorXd::LinSpaced(d, -1.0, 1.0);
   const auto records = ef21::test::record_run(problem, config, x0);
 

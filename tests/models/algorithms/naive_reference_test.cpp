@@ -222,9 +222,7 @@ TEST_CASE("GD, EF, EF21 and EF21+ match a naive dense re-implementation for 30 r
   // 53 rows over 5 workers: 10 each, the last 13 (the remainder goes to the last worker).
   const auto problem = ef21::test::make_federated_problem(seed, 53, d, workers, 0.4);
   const NaiveProblem naive = naive_problem(problem);
-  ef21::Rng rng = ef21::Rng::stream(seed, "test-x0");
-  Eigen::VectorXd x0(d);
-  for (Eigen::Index l = 0; l < d; ++l) x0[l] = 2.0 * rng.normal();
+  const Eigen::VectorXd x0 = ef21::test::normal_x0(seed, d, 2.0);
 
   struct Case {
     MethodKind method;
