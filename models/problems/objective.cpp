@@ -28,18 +28,29 @@ RowLoss row_loss(ProblemKind kind, double z, double label) {
   return {value, -label * sigma};
 }
 
+/// One coordinate of the nonconvex regulariser: x^2 / (1 + x^2) (summed, then times lambda)
+/// and its derivative 2 lambda x / (1 + x^2)^2. The single definition every path below uses,
+/// so the value, the fused gradient and the shared RegulariserAt agree bit for bit.
+struct NonconvexTerm {
+  double value;
+  double derivative;
+};
+
+NonconvexTerm nonconvex_term(double lambda, double xl) {
+  const double q = 1.0 + xl * xl;
+  return {xl * xl / q, 2.0 * lambda * xl / (q * q)};
+}
+
 /// Adds the regulariser's value and gradient; returns its value.
 double add_regulariser(const ProblemSpec& spec, const Eigen::Ref<const Eigen::VectorXd>& x,
                        Eigen::Ref<Eigen::VectorXd> gradient) {
   const double lambda = spec.lambda;
   if (spec.kind == ProblemKind::logreg_nonconvex) {
-    // lambda * sum x^2 / (1 + x^2); derivative 2 lambda x / (1 + x^2)^2.
     double sum = 0.0;
     for (Eigen::Index l = 0; l < x.size(); ++l) {
-      const double xl = x[l];
-      const double q = 1.0 + xl * xl;
-      sum += xl * xl / q;
-      gradient[l] += 2.0 * lambda * xl / (q * q);
+      const NonconvexTerm term = nonconvex_term(lambda, x[l]);
+      sum += term.value;
+      gradient[l] += term.derivative;
     }
     return lambda * sum;
   }
@@ -51,7 +62,7 @@ double add_regulariser(const ProblemSpec& spec, const Eigen::Ref<const Eigen::Ve
 double regulariser_value(const ProblemSpec& spec, const Eigen::Ref<const Eigen::VectorXd>& x) {
   if (spec.kind == ProblemKind::logreg_nonconvex) {
     double sum = 0.0;
-    for (Eigen::Index l = 0; l < x.size(); ++l) sum += x[l] * x[l] / (1.0 + x[l] * x[l]);
+    for (Eigen::Index l = 0; l < x.size(); ++l) sum += nonconvex_term(spec.lambda, x[l]).value;
     return spec.lambda * sum;
   }
   return 0.5 * spec.lambda * x.squaredNorm();
@@ -66,10 +77,9 @@ void regulariser_at(const ProblemSpec& spec, const Eigen::Ref<const Eigen::Vecto
   if (spec.kind == ProblemKind::logreg_nonconvex) {
     double sum = 0.0;
     for (Eigen::Index l = 0; l < x.size(); ++l) {
-      const double xl = x[l];
-      const double q = 1.0 + xl * xl;
-      sum += xl * xl / q;
-      out.gradient[l] = 2.0 * lambda * xl / (q * q);
+      const NonconvexTerm term = nonconvex_term(lambda, x[l]);
+      sum += term.value;
+      out.gradient[l] = term.derivative;
     }
     out.value = lambda * sum;
     return;

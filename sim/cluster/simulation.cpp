@@ -235,11 +235,14 @@ void Simulation::start_round(std::int64_t round) {
   }
 }
 
-void Simulation::on_uplink_delivered(const Delivery& d) {
-  const std::uint32_t worker = worker_of_node_[d.src];
-  result_.bytes_up += d.bytes;
+void Simulation::log_delivery(const Delivery& d, std::uint32_t worker, SpanKind kind) {
   if (scenario_.run.record_messages) result_.message_log.push_back({round_, d.src, d.dst, d.bytes, d.t_send, d.t_flow, d.t_done});
-  if (scenario_.run.timeline) result_.spans.push_back({worker, SpanKind::upload, round_, d.t_send, d.t_done});
+  if (scenario_.run.timeline) result_.spans.push_back({worker, kind, round_, d.t_send, d.t_done});
+}
+
+void Simulation::on_uplink_delivered(const Delivery& d) {
+  result_.bytes_up += d.bytes;
+  log_delivery(d, worker_of_node_[d.src], SpanKind::upload);
   if (--uploads_pending_ > 0) return;
 
   // All uplinks are in: the server aggregates in worker-id order, in zero time.
@@ -255,10 +258,8 @@ void Simulation::on_uplink_delivered(const Delivery& d) {
 }
 
 void Simulation::on_downlink_delivered(const Delivery& d) {
-  const std::uint32_t worker = worker_of_node_[d.dst];
   result_.bytes_down += d.bytes;
-  if (scenario_.run.record_messages) result_.message_log.push_back({round_, d.src, d.dst, d.bytes, d.t_send, d.t_flow, d.t_done});
-  if (scenario_.run.timeline) result_.spans.push_back({worker, SpanKind::download, round_, d.t_send, d.t_done});
+  log_delivery(d, worker_of_node_[d.dst], SpanKind::download);
   if (--downloads_pending_ > 0) return;
   // Every worker holds x^{round+1}: the next round starts now. Scheduled (not called) so the
   // stack stays flat; equal-time ordering keeps it next.

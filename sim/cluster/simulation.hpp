@@ -48,6 +48,8 @@ class Simulation {
  private:
   struct RoundState;
   void start_round(std::int64_t round);
+  /// messages.csv and timeline records of one delivery (when the scenario asks for them).
+  void log_delivery(const Delivery& d, std::uint32_t worker, SpanKind kind);
   void on_uplink_delivered(const Delivery& d);
   void on_downlink_delivered(const Delivery& d);
   bool record_iterate(std::int64_t round);  // false = stop
