@@ -1,14 +1,15 @@
 #include "models/algorithms/federation.hpp"
 
 #include <algorithm>
+#include <cmath>
 
 #include "models/support/check.hpp"
 
 namespace ef21::algorithms {
 
-Federation::Federation(std::vector<problems::Objective> objectives, std::unique_ptr<compressors::Compressor> compressor,
-                       MethodKind method, const MethodContext& context_template, Eigen::VectorXd x0,
-                       std::size_t threads)
+Federation::Federation(std::vector<problems::Objective> objectives,
+                       std::unique_ptr<compressors::Compressor> compressor, MethodKind method,
+                       const MethodContext& context_template, Eigen::VectorXd x0, std::size_t threads)
     : objectives_(std::move(objectives)),
       compressor_(std::move(compressor)),
       x_(std::move(x0)),
@@ -24,7 +25,7 @@ Federation::Federation(std::vector<problems::Objective> objectives, std::unique_
   method_ = make_method(method, context);
 }
 
-void Federation::compute_worker_round(std::int64_t round) {
+void Federation::compute_worker_round(std::int64_t round, RoundValues values) {
   const std::size_t n = objectives_.size();
   // Workers per block: enough to keep the threads busy between the block's sequential
   // reduction steps, few enough that the block's gradients stay in cache (~2 MB).
@@ -34,8 +35,10 @@ void Federation::compute_worker_round(std::int64_t round) {
   const std::size_t block = std::min(n, per_block);
   if (block_gradients_.size() < block) block_gradients_.resize(block, Eigen::VectorXd(dim()));
   if (keep_gradients_) kept_gradients_.resize(n);
-  method_->begin_round(round, x_);
+  const bool with_values = values == RoundValues::compute;
+  method_->begin_round(round, x_, with_values);
   double value_sum = 0.0;
+  bool bounded = true;  // every worker's value bound proves its f_i finite
   gradient_sum_.setZero();
   for (std::size_t begin = 0; begin < n; begin += block) {
     const std::size_t count = std::min(block, n - begin);
@@ -45,7 +48,10 @@ void Federation::compute_worker_round(std::int64_t round) {
     // f = (1/n) sum f_i and grad f = (1/n) sum grad f_i, summed in worker-id order. Each
     // coordinate's sum is its own sequence of additions, so the coordinates can be shared
     // out over the threads without changing a bit.
-    for (std::size_t j = 0; j < count; ++j) value_sum += outputs_[begin + j].value;
+    for (std::size_t j = 0; j < count; ++j) {
+      value_sum += outputs_[begin + j].value;
+      bounded = bounded && outputs_[begin + j].value_bound <= problems::Objective::kCertainlyFiniteBound;
+    }
     const auto add_block = [&](Eigen::Index from, Eigen::Index to) {
       double* sum = gradient_sum_.data();
       for (std::size_t j = 0; j < count; ++j) {
@@ -55,7 +61,8 @@ void Federation::compute_worker_round(std::int64_t round) {
     };
     constexpr Eigen::Index kCoordinates = 128;  // coordinates per reduction task
     const Eigen::Index d = dim();
-    if (pool_.size() > 1 && d >= 2 * kCoordinates && count * static_cast<std::size_t>(d) >= (std::size_t{1} << 16)) {
+    if (pool_.size() > 1 && d >= 2 * kCoordinates &&
+        count * static_cast<std::size_t>(d) >= (std::size_t{1} << 16)) {
       const auto tasks = static_cast<std::size_t>((d + kCoordinates - 1) / kCoordinates);
       pool_.parallel_for(tasks, [&](std::size_t task, std::size_t /*slot*/) {
         const Eigen::Index from = static_cast<Eigen::Index>(task) * kCoordinates;
@@ -68,7 +75,46 @@ void Federation::compute_worker_round(std::int64_t round) {
       for (std::size_t j = 0; j < count; ++j) kept_gradients_[begin + j] = block_gradients_[j];
   }
   const double nd = static_cast<double>(n);
-  metrics_ = {value_sum / nd, (gradient_sum_ / nd).squaredNorm()};
+  grad_norm_sq_ = (gradient_sum_ / nd).squaredNorm();
+  round_ = round;
+  RoundValue& slot = recent_[round & 1];
+  slot.round = round;
+  slot.proven_finite = !with_values && bounded;
+  slot.known = !slot.proven_finite;
+  if (with_values)
+    slot.f = value_sum / nd;
+  else if (slot.known)  // not proven finite: find out now, while x is x^round
+    slot.f = mean_value(x_);
+  else
+    slot.x = x_;  // no allocation after the first deferred round
+}
+
+bool Federation::value_finite() const {
+  EF21_CHECK(round_ >= 0, "value_finite before the first round");
+  const RoundValue& slot = recent_[round_ & 1];
+  return slot.proven_finite || std::isfinite(slot.f);
+}
+
+double Federation::value(std::int64_t round) {
+  EF21_CHECK(round >= 0 && round <= round_ && round_ - round <= 1,
+             "f is kept only for the last two computed rounds");
+  RoundValue& slot = recent_[round & 1];
+  EF21_CHECK(slot.round == round, "f is kept only for the last two computed rounds");
+  if (!slot.known) {
+    slot.f = mean_value(slot.x);
+    slot.known = true;
+  }
+  return slot.f;
+}
+
+double Federation::mean_value(const Eigen::VectorXd& x) {
+  const std::size_t n = objectives_.size();
+  worker_values_.resize(n);
+  pool_.parallel_for(
+      n, [&](std::size_t i, std::size_t /*slot*/) { worker_values_[i] = objectives_[i].value(x); });
+  double sum = 0.0;
+  for (const double v : worker_values_) sum += v;  // worker-id order, as compute_worker_round
+  return sum / static_cast<double>(n);
 }
 
 void Federation::aggregate(std::int64_t round) { method_->server_round(round, outputs_, x_); }

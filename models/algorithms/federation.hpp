@@ -25,10 +25,16 @@ struct IterateMetrics {
   double grad_norm_sq = 0.0;
 };
 
+/// Whether a round computes f(x^round) along with the gradients. A logistic loss spends most
+/// of a sparse round in the log1p that only f needs, and a run records f only every
+/// metrics_every rounds; the other rounds can defer it (and usually never compute it).
+enum class RoundValues { compute, defer };
+
 class Federation {
  public:
   Federation(std::vector<problems::Objective> objectives, std::unique_ptr<compressors::Compressor> compressor,
-             MethodKind method, const MethodContext& context_template, Eigen::VectorXd x0, std::size_t threads);
+             MethodKind method, const MethodContext& context_template, Eigen::VectorXd x0,
+             std::size_t threads);
 
   std::size_t workers() const { return objectives_.size(); }
   Eigen::Index dim() const { return x_.size(); }
@@ -38,10 +44,20 @@ class Federation {
   const Method& method() const { return *method_; }
 
   /// Every worker's round `round` at the current x (x^round), in parallel, and the metrics
-  /// at x^round (sums in worker-id order).
-  void compute_worker_round(std::int64_t round);
-  /// Metrics at the current x from the last compute_worker_round.
-  IterateMetrics metrics() const { return metrics_; }
+  /// at x^round (sums in worker-id order). With RoundValues::defer, f(x^round) is computed
+  /// only if the workers' value bounds cannot prove it finite; otherwise x^round is kept and
+  /// value(round) computes f on demand, to the same bits.
+  void compute_worker_round(std::int64_t round, RoundValues values = RoundValues::compute);
+  /// ||grad f(x^round)||^2 of the last compute_worker_round.
+  double grad_norm_sq() const { return grad_norm_sq_; }
+  /// Whether f(x^round) of the last compute_worker_round is finite (known or proven).
+  bool value_finite() const;
+  /// f(x^r) for r = the last computed round or the one before it (a run's final row may be
+  /// the round before the one that stopped it), computed now if it was deferred: the same
+  /// bits as a round that computed it. Not thread-safe with other calls.
+  double value(std::int64_t round);
+  /// Metrics of the last compute_worker_round (computes a deferred f).
+  IterateMetrics metrics() { return {value(round_), grad_norm_sq_}; }
   /// The server's step of round `round`: x^round -> x^{round+1}.
   void aggregate(std::int64_t round);
 
@@ -59,10 +75,23 @@ class Federation {
   std::unique_ptr<Method> method_;
   Eigen::VectorXd x_;
   std::vector<WorkerOutput> outputs_;
-  std::vector<WorkerScratch> scratch_;  // one per thread slot
+  std::vector<WorkerScratch> scratch_;            // one per thread slot
   std::vector<Eigen::VectorXd> block_gradients_;  // grad f_i of the block's workers
   Eigen::VectorXd gradient_sum_;
-  IterateMetrics metrics_;
+  std::int64_t round_ = -1;  // the last computed round
+  double grad_norm_sq_ = 0.0;
+  /// f at the last two computed rounds: known, or deferred with its x kept to compute it.
+  struct RoundValue {
+    std::int64_t round = -1;
+    bool known = false;
+    bool proven_finite = false;  // the value bounds prove f finite (deferred rounds)
+    double f = 0.0;
+    Eigen::VectorXd x;  // x^round, kept while f is deferred
+  };
+  RoundValue recent_[2];
+  std::vector<double> worker_values_;  // f_i of a deferred round, summed in worker order
+  /// f = (1/n) sum f_i(x), every f_i by Objective::value (in parallel), summed in worker order.
+  double mean_value(const Eigen::VectorXd& x);
   bool keep_gradients_ = false;
   std::vector<Eigen::VectorXd> kept_gradients_;
   ThreadPool pool_;

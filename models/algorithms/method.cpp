@@ -1,5 +1,8 @@
 #include "models/algorithms/method.hpp"
 
+#include <cmath>
+#include <limits>
+
 #include "models/algorithms/ef.hpp"
 #include "models/algorithms/ef21.hpp"
 #include "models/algorithms/ef21_plus.hpp"
@@ -18,11 +21,12 @@ Method::Method(const MethodContext& context) : context_(context) {
   const problems::ProblemSpec& first = context_.objectives->front().spec();
   shared_regulariser_ = true;
   for (const auto& objective : *context_.objectives)
-    shared_regulariser_ = shared_regulariser_ && objective.spec().kind == first.kind &&
-                          objective.spec().lambda == first.lambda;
+    shared_regulariser_ =
+        shared_regulariser_ && objective.spec().kind == first.kind && objective.spec().lambda == first.lambda;
 }
 
-void Method::begin_round(std::int64_t round, const Eigen::Ref<const Eigen::VectorXd>& x) {
+void Method::begin_round(std::int64_t round, const Eigen::Ref<const Eigen::VectorXd>& x, bool values) {
+  values_ = values;
   if (shared_regulariser_) problems::regulariser_at(objectives().front().spec(), x, regulariser_);
   prepare_round(round);
 }
@@ -32,10 +36,16 @@ void Method::evaluate(std::size_t worker, const Eigen::Ref<const Eigen::VectorXd
   gradient.resize(dim_);
   if (shared_regulariser_) {
     EF21_CHECK(regulariser_.gradient.size() == dim_, "worker_round before begin_round");
+    if (!values_) {
+      out.value = std::numeric_limits<double>::quiet_NaN();
+      out.value_bound = objectives()[worker].gradient_and_value_bound(x, gradient, regulariser_);
+      return;
+    }
     out.value = objectives()[worker].value_and_gradient(x, gradient, regulariser_);
   } else {
     out.value = objectives()[worker].value_and_gradient(x, gradient);
   }
+  out.value_bound = std::abs(out.value);
 }
 
 void Method::bill_compressed(std::int64_t round, WorkerOutput& out) const {

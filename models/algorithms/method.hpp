@@ -27,7 +27,9 @@ struct WorkerOutput {
   std::uint64_t payload_bits = 0;     // bits on the wire under the run's accounting
   bool billed = true;                 // counts toward bits_up (the paper: not round 0)
   bool replaces = false;              // EF21 family: message is g_i itself, not an increment
-  double value = 0.0;                 // f_i(x^r)
+  double value = 0.0;                 // f_i(x^r); NaN in a round run without values
+  double value_bound = 0.0;           // >= |f_i(x^r)|; finite and <= Objective::kCertainlyFiniteBound
+                                      // proves f_i(x^r) finite (a round without values)
 };
 
 /// Per-thread scratch handed to worker_round: no allocation once warmed up.
@@ -42,8 +44,8 @@ struct MethodContext {
   const std::vector<problems::Objective>* objectives = nullptr;  // one per worker
   const compressors::Compressor* compressor = nullptr;
   compressors::BitAccounting accounting;
-  double gamma = 0.0;      // stepsize
-  std::uint64_t seed = 1;  // run seed: per-worker compressor streams derive from it
+  double gamma = 0.0;        // stepsize
+  std::uint64_t seed = 1;    // run seed: per-worker compressor streams derive from it
   bool sparse_state = true;  // EF21: allow the sparse form of g_i (same bits; off = always dense, for tests)
 };
 
@@ -57,13 +59,16 @@ class Method {
   virtual MethodKind kind() const = 0;
   /// Before the round's worker_round calls, with the x they will all see: computes what the
   /// workers share (the regulariser's terms at x, once instead of n times), then
-  /// prepare_round(round).
-  void begin_round(std::int64_t round, const Eigen::Ref<const Eigen::VectorXd>& x);
+  /// prepare_round(round). Without `values`, worker_round may leave out.value NaN and give
+  /// only out.value_bound (Objective::gradient_and_value_bound); the gradients, messages and
+  /// states are the same bits either way.
+  void begin_round(std::int64_t round, const Eigen::Ref<const Eigen::VectorXd>& x, bool values = true);
   /// Worker `worker`'s round `round` at the current model x (= x^round), after begin_round(x).
   /// Writes grad f_i(x) into `gradient` (size d; the caller's buffer, read by the caller for
   /// the metrics once the call returns).
-  virtual void worker_round(std::size_t worker, std::int64_t round, const Eigen::Ref<const Eigen::VectorXd>& x,
-                            WorkerOutput& out, WorkerScratch& scratch, Eigen::VectorXd& gradient) = 0;
+  virtual void worker_round(std::size_t worker, std::int64_t round,
+                            const Eigen::Ref<const Eigen::VectorXd>& x, WorkerOutput& out,
+                            WorkerScratch& scratch, Eigen::VectorXd& gradient) = 0;
   /// The server's aggregation: x^round -> x^{round+1}, messages in worker-id order.
   virtual void server_round(std::int64_t round, std::span<const WorkerOutput> outputs,
                             Eigen::Ref<Eigen::VectorXd> x) = 0;
@@ -81,8 +86,11 @@ class Method {
   virtual void prepare_round(std::int64_t /*round*/) {}
   /// The regulariser's terms at the round's x, shared by every worker (nullptr if the
   /// objectives' specs differ).
-  const problems::RegulariserAt* shared_regulariser() const { return shared_regulariser_ ? &regulariser_ : nullptr; }
-  /// Fills out.value and `gradient` with f_i(x), grad f_i(x).
+  const problems::RegulariserAt* shared_regulariser() const {
+    return shared_regulariser_ ? &regulariser_ : nullptr;
+  }
+  /// Fills `gradient` with grad f_i(x), and out.value with f_i(x) (or NaN, in a round begun
+  /// without values when the objectives share their regulariser) and out.value_bound.
   void evaluate(std::size_t worker, const Eigen::Ref<const Eigen::VectorXd>& x, WorkerOutput& out,
                 Eigen::VectorXd& gradient) const;
   /// Bills `out` as a sparse compressed message (k entries, index bits per the accounting).
@@ -96,7 +104,8 @@ class Method {
   MethodContext context_;
   Eigen::Index dim_;
   std::vector<Rng> worker_rngs_;
-  bool shared_regulariser_ = false;  // every objective has the same spec
+  bool shared_regulariser_ = false;      // every objective has the same spec
+  bool values_ = true;                   // this round computes f_i (begin_round)
   problems::RegulariserAt regulariser_;  // at the round's x (begin_round)
 };
 

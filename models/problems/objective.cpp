@@ -1,7 +1,10 @@
 #include "models/problems/objective.hpp"
 
+#include <algorithm>
+
 #include "models/problems/logistic_math.hpp"
 #include "models/problems/smoothness.hpp"
+#include "models/problems/sparse_rows.hpp"
 #include "models/support/check.hpp"
 
 namespace ef21::problems {
@@ -13,6 +16,11 @@ struct RowLoss {
   double slope;
 };
 
+/// With Value = false, a logistic row skips its log1p (the costliest part of a sparse row)
+/// and `value` is |t| instead: log(1 + e^t) <= |t| + log 2, so the rows' sum plus m bounds
+/// the loss sum (see Objective::gradient_and_value_bound). Least squares computes its
+/// value either way (it costs one multiplication); it is nonnegative, so it is its own bound.
+template <bool Value = true>
 RowLoss row_loss(ProblemKind kind, double z, double label) {
   if (kind == ProblemKind::least_squares) {
     const double r = z - label;
@@ -23,8 +31,9 @@ RowLoss row_loss(ProblemKind kind, double z, double label) {
   // bit, as log1p_exp(t) and -label * sigmoid(t) (logistic_math.hpp).
   const double t = -label * z;
   const double e = std::exp(-std::abs(t));
-  const double value = t > 0.0 ? t + std::log1p(e) : std::log1p(e);
   const double sigma = t >= 0.0 ? 1.0 / (1.0 + e) : e / (1.0 + e);
+  if constexpr (!Value) return {std::abs(t), -label * sigma};
+  const double value = t > 0.0 ? t + std::log1p(e) : std::log1p(e);
   return {value, -label * sigma};
 }
 
@@ -68,6 +77,50 @@ double regulariser_value(const ProblemSpec& spec, const Eigen::Ref<const Eigen::
   return 0.5 * spec.lambda * x.squaredNorm();
 }
 
+/// The sparse shard's part of Objective::loss_and_gradient_sum (same contract).
+///
+/// Row by row, margin -> exp -> scatter is one long chain of dependent latencies. In blocks of
+/// rows, each phase's rows are independent, so the margins, the exps and the scatters of a
+/// block overlap in the core. The arithmetic is the row-by-row one: each margin is summed in
+/// storage order, the loss and every gradient coordinate in row order, so the result is the
+/// same to the last bit.
+template <bool Value, bool UnitValues>
+double sparse_loss_and_gradient_sum(ProblemKind kind, const data::SparseRowMatrix& features,
+                                    const Eigen::VectorXd& labels, const Eigen::Ref<const Eigen::VectorXd>& x,
+                                    Eigen::Ref<Eigen::VectorXd> gradient) {
+  const auto* outer = features.outerIndexPtr();
+  const auto* inner = features.innerIndexPtr();
+  const double* values = features.valuePtr();
+  const double* xp = x.data();
+  double* g = gradient.data();
+  constexpr Eigen::Index kBlock = 32;  // rows: their margins and slopes stay in registers/L1
+  double margin[kBlock];
+  double slope[kBlock];
+  double loss = 0.0;
+  for (Eigen::Index first = 0; first < features.rows(); first += kBlock) {
+    const Eigen::Index count = std::min(kBlock, features.rows() - first);
+    const auto* row = outer + first;
+    for (Eigen::Index r = 0; r < count; ++r)
+      margin[r] = sparse_row_dot<UnitValues>(inner, values, row[r], row[r + 1], xp);
+    for (Eigen::Index r = 0; r < count; ++r) {
+      const RowLoss row_loss_r = row_loss<Value>(kind, margin[r], labels[first + r]);
+      loss += row_loss_r.value;
+      slope[r] = row_loss_r.slope;
+    }
+    for (Eigen::Index r = 0; r < count; ++r)
+      sparse_row_add_scaled<UnitValues>(inner, values, row[r], row[r + 1], slope[r], g);
+  }
+  return loss;
+}
+
+/// Whether every stored value of a sparse shard is exactly 1.0 (sparse_rows.hpp: UnitValues).
+bool has_unit_values(const data::Dataset& shard) {
+  const auto* sparse = std::get_if<data::SparseRowMatrix>(&shard.features);
+  if (sparse == nullptr) return false;
+  const double* values = sparse->valuePtr();
+  return std::all_of(values, values + sparse->nonZeros(), [](double v) { return v == 1.0; });
+}
+
 }  // namespace
 
 void regulariser_at(const ProblemSpec& spec, const Eigen::Ref<const Eigen::VectorXd>& x, RegulariserAt& out) {
@@ -89,7 +142,10 @@ void regulariser_at(const ProblemSpec& spec, const Eigen::Ref<const Eigen::Vecto
 }
 
 Objective::Objective(const ProblemSpec& spec, data::Dataset shard)
-    : spec_(spec), shard_(std::move(shard)), smoothness_(smoothness_constant(spec_, shard_)) {
+    : spec_(spec),
+      shard_(std::move(shard)),
+      smoothness_(smoothness_constant(spec_, shard_)),
+      unit_values_(has_unit_values(shard_)) {
   EF21_CHECK(shard_.rows() > 0, "a worker's shard must hold at least one row");
 }
 
@@ -102,8 +158,8 @@ double Objective::value(const Eigen::Ref<const Eigen::VectorXd>& x) const {
     const auto* inner = sparse->innerIndexPtr();
     const auto* values = sparse->valuePtr();
     for (Eigen::Index j = 0; j < sparse->rows(); ++j) {
-      double z = 0.0;
-      for (auto p = outer[j]; p < outer[j + 1]; ++p) z += values[p] * x[inner[p]];
+      const double z = unit_values_ ? sparse_row_dot<true>(inner, values, outer[j], outer[j + 1], x.data())
+                                    : sparse_row_dot<false>(inner, values, outer[j], outer[j + 1], x.data());
       loss += row_loss(spec_.kind, z, labels[j]).value;
     }
   } else {
@@ -116,24 +172,16 @@ double Objective::value(const Eigen::Ref<const Eigen::VectorXd>& x) const {
   return loss * (1.0 / static_cast<double>(rows())) + regulariser_value(spec_, x);
 }
 
+template <bool Value>
 double Objective::loss_and_gradient_sum(const Eigen::Ref<const Eigen::VectorXd>& x,
                                         Eigen::Ref<Eigen::VectorXd> gradient) const {
   gradient.setZero();
   double loss = 0.0;
   const auto& labels = shard_.labels;
   if (const auto* sparse = std::get_if<data::SparseRowMatrix>(&shard_.features)) {
-    const auto* outer = sparse->outerIndexPtr();
-    const auto* inner = sparse->innerIndexPtr();
-    const auto* values = sparse->valuePtr();
-    double* g = gradient.data();
-    const double* xp = x.data();
-    for (Eigen::Index j = 0; j < sparse->rows(); ++j) {
-      double z = 0.0;
-      for (auto p = outer[j]; p < outer[j + 1]; ++p) z += values[p] * xp[inner[p]];
-      const RowLoss row = row_loss(spec_.kind, z, labels[j]);
-      loss += row.value;
-      for (auto p = outer[j]; p < outer[j + 1]; ++p) g[inner[p]] += row.slope * values[p];
-    }
+    loss = unit_values_
+               ? sparse_loss_and_gradient_sum<Value, true>(spec_.kind, *sparse, labels, x, gradient)
+               : sparse_loss_and_gradient_sum<Value, false>(spec_.kind, *sparse, labels, x, gradient);
   } else {
     const auto& dense = std::get<data::DenseRowMatrix>(shard_.features);
     const Eigen::Index cols = dense.cols();
@@ -157,25 +205,43 @@ double Objective::loss_and_gradient_sum(const Eigen::Ref<const Eigen::VectorXd>&
 double Objective::value_and_gradient(const Eigen::Ref<const Eigen::VectorXd>& x,
                                      Eigen::Ref<Eigen::VectorXd> gradient) const {
   EF21_CHECK(x.size() == dim() && gradient.size() == dim(), "x or gradient has the wrong dimension");
-  const double loss = loss_and_gradient_sum(x, gradient);
+  const double loss = loss_and_gradient_sum<true>(x, gradient);
   const double inv_m = 1.0 / static_cast<double>(rows());
   gradient *= inv_m;
   return loss * inv_m + add_regulariser(spec_, x, gradient);
 }
 
-double Objective::value_and_gradient(const Eigen::Ref<const Eigen::VectorXd>& x, Eigen::Ref<Eigen::VectorXd> gradient,
-                                     const RegulariserAt& reg) const {
+double Objective::value_and_gradient(const Eigen::Ref<const Eigen::VectorXd>& x,
+                                     Eigen::Ref<Eigen::VectorXd> gradient, const RegulariserAt& reg) const {
   EF21_CHECK(x.size() == dim() && gradient.size() == dim() && reg.gradient.size() == dim(),
              "x, gradient or regulariser has the wrong dimension");
-  const double loss = loss_and_gradient_sum(x, gradient);
+  const double loss = loss_and_gradient_sum<true>(x, gradient);
   const double inv_m = 1.0 / static_cast<double>(rows());
+  finish_gradient(inv_m, reg, gradient);
+  return loss * inv_m + reg.value;
+}
+
+double Objective::gradient_and_value_bound(const Eigen::Ref<const Eigen::VectorXd>& x,
+                                           Eigen::Ref<Eigen::VectorXd> gradient,
+                                           const RegulariserAt& reg) const {
+  EF21_CHECK(x.size() == dim() && gradient.size() == dim() && reg.gradient.size() == dim(),
+             "x, gradient or regulariser has the wrong dimension");
+  const double loss_bound = loss_and_gradient_sum<false>(x, gradient);
+  const double inv_m = 1.0 / static_cast<double>(rows());
+  finish_gradient(inv_m, reg, gradient);
+  // The loss sum is at most loss_bound + m (log 2 < 1 per row), so the loss part of f_i is at
+  // most loss_bound / m + 1. NaN or +inf anywhere (a margin, the regulariser) stays NaN/+inf.
+  return (loss_bound * inv_m + 1.0) + std::abs(reg.value);
+}
+
+void Objective::finish_gradient(double inv_m, const RegulariserAt& reg,
+                                Eigen::Ref<Eigen::VectorXd> gradient) {
   // gradient = gradient * (1/m) + regulariser gradient, coordinate by coordinate: the two
   // roundings of `gradient *= inv_m` then `gradient[l] += term` (no FMA contraction: ISO C++
   // mode and no -march, DESIGN §8).
   double* g = gradient.data();
   const double* r = reg.gradient.data();
   for (Eigen::Index l = 0; l < gradient.size(); ++l) g[l] = g[l] * inv_m + r[l];
-  return loss * inv_m + reg.value;
 }
 
 double Objective::flops_per_gradient() const {

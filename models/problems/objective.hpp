@@ -40,6 +40,17 @@ class Objective {
   double value_and_gradient(const Eigen::Ref<const Eigen::VectorXd>& x, Eigen::Ref<Eigen::VectorXd> gradient,
                             const RegulariserAt& reg) const;
 
+  /// grad f_i(x) into `gradient`, bit for bit as value_and_gradient(x, gradient, reg) writes
+  /// it, without f_i(x) itself: a logistic loss then skips one log1p per row, which is most of
+  /// a sparse round. Returns an upper bound on |f_i(x)|; when it is at most
+  /// kCertainlyFiniteBound, f_i(x) is finite (and value(x) gives it, bit for bit as
+  /// value_and_gradient would have). NaN or +inf means "not known to be finite".
+  double gradient_and_value_bound(const Eigen::Ref<const Eigen::VectorXd>& x,
+                                  Eigen::Ref<Eigen::VectorXd> gradient, const RegulariserAt& reg) const;
+  /// Value bounds at or below this are certificates of a finite f_i, with room to spare for
+  /// the rounding of the bound itself and for a mean over up to ~10^17 workers.
+  static constexpr double kCertainlyFiniteBound = 1e290;
+
   /// L_i, the smoothness constant of f_i (computed once, at construction).
   double smoothness() const { return smoothness_; }
 
@@ -51,10 +62,16 @@ class Objective {
  private:
   ProblemSpec spec_;
   data::Dataset shard_;
-  /// The loss part: gradient = sum_j slope_j a_j (not yet divided by m); returns sum_j loss_j.
-  double loss_and_gradient_sum(const Eigen::Ref<const Eigen::VectorXd>& x, Eigen::Ref<Eigen::VectorXd> gradient) const;
+  /// The loss part: gradient = sum_j slope_j a_j (not yet divided by m); returns sum_j loss_j
+  /// (Value) or a bound B with sum_j loss_j <= B + m (!Value, see row_loss).
+  template <bool Value>
+  double loss_and_gradient_sum(const Eigen::Ref<const Eigen::VectorXd>& x,
+                               Eigen::Ref<Eigen::VectorXd> gradient) const;
+  /// gradient = gradient * inv_m + reg.gradient, coordinate by coordinate.
+  static void finish_gradient(double inv_m, const RegulariserAt& reg, Eigen::Ref<Eigen::VectorXd> gradient);
 
   double smoothness_;
+  bool unit_values_;  // sparse, and every stored value is exactly 1.0 (sparse_rows.hpp)
 };
 
 }  // namespace ef21::problems

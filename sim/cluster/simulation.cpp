@@ -44,9 +44,11 @@ data::Dataset load_data(const Scenario& s) {
       throw InputError(s.where("data.synthetic"), e.what());
     }
   }
-  const auto mode = problems::needs_binary_labels(s.problem.spec.kind) ? data::LabelMode::binary : data::LabelMode::raw;
+  const auto mode =
+      problems::needs_binary_labels(s.problem.spec.kind) ? data::LabelMode::binary : data::LabelMode::raw;
   return located_at_key(s, "data.source", s.data.source, [&] {
-    return s.data.format == DataFormat::csv ? data::read_csv(s.data.source, mode) : data::read_libsvm(s.data.source, mode);
+    return s.data.format == DataFormat::csv ? data::read_csv(s.data.source, mode)
+                                            : data::read_libsvm(s.data.source, mode);
   });
 }
 
@@ -82,18 +84,23 @@ Simulation::Simulation(const Scenario& scenario) : scenario_(scenario) {
 
   // Compressor (k may come from a ratio of d) and the constants it implies.
   compressors::CompressorSpec cspec = s.compressor.spec;
-  if (s.compressor.ratio) cspec.k = std::max<std::int64_t>(1, static_cast<std::int64_t>(std::ceil(*s.compressor.ratio * static_cast<double>(d))));
+  if (s.compressor.ratio)
+    cspec.k = std::max<std::int64_t>(
+        1, static_cast<std::int64_t>(std::ceil(*s.compressor.ratio * static_cast<double>(d))));
   if (cspec.kind == compressors::CompressorKind::identity) cspec.k = d;
   if (cspec.k > d)
     throw InputError(s.where("compressor.k"),
                      fmt::format("compressor.k = {} exceeds d = {}, the data's dimension", cspec.k, d));
   k_ = cspec.k;
   std::unique_ptr<compressors::Compressor> compressor = compressors::make_compressor(cspec, d);
-  if (!s.algorithm.stepsize && !compressor->is_contractive() && s.algorithm.kind != algorithms::MethodKind::gd)
-    throw InputError(s.where("compressor.scaled"),
-                     "the theory stepsize needs a contractive compressor (scaled rand-k is not): give algorithm.stepsize");
+  if (!s.algorithm.stepsize && !compressor->is_contractive() &&
+      s.algorithm.kind != algorithms::MethodKind::gd)
+    throw InputError(
+        s.where("compressor.scaled"),
+        "the theory stepsize needs a contractive compressor (scaled rand-k is not): give algorithm.stepsize");
   const double alpha = s.algorithm.kind == algorithms::MethodKind::gd ? 1.0 : compressor->alpha();
-  constants_ = algorithms::derive_constants(s.algorithm, L, L_i, alpha, problems::regularisation_mu(s.problem.spec));
+  constants_ =
+      algorithms::derive_constants(s.algorithm, L, L_i, alpha, problems::regularisation_mu(s.problem.spec));
 
   // Compute model: a fixed duration, or this worker's gradient flops / its speed.
   gradient_time_.resize(n);
@@ -108,8 +115,8 @@ Simulation::Simulation(const Scenario& scenario) : scenario_(scenario) {
   context.gamma = constants_.gamma;
   context.seed = s.run.seed;
   Eigen::VectorXd x0 = algorithms::make_initial_point(s.problem.x0, d);
-  federation_ = std::make_unique<algorithms::Federation>(std::move(objectives), std::move(compressor), s.algorithm.kind,
-                                                         context, std::move(x0), s.run.threads);
+  federation_ = std::make_unique<algorithms::Federation>(
+      std::move(objectives), std::move(compressor), s.algorithm.kind, context, std::move(x0), s.run.threads);
 
   // Topology and network.
   if (s.network.star) {
@@ -119,7 +126,8 @@ Simulation::Simulation(const Scenario& scenario) : scenario_(scenario) {
       star.workers.push_back({link.uplink, link.downlink, link.latency});
     }
     if (s.network.server_link)
-      star.server = AccessLink{s.network.server_link->uplink, s.network.server_link->downlink, s.network.server_link->latency};
+      star.server = AccessLink{s.network.server_link->uplink, s.network.server_link->downlink,
+                               s.network.server_link->latency};
     topology_ = make_star(star);
   } else {
     topology_ = located_at_key(s, "network.topology", s.network.topology_file,
@@ -162,12 +170,17 @@ std::uint64_t Simulation::downlink_payload_bits() const {
 bool Simulation::record_iterate(std::int64_t round) {
   const Scenario& s = scenario_;
   const auto n = static_cast<double>(federation_->workers());
-  const algorithms::IterateMetrics m = federation_->metrics();
   for (const auto& out : federation_->outputs())
     if (out.billed) bits_up_total_ += static_cast<double>(out.payload_bits);
 
-  TraceRow row{round, time_to_seconds(server_time_), bits_up_total_ / n, bits_down_total_ / n, m.f, m.grad_norm_sq};
-  if (!std::isfinite(m.f) || !std::isfinite(m.grad_norm_sq)) {
+  // row.f is filled in only for the rows that are written (it may have been deferred).
+  TraceRow row{round,
+               time_to_seconds(server_time_),
+               bits_up_total_ / n,
+               bits_down_total_ / n,
+               std::numeric_limits<double>::quiet_NaN(),
+               federation_->grad_norm_sq()};
+  if (!federation_->value_finite() || !std::isfinite(row.grad_norm_sq)) {
     result_.status = RunStatus::diverged;
     result_.diverged_at = round;
     return false;
@@ -176,7 +189,7 @@ bool Simulation::record_iterate(std::int64_t round) {
     result_.status = RunStatus::time_limit;
     return false;
   }
-  if (round == 0) initial_grad_norm_sq_ = m.grad_norm_sq;
+  if (round == 0) initial_grad_norm_sq_ = row.grad_norm_sq;
   result_.rounds = round;
   result_.final_row = row;
 
@@ -185,7 +198,8 @@ bool Simulation::record_iterate(std::int64_t round) {
     if (target.round) continue;
     bool reached = false;
     if (target.name == "grad_norm_sq") reached = row.grad_norm_sq <= target.value;
-    if (target.name == "grad_norm_sq_relative") reached = row.grad_norm_sq <= target.value * initial_grad_norm_sq_;
+    if (target.name == "grad_norm_sq_relative")
+      reached = row.grad_norm_sq <= target.value * initial_grad_norm_sq_;
     if (target.name == "bits_up") reached = row.bits_up >= target.value;
     if (!reached) continue;
     target.round = round;
@@ -207,14 +221,22 @@ bool Simulation::record_iterate(std::int64_t round) {
     result_.status = RunStatus::max_rounds;
     stop = true;
   }
-  if (stop || round % s.run.metrics_every == 0) result_.trace.push_back(row);
+  if (stop || round % s.run.metrics_every == 0) {
+    row.f = federation_->value(round);
+    result_.trace.push_back(row);
+  }
   if (progress_) progress_({round, s.run.rounds, row.time_s, row.grad_norm_sq});
   return !stop;
 }
 
 void Simulation::start_round(std::int64_t round) {
   round_ = round;
-  federation_->compute_worker_round(round);
+  // f(x^round) is needed now only for a row that is certainly written; any other row that
+  // turns out to be written (a stop target met, or the final row of a run cut short) gets
+  // its f from the Federation later, to the same bits.
+  const bool written = round % scenario_.run.metrics_every == 0 || round >= scenario_.run.rounds;
+  federation_->compute_worker_round(
+      round, written ? algorithms::RoundValues::compute : algorithms::RoundValues::defer);
   if (!record_iterate(round)) {
     stopped_ = true;
     engine_.stop();
@@ -230,13 +252,15 @@ void Simulation::start_round(std::int64_t round) {
     engine_.schedule_at(done, [this, i] {
       const std::uint64_t bytes =
           message_bytes(scenario_.network.header_bytes, federation_->output(i).payload_bits);
-      network_->send(worker_nodes_[i], server_node_, bytes, [this](const Delivery& d) { on_uplink_delivered(d); });
+      network_->send(worker_nodes_[i], server_node_, bytes,
+                     [this](const Delivery& d) { on_uplink_delivered(d); });
     });
   }
 }
 
 void Simulation::log_delivery(const Delivery& d, std::uint32_t worker, SpanKind kind) {
-  if (scenario_.run.record_messages) result_.message_log.push_back({round_, d.src, d.dst, d.bytes, d.t_send, d.t_flow, d.t_done});
+  if (scenario_.run.record_messages)
+    result_.message_log.push_back({round_, d.src, d.dst, d.bytes, d.t_send, d.t_flow, d.t_done});
   if (scenario_.run.timeline) result_.spans.push_back({worker, kind, round_, d.t_send, d.t_done});
 }
 
@@ -254,7 +278,8 @@ void Simulation::on_uplink_delivered(const Delivery& d) {
   const std::uint64_t bytes = message_bytes(scenario_.network.header_bytes, down_bits);
   downloads_pending_ = n;
   for (std::size_t i = 0; i < n; ++i)
-    network_->send(server_node_, worker_nodes_[i], bytes, [this](const Delivery& dl) { on_downlink_delivered(dl); });
+    network_->send(server_node_, worker_nodes_[i], bytes,
+                   [this](const Delivery& dl) { on_downlink_delivered(dl); });
 }
 
 void Simulation::on_downlink_delivered(const Delivery& d) {
@@ -278,6 +303,7 @@ RunResult Simulation::run(const ProgressFn& progress) {
   EF21_CHECK(stopped_, "the event loop ran dry before the run stopped");
   // A run cut short (diverged, time limit) still ends its trace with its last good iterate.
   const bool has_iterate = !(result_.diverged_at && *result_.diverged_at == 0);
+  if (has_iterate) result_.final_row.f = federation_->value(result_.final_row.round);
   if (has_iterate && (result_.trace.empty() || result_.trace.back().round != result_.rounds))
     result_.trace.push_back(result_.final_row);
 

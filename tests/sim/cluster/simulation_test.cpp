@@ -7,6 +7,7 @@
 #include <toml++/toml.h>
 
 #include <cmath>
+#include <cstring>
 #include <string>
 #include <vector>
 
@@ -341,6 +342,54 @@ TEST_CASE("metrics_every keeps every k-th iterate and the last", "[simulation][t
   // rounds = 28, a multiple: the last row appears once
   const RunResult exact = run(scenario_from(text, {{"run.rounds", "28"}, {"run.metrics_every", "7"}}));
   CHECK(rounds_of(exact) == std::vector<std::int64_t>{0, 7, 14, 21, 28});
+}
+
+TEST_CASE("rows whose f was deferred have the f of a run that computes it every round", "[simulation][trace]") {
+  // metrics_every = 7 defers f in six rounds of seven; the rows written anyway (a stop
+  // target, a time limit, the last finite row before divergence) must not show it.
+  const std::string text = base_scenario("ef21");
+  const RunResult full = run(scenario_from(text, {{"run.rounds", "400"}}));
+  const auto same_row = [&](const TraceRow& row, const RunResult& reference) {
+    const TraceRow& ref = reference.trace.at(static_cast<std::size_t>(row.round));
+    CHECK(std::memcmp(&row.f, &ref.f, sizeof row.f) == 0);
+    CHECK(row.grad_norm_sq == ref.grad_norm_sq);
+  };
+  SECTION("stop target") {
+    const double target = full.trace[52].grad_norm_sq;
+    const RunResult r = run(scenario_from(
+        text, {{"run.metrics_every", "7"}, {"run.stop.grad_norm_sq", fmt::format("{:.17g}", target)}}));
+    REQUIRE(r.status == RunStatus::converged);
+    REQUIRE(r.rounds % 7 != 0);
+    same_row(r.final_row, full);
+    same_row(r.trace.back(), full);
+  }
+  SECTION("time limit: the final row is the round before the one that stopped the run") {
+    const double budget = (full.trace[20].time_s + full.trace[21].time_s) / 2;
+    const RunResult r =
+        run(scenario_from(text, {{"run.metrics_every", "7"}, {"run.stop.sim_time", fmt::format("\"{} us\"", budget * 1e6)}}));
+    REQUIRE(r.status == RunStatus::time_limit);
+    REQUIRE(r.rounds == 20);
+    same_row(r.final_row, full);
+    same_row(r.trace.back(), full);
+  }
+  SECTION("divergence of a logistic loss") {
+    // L2-regularised logistic regression with a huge step: x grows ~1e5-fold a round until
+    // ||x||^2 overflows. f goes to +inf while every deferred round still had to prove it finite.
+    const std::vector<Override> diverging{
+        {"algorithm.kind", "\"gd\""}, {"algorithm.stepsize", "1e6"}, {"problem.kind", "\"logreg\""}};
+    std::vector<Override> every1 = diverging, every7 = diverging;
+    every7.push_back({"run.metrics_every", "7"});
+    const RunResult reference = run(scenario_from(text, every1));
+    const RunResult r = run(scenario_from(text, every7));
+    REQUIRE(reference.status == RunStatus::diverged);
+    REQUIRE(r.status == RunStatus::diverged);
+    CHECK(r.diverged_at == reference.diverged_at);
+    REQUIRE(r.rounds == reference.rounds);
+    REQUIRE(r.rounds % 7 != 0);
+    CHECK(std::isfinite(r.final_row.f));
+    same_row(r.final_row, reference);
+    same_row(r.trace.back(), reference);
+  }
 }
 
 TEST_CASE("rounds = 0 records x^0 only", "[simulation][trace]") {

@@ -4,10 +4,15 @@
 //
 //   ef21_bench_math --data FILE|synthetic [--rows N --dim D --density P] [--workers 20] [--k 1]
 //                   [--threads T] [--rounds R] [--repeats P] [--warmup W] [--gamma G]
-//                   [--dump-dense FILE]   (writes the dataset as raw float64 for numpy, then exits)
+//                   [--value-every K] [--dump-dense FILE]
+//   --dump-dense FILE  writes the dataset as raw float64 for numpy, then exits.
+//   --value-every K    f is computed in rounds that are multiples of K and deferred in the
+//                      others, as sim/cluster does with run.metrics_every = K (default 10, the
+//                      shipped scenarios' value; 1 = f every round).
 //
-// Timed: compute_worker_round (gradients, compression, local state), metrics (f, ||grad f||^2
-// in worker order) and aggregate (the server step) — exactly what sim/cluster does per round.
+// Timed: compute_worker_round (gradients, compression, local state, ||grad f||^2 in worker
+// order, and f in the rounds that record it) and aggregate (the server step) — exactly what
+// sim/cluster does per round.
 #include <Eigen/Dense>
 #include <algorithm>
 #include <chrono>
@@ -33,7 +38,7 @@ struct Options {
   std::string data = "synthetic";
   std::int64_t rows = 20000, dim = 300;
   double density = 1.0;
-  std::int64_t workers = 20, k = 1, rounds = 20, repeats = 5, warmup = 3;
+  std::int64_t workers = 20, k = 1, rounds = 20, repeats = 5, warmup = 3, value_every = 10;
   std::size_t threads = 1;
   double gamma = 0.05;
   std::string dump;
@@ -47,20 +52,36 @@ Options parse(int argc, char** argv) {
       if (i + 1 >= argc) throw std::runtime_error("missing value after " + a);
       return argv[++i];
     };
-    if (a == "--data") o.data = next();
-    else if (a == "--rows") o.rows = std::stoll(next());
-    else if (a == "--dim") o.dim = std::stoll(next());
-    else if (a == "--density") o.density = std::stod(next());
-    else if (a == "--workers") o.workers = std::stoll(next());
-    else if (a == "--k") o.k = std::stoll(next());
-    else if (a == "--threads") o.threads = std::stoul(next());
-    else if (a == "--rounds") o.rounds = std::stoll(next());
-    else if (a == "--repeats") o.repeats = std::stoll(next());
-    else if (a == "--warmup") o.warmup = std::stoll(next());
-    else if (a == "--gamma") o.gamma = std::stod(next());
-    else if (a == "--dump-dense") o.dump = next();
-    else throw std::runtime_error("unknown option " + a);
+    if (a == "--data")
+      o.data = next();
+    else if (a == "--rows")
+      o.rows = std::stoll(next());
+    else if (a == "--dim")
+      o.dim = std::stoll(next());
+    else if (a == "--density")
+      o.density = std::stod(next());
+    else if (a == "--workers")
+      o.workers = std::stoll(next());
+    else if (a == "--k")
+      o.k = std::stoll(next());
+    else if (a == "--threads")
+      o.threads = std::stoul(next());
+    else if (a == "--rounds")
+      o.rounds = std::stoll(next());
+    else if (a == "--repeats")
+      o.repeats = std::stoll(next());
+    else if (a == "--warmup")
+      o.warmup = std::stoll(next());
+    else if (a == "--gamma")
+      o.gamma = std::stod(next());
+    else if (a == "--dump-dense")
+      o.dump = next();
+    else if (a == "--value-every")
+      o.value_every = std::stoll(next());
+    else
+      throw std::runtime_error("unknown option " + a);
   }
+  if (o.value_every < 1) throw std::runtime_error("--value-every must be at least 1");
   return o;
 }
 
@@ -84,7 +105,8 @@ double data_bytes(const std::vector<problems::Objective>& objectives) {
     const auto& shard = obj.shard();
     bytes += 8.0 * static_cast<double>(shard.rows());  // labels
     if (shard.is_sparse())
-      bytes += 12.0 * static_cast<double>(shard.stored_values()) + 4.0 * static_cast<double>(shard.rows() + 1);
+      bytes +=
+          12.0 * static_cast<double>(shard.stored_values()) + 4.0 * static_cast<double>(shard.rows() + 1);
     else
       bytes += 8.0 * static_cast<double>(shard.stored_values());
   }
@@ -100,18 +122,23 @@ void dump_dense(const data::Dataset& all, const std::string& file) {
   for (Eigen::Index j = 0; j < all.rows(); ++j) {
     std::fill(row.begin(), row.end(), 0.0);
     if (const auto* sparse = std::get_if<data::SparseRowMatrix>(&all.features)) {
-      for (data::SparseRowMatrix::InnerIterator it(*sparse, j); it; ++it) row[static_cast<std::size_t>(it.col())] = it.value();
+      for (data::SparseRowMatrix::InnerIterator it(*sparse, j); it; ++it)
+        row[static_cast<std::size_t>(it.col())] = it.value();
     } else {
       const auto& dense = std::get<data::DenseRowMatrix>(all.features);
       for (Eigen::Index l = 0; l < all.dim(); ++l) row[static_cast<std::size_t>(l)] = dense(j, l);
     }
-    out.write(reinterpret_cast<const char*>(row.data()), static_cast<std::streamsize>(row.size() * sizeof(double)));
+    out.write(reinterpret_cast<const char*>(row.data()),
+              static_cast<std::streamsize>(row.size() * sizeof(double)));
   }
-  out.write(reinterpret_cast<const char*>(all.labels.data()), static_cast<std::streamsize>(all.rows() * sizeof(double)));
+  out.write(reinterpret_cast<const char*>(all.labels.data()),
+            static_cast<std::streamsize>(all.rows() * sizeof(double)));
   if (!out) throw std::runtime_error("cannot write " + file);
 }
 
-double ms_since(Clock::time_point t) { return std::chrono::duration<double, std::milli>(Clock::now() - t).count(); }
+double ms_since(Clock::time_point t) {
+  return std::chrono::duration<double, std::milli>(Clock::now() - t).count();
+}
 
 }  // namespace
 
@@ -135,16 +162,19 @@ int main(int argc, char** argv) try {
   algorithms::MethodContext ctx;
   ctx.gamma = o.gamma;
   ctx.seed = 1;
-  algorithms::Federation fed(std::move(objectives), compressors::make_compressor({compressors::CompressorKind::top_k, o.k, false}, dim),
-                             algorithms::MethodKind::ef21, ctx, Eigen::VectorXd::Zero(dim), o.threads);
+  algorithms::Federation fed(
+      std::move(objectives),
+      compressors::make_compressor({compressors::CompressorKind::top_k, o.k, false}, dim),
+      algorithms::MethodKind::ef21, ctx, Eigen::VectorXd::Zero(dim), o.threads);
   std::int64_t round = 0;
   double compute_ms = 0, metrics_ms = 0, aggregate_ms = 0;
   algorithms::IterateMetrics last{};
   auto one_round = [&](bool timed) {
     auto t0 = Clock::now();
-    fed.compute_worker_round(round);
+    fed.compute_worker_round(round, round % o.value_every == 0 ? algorithms::RoundValues::compute
+                                                               : algorithms::RoundValues::defer);
     auto t1 = Clock::now();
-    last = fed.metrics();
+    last.grad_norm_sq = fed.grad_norm_sq();
     auto t2 = Clock::now();
     fed.aggregate(round);
     auto t3 = Clock::now();
@@ -163,17 +193,21 @@ int main(int argc, char** argv) try {
     for (std::int64_t r = 0; r < o.rounds; ++r) one_round(true);
     per_round.push_back(ms_since(t) / static_cast<double>(o.rounds));
   }
+  last = fed.metrics();  // f at the last computed x^round, for the comparison with numpy (not timed)
   std::vector<double> sorted = per_round;
   std::sort(sorted.begin(), sorted.end());
   const double timed_rounds = static_cast<double>(o.rounds * o.repeats);
   std::printf(
-      "{\"data\": \"%s\", \"rows\": %lld, \"dim\": %lld, \"nnz\": %lld, \"sparse\": %s, \"workers\": %lld, \"k\": %lld, "
+      "{\"data\": \"%s\", \"rows\": %lld, \"dim\": %lld, \"nnz\": %lld, \"sparse\": %s, \"workers\": %lld, "
+      "\"k\": %lld, "
       "\"threads\": %zu, \"rounds_run\": %lld, \"data_bytes\": %.0f, \"median_ms\": %.6g, \"min_ms\": %.6g, "
-      "\"compute_ms\": %.6g, \"metrics_ms\": %.6g, \"aggregate_ms\": %.6g, \"f\": %.17g, \"grad_norm_sq\": %.17g}\n",
+      "\"compute_ms\": %.6g, \"metrics_ms\": %.6g, \"aggregate_ms\": %.6g, \"f\": %.17g, \"grad_norm_sq\": "
+      "%.17g}\n",
       o.data.c_str(), static_cast<long long>(rows), static_cast<long long>(dim), static_cast<long long>(nnz),
       sparse ? "true" : "false", static_cast<long long>(o.workers), static_cast<long long>(o.k), o.threads,
-      static_cast<long long>(round), bytes, sorted[sorted.size() / 2], sorted.front(), compute_ms / timed_rounds,
-      metrics_ms / timed_rounds, aggregate_ms / timed_rounds, last.f, last.grad_norm_sq);
+      static_cast<long long>(round), bytes, sorted[sorted.size() / 2], sorted.front(),
+      compute_ms / timed_rounds, metrics_ms / timed_rounds, aggregate_ms / timed_rounds, last.f,
+      last.grad_norm_sq);
   return 0;
 } catch (const std::exception& e) {
   std::fprintf(stderr, "ef21_bench_math: %s\n", e.what());
