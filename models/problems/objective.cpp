@@ -31,9 +31,14 @@ RowLoss row_loss(ProblemKind kind, double z, double label) {
   // bit, as log1p_exp(t) and -label * sigmoid(t) (logistic_math.hpp).
   const double t = -label * z;
   const double e = std::exp(-std::abs(t));
-  const double sigma = t >= 0.0 ? 1.0 / (1.0 + e) : e / (1.0 + e);
+  // One division with the numerator chosen, not two branches: the sign of t follows the
+  // data, and a mispredicted branch costs more than the whole select.
+  const double numerator = t >= 0.0 ? 1.0 : e;
+  const double sigma = numerator / (1.0 + e);
   if constexpr (!Value) return {std::abs(t), -label * sigma};
-  const double value = t > 0.0 ? t + std::log1p(e) : std::log1p(e);
+  // (t > 0 ? t : 0) + log1p(e): the same bits as t + log1p(e) or log1p(e) (log1p(e) >= 0, so
+  // 0 + log1p(e) is log1p(e) exactly), with no branch on the sign of t.
+  const double value = (t > 0.0 ? t : 0.0) + std::log1p(e);
   return {value, -label * sigma};
 }
 

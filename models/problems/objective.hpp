@@ -26,6 +26,8 @@ class Objective {
   Eigen::Index rows() const { return shard_.rows(); }
   const data::Dataset& shard() const { return shard_; }
   const ProblemSpec& spec() const { return spec_; }
+  /// Sparse, with every stored value exactly 1.0: the passes read only the column indices.
+  bool unit_values() const { return unit_values_; }
 
   /// f_i(x).
   double value(const Eigen::Ref<const Eigen::VectorXd>& x) const;

@@ -8,7 +8,9 @@
            vectorized numpy implementation of the same equations (tools/bench/math/numpy_ref.py,
            dense float64, Debian's /usr/bin/python3) and (ii) the memory floor: bytes of data
            one round reads / the copy bandwidth (bytes read + written per second) that
-           tools/bench/math/copy_bench.cpp measures on this machine.
+           tools/bench/math/copy_bench.cpp measures on this machine. Both sides compute
+           ||grad f||^2 every round and f every 10th round (a run with metrics_every = 10, as
+           every shipped scenario).
   scale    `ef21sim run tools/bench/scale/scale.toml` at n = 1 000, 10 000, 100 000 workers
            (d = 1000, 10 sparse rows per worker, star with a shared server link): wall time and
            peak RSS of the 100-round run at the largest n, time per round at every n, and the
@@ -165,10 +167,12 @@ def math_bench(args, build_dir):
             log(f"math {name}: threads 1 split: workers {split[0]:.3f} ms, metrics {split[1]:.3f} ms, "
                 f"server {split[2]:.3f} ms")
         print("\n## math: EF21, Top-1, n = 20, ms per round (median of "
-              f"{args.repeats} processes x {reps} blocks of {rounds} rounds)\n")
+              f"{args.repeats} processes x {reps} blocks of {rounds} rounds; ||grad f||^2 every round, "
+              "f every 10th, as a run with metrics_every = 10)\n")
         print(table(["data", "N x d", "stored values", "data MB/round", "floor ms", "C++ 1t ms", "C++ 2t ms",
                      "numpy ms", "numpy/C++1t", "numpy/C++2t", "C++1t/floor", "1t/2t", "|f diff|/f"], rows))
-        print(f"\nfloor = bytes of data read per round (CSR: 12 B per stored value + row pointers + labels; "
+        print(f"\nfloor = bytes of data read per round (CSR: 12 B per stored value, 4 B when every stored value "
+              f"is 1.0 as in a9a and w8a, + row pointers + labels; "
               f"dense: 8 B per value + labels) / copy bandwidth {copy_gbs:.2f} GB/s "
               f"(memcpy of 2 x 512 MiB, bytes read + bytes written per second, best of 7).")
         kernel = blas.get("kernel") if blas else None

@@ -104,9 +104,9 @@ double data_bytes(const std::vector<problems::Objective>& objectives) {
   for (const auto& obj : objectives) {
     const auto& shard = obj.shard();
     bytes += 8.0 * static_cast<double>(shard.rows());  // labels
-    if (shard.is_sparse())
-      bytes +=
-          12.0 * static_cast<double>(shard.stored_values()) + 4.0 * static_cast<double>(shard.rows() + 1);
+    if (shard.is_sparse())  // a 4 B column index (+ an 8 B value unless every value is 1.0) each
+      bytes += (obj.unit_values() ? 4.0 : 12.0) * static_cast<double>(shard.stored_values()) +
+               4.0 * static_cast<double>(shard.rows() + 1);
     else
       bytes += 8.0 * static_cast<double>(shard.stored_values());
   }
@@ -158,6 +158,8 @@ int main(int argc, char** argv) try {
   problems::ProblemSpec spec;  // logreg-nonconvex, lambda = 0.1
   for (auto& s : shards) objectives.emplace_back(spec, std::move(s));
   const double bytes = data_bytes(objectives);
+  const bool unit = std::all_of(objectives.begin(), objectives.end(),
+                                [](const problems::Objective& obj) { return obj.unit_values(); });
 
   algorithms::MethodContext ctx;
   ctx.gamma = o.gamma;
@@ -200,12 +202,13 @@ int main(int argc, char** argv) try {
   std::printf(
       "{\"data\": \"%s\", \"rows\": %lld, \"dim\": %lld, \"nnz\": %lld, \"sparse\": %s, \"workers\": %lld, "
       "\"k\": %lld, "
-      "\"threads\": %zu, \"rounds_run\": %lld, \"data_bytes\": %.0f, \"median_ms\": %.6g, \"min_ms\": %.6g, "
+      "\"threads\": %zu, \"rounds_run\": %lld, \"data_bytes\": %.0f, \"unit_values\": %s, "
+      "\"median_ms\": %.6g, \"min_ms\": %.6g, "
       "\"compute_ms\": %.6g, \"metrics_ms\": %.6g, \"aggregate_ms\": %.6g, \"f\": %.17g, \"grad_norm_sq\": "
       "%.17g}\n",
       o.data.c_str(), static_cast<long long>(rows), static_cast<long long>(dim), static_cast<long long>(nnz),
       sparse ? "true" : "false", static_cast<long long>(o.workers), static_cast<long long>(o.k), o.threads,
-      static_cast<long long>(round), bytes, sorted[sorted.size() / 2], sorted.front(),
+      static_cast<long long>(round), bytes, unit ? "true" : "false", sorted[sorted.size() / 2], sorted.front(),
       compute_ms / timed_rounds, metrics_ms / timed_rounds, aggregate_ms / timed_rounds, last.f,
       last.grad_norm_sq);
   return 0;
