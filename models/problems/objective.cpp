@@ -1,7 +1,10 @@
 #include "models/problems/objective.hpp"
 
 #include <algorithm>
+#include <bit>
+#include <cstdint>
 
+#include "models/problems/dense_rows.hpp"
 #include "models/problems/logistic_math.hpp"
 #include "models/problems/smoothness.hpp"
 #include "models/problems/sparse_rows.hpp"
@@ -31,9 +34,12 @@ RowLoss row_loss(ProblemKind kind, double z, double label) {
   // bit, as log1p_exp(t) and -label * sigmoid(t) (logistic_math.hpp).
   const double t = -label * z;
   const double e = std::exp(-std::abs(t));
-  // One division with the numerator chosen, not two branches: the sign of t follows the
-  // data, and a mispredicted branch costs more than the whole select.
-  const double numerator = t >= 0.0 ? 1.0 : e;
+  // One division with the numerator chosen by a bit mask, not a branch: the sign of t
+  // follows the data, and a mispredicted branch costs more than the whole select (GCC turns
+  // a floating-point ?: here back into a branch).
+  const std::uint64_t keep_one = std::uint64_t{0} - static_cast<std::uint64_t>(t >= 0.0);
+  const double numerator = std::bit_cast<double>((std::bit_cast<std::uint64_t>(1.0) & keep_one) |
+                                                 (std::bit_cast<std::uint64_t>(e) & ~keep_one));
   const double sigma = numerator / (1.0 + e);
   if constexpr (!Value) return {std::abs(t), -label * sigma};
   // (t > 0 ? t : 0) + log1p(e): the same bits as t + log1p(e) or log1p(e) (log1p(e) >= 0, so
@@ -168,9 +174,17 @@ double Objective::value(const Eigen::Ref<const Eigen::VectorXd>& x) const {
       loss += row_loss(spec_.kind, z, labels[j]).value;
     }
   } else {
+    // The margins of kDenseBlockRows rows at a time, each bit for bit row.dot(x)
+    // (dense_rows.hpp); the losses summed in row order.
     const auto& dense = std::get<data::DenseRowMatrix>(shard_.features);
-    for (Eigen::Index j = 0; j < dense.rows(); ++j)
-      loss += row_loss(spec_.kind, dense.row(j).dot(x.transpose()), labels[j]).value;
+    const Eigen::Index cols = dense.cols();
+    double margin[kDenseBlockRows];
+    for (Eigen::Index first = 0; first < dense.rows(); first += kDenseBlockRows) {
+      const Eigen::Index count = std::min(kDenseBlockRows, dense.rows() - first);
+      dot_rows(dense.data() + first * cols, count, cols, x.data(), margin);
+      for (Eigen::Index r = 0; r < count; ++r)
+        loss += row_loss(spec_.kind, margin[r], labels[first + r]).value;
+    }
   }
   // Same arithmetic as value_and_gradient (multiply by 1/m, not divide by m), so both report
   // f_i(x) to the last bit.
@@ -188,20 +202,25 @@ double Objective::loss_and_gradient_sum(const Eigen::Ref<const Eigen::VectorXd>&
                ? sparse_loss_and_gradient_sum<Value, true>(spec_.kind, *sparse, labels, x, gradient)
                : sparse_loss_and_gradient_sum<Value, false>(spec_.kind, *sparse, labels, x, gradient);
   } else {
+    // Blocks of kDenseBlockRows rows: their margins in one interleaved pass (dot_rows), their
+    // losses in row order, then one pass adding all of them to the gradient (add_scaled_rows).
+    // Bit for bit the row-by-row loop `z = row.dot(x); gradient += slope * row` (each margin
+    // in Eigen's summation order, each coordinate's terms in row order; dense_rows.hpp), with
+    // the rows' add chains overlapping and one load and store of the gradient per block.
     const auto& dense = std::get<data::DenseRowMatrix>(shard_.features);
     const Eigen::Index cols = dense.cols();
-    for (Eigen::Index j = 0; j < dense.rows(); ++j) {
-      const auto row = dense.row(j);
-      // The dot product's additions wait on loads: ask for the row four ahead early (no
-      // effect on the arithmetic).
-      if (j + 4 < dense.rows()) {
-        const char* next = reinterpret_cast<const char*>(dense.data() + (j + 4) * cols);
-        for (Eigen::Index byte = 0; byte < cols * static_cast<Eigen::Index>(sizeof(double)); byte += 64)
-          __builtin_prefetch(next + byte);
+    double margin[kDenseBlockRows];
+    double slope[kDenseBlockRows];
+    for (Eigen::Index first = 0; first < dense.rows(); first += kDenseBlockRows) {
+      const Eigen::Index count = std::min(kDenseBlockRows, dense.rows() - first);
+      const double* block = dense.data() + first * cols;
+      dot_rows(block, count, cols, x.data(), margin);
+      for (Eigen::Index r = 0; r < count; ++r) {
+        const RowLoss row = row_loss<Value>(spec_.kind, margin[r], labels[first + r]);
+        loss += row.value;
+        slope[r] = row.slope;
       }
-      const RowLoss r = row_loss(spec_.kind, row.dot(x.transpose()), labels[j]);
-      loss += r.value;
-      gradient += r.slope * row.transpose();
+      add_scaled_rows(block, count, cols, slope, gradient.data());
     }
   }
   return loss;
