@@ -25,7 +25,6 @@ run alternately so that load from other processes hits both alike.
 import argparse
 import json
 import os
-import resource
 import shutil
 import statistics
 import subprocess
@@ -139,42 +138,64 @@ def math_bench(args, build_dir):
                 dense = tmp / "synthetic.bin"
                 run_child([str(exe), *cxx_args, "--workers", "20", "--dump-dense", str(dense)])
                 np_args = ["--dense", str(dense)]
-            runs = {1: [], 2: [], "numpy": []}
+            # This machine's speed drifts between slow and fast spells of several seconds (a
+            # virtual machine on shared hosts). So every repeat measures all four things back to
+            # back (the copy bandwidth too), in alternating order, and the ratios are taken within
+            # a repeat: the table gives their median over the repeats, the log every repeat's.
+            runs = {1: [], 2: [], "numpy": [], "copy": []}
+            ratios = {"numpy/1t": [], "numpy/2t": [], "1t/floor": [], "1t/2t": []}
             for rep in range(args.repeats):
-                order = [1, 2, "numpy"] if rep % 2 == 0 else ["numpy", 2, 1]
+                order = ["copy", 1, 2, "numpy"] if rep % 2 == 0 else ["numpy", 2, 1, "copy"]
                 for what in order:
                     if what == "numpy":
                         out, _, _ = run_child([NUMPY_PYTHON, str(BENCH / "math" / "numpy_ref.py"), *np_args, *common],
                                               env=numpy_env())
+                    elif what == "copy":
+                        out, _, _ = run_child([str(copy)])
                     else:
                         out, _, _ = run_child([str(exe), *cxx_args, *common, "--threads", str(what)])
                     runs[what].append(json.loads(out))
-                log(f"math {name}: repeat {rep + 1}/{args.repeats}: "
-                    + ", ".join(f"{k}={runs[k][-1]['median_ms']:.3f} ms" for k in (1, 2, "numpy")))
+                one_ms, two_ms = runs[1][-1]["median_ms"], runs[2][-1]["median_ms"]
+                np_ms = runs["numpy"][-1]["median_ms"]
+                floor_rep = runs[1][-1]["data_bytes"] / (runs["copy"][-1]["copy_gbs"] * 1e9) * 1e3
+                ratios["numpy/1t"].append(np_ms / one_ms)
+                ratios["numpy/2t"].append(np_ms / two_ms)
+                ratios["1t/floor"].append(one_ms / floor_rep)
+                ratios["1t/2t"].append(one_ms / two_ms)
+                log(f"math {name}: repeat {rep + 1}/{args.repeats}: 1t {one_ms:.3f} ms, 2t {two_ms:.3f} ms, "
+                    f"numpy {np_ms:.3f} ms, copy {runs['copy'][-1]['copy_gbs']:.2f} GB/s -> "
+                    + ", ".join(f"{k} {v[-1]:.2f}" for k, v in ratios.items()))
             blas = runs["numpy"][0]["blas"]
             one = med([r["median_ms"] for r in runs[1]])
             two = med([r["median_ms"] for r in runs[2]])
             ref = med([r["median_ms"] for r in runs["numpy"]])
             info = runs[1][0]
-            floor_ms = info["data_bytes"] / (copy_gbs * 1e9) * 1e3
+            floor_ms = info["data_bytes"] / (med([c["copy_gbs"] for c in runs["copy"]]) * 1e9) * 1e3
             f_cxx, f_np = runs[1][0]["f"], runs["numpy"][0]["f"]
             rel = abs(f_cxx - f_np) / max(abs(f_np), 1e-300)
+
+            def spread(key, unit):
+                values = ratios[key]
+                return f"{med(values):.2f}{unit} ({min(values):.2f}-{max(values):.2f})"
+
             rows.append([name, f"{info['rows']}x{info['dim']}", info["nnz"], f"{info['data_bytes'] / 1e6:.1f}",
-                         f"{floor_ms:.3f}", f"{one:.3f}", f"{two:.3f}", f"{ref:.3f}", f"{ref / one:.1f}x",
-                         f"{ref / two:.1f}x", f"{one / floor_ms:.2f}", f"{one / two:.2f}x", f"{rel:.0e}"])
+                         f"{floor_ms:.3f}", f"{one:.3f}", f"{two:.3f}", f"{ref:.3f}", spread("numpy/1t", "x"),
+                         spread("numpy/2t", "x"), spread("1t/floor", ""), spread("1t/2t", "x"), f"{rel:.0e}"])
             split = med([r["compute_ms"] for r in runs[1]]), med([r["metrics_ms"] for r in runs[1]]), \
                 med([r["aggregate_ms"] for r in runs[1]])
             log(f"math {name}: threads 1 split: workers {split[0]:.3f} ms, metrics {split[1]:.3f} ms, "
                 f"server {split[2]:.3f} ms")
         print("\n## math: EF21, Top-1, n = 20, ms per round (median of "
               f"{args.repeats} processes x {reps} blocks of {rounds} rounds; ||grad f||^2 every round, "
-              "f every 10th, as a run with metrics_every = 10)\n")
+              "f every 10th, as a run with metrics_every = 10). Ratios: median (min-max) over the "
+              f"{args.repeats} repeats of the ratio within a repeat\n")
         print(table(["data", "N x d", "stored values", "data MB/round", "floor ms", "C++ 1t ms", "C++ 2t ms",
                      "numpy ms", "numpy/C++1t", "numpy/C++2t", "C++1t/floor", "1t/2t", "|f diff|/f"], rows))
         print(f"\nfloor = bytes of data read per round (CSR: 12 B per stored value, 4 B when every stored value "
               f"is 1.0 as in a9a and w8a, + row pointers + labels; "
-              f"dense: 8 B per value + labels) / copy bandwidth {copy_gbs:.2f} GB/s "
-              f"(memcpy of 2 x 512 MiB, bytes read + bytes written per second, best of 7).")
+              f"dense: 8 B per value + labels) / copy bandwidth (memcpy of 2 x 512 MiB, bytes read + bytes "
+              f"written per second, best of 7; measured in every repeat, {copy_gbs:.2f} GB/s before the "
+              f"first; the floor ms column uses the median).")
         kernel = blas.get("kernel") if blas else None
         print(f"numpy {runs['numpy'][0]['numpy']}, BLAS: {blas.get('library', '?')}"
               f"{', kernel ' + kernel if kernel else ''}"
