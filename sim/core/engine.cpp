@@ -1,5 +1,7 @@
 #include "sim/core/engine.hpp"
 
+#include "sim/core/heap_sift.hpp"
+
 #include <fmt/format.h>
 
 #include "models/support/check.hpp"
@@ -70,25 +72,7 @@ std::uint32_t Engine::take_top() noexcept {
   return slot;
 }
 
-void Engine::pop_heap_top() noexcept {
-  // Floyd's variant: the last run, which replaces the top, usually belongs near the bottom,
-  // so move the hole down along the smaller children to a leaf (one comparison per level),
-  // then sift the last run up from there (rarely more than a level).
-  const Run last = heap_.back();
-  heap_.pop_back();
-  const std::size_t n = heap_.size();
-  if (n == 0) return;
-  std::size_t hole = 0;
-  for (;;) {
-    std::size_t child = 2 * hole + 1;
-    if (child >= n) break;
-    if (child + 1 < n && before(heap_[child + 1], heap_[child])) ++child;
-    heap_[hole] = heap_[child];
-    hole = child;
-  }
-  heap_[hole] = last;
-  sift_up(hole);
-}
+void Engine::pop_heap_top() noexcept { heap_pop_top(heap_, before, NoPositions{}); }
 
 void Engine::free_slot(std::uint32_t slot) noexcept {
   slots_[slot].next = kNoSlot;
@@ -128,30 +112,9 @@ void Engine::compact() {
   for (std::size_t i = heap_.size() / 2; i-- > 0;) sift_down(i);
 }
 
-void Engine::sift_up(std::size_t at) noexcept {
-  const Run run = heap_[at];
-  while (at > 0) {
-    const std::size_t parent = (at - 1) / 2;
-    if (!before(run, heap_[parent])) break;
-    heap_[at] = heap_[parent];
-    at = parent;
-  }
-  heap_[at] = run;
-}
+void Engine::sift_up(std::size_t at) noexcept { heap_sift_up(heap_, at, before, NoPositions{}); }
 
-void Engine::sift_down(std::size_t at) noexcept {
-  const std::size_t n = heap_.size();
-  const Run run = heap_[at];
-  for (;;) {
-    std::size_t child = 2 * at + 1;
-    if (child >= n) break;
-    if (child + 1 < n && before(heap_[child + 1], heap_[child])) ++child;
-    if (!before(heap_[child], run)) break;
-    heap_[at] = heap_[child];
-    at = child;
-  }
-  heap_[at] = run;
-}
+void Engine::sift_down(std::size_t at) noexcept { heap_sift_down(heap_, at, before, NoPositions{}); }
 
 bool Engine::step() {
   if (heap_.empty()) return false;

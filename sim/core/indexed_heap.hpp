@@ -10,6 +10,8 @@
 #include <utility>
 #include <vector>
 
+#include "sim/core/heap_sift.hpp"
+
 namespace ef21::sim {
 
 template <typename Key, typename Less = std::less<Key>>
@@ -61,24 +63,7 @@ class IndexedMinHeap {
   std::uint32_t pop() noexcept {
     const std::uint32_t item = top();
     pos_[item] = kAbsent;
-    Node last = std::move(heap_.back());
-    heap_.pop_back();
-    if (!heap_.empty()) {
-      // Floyd's variant: the last node usually belongs near the bottom, so move the hole
-      // down along the smaller children to a leaf (one comparison per level), then sift the
-      // last node up from there.
-      const auto n = static_cast<std::uint32_t>(heap_.size());
-      std::uint32_t hole = 0;
-      for (;;) {
-        std::uint32_t child = 2 * hole + 1;
-        if (child >= n) break;
-        if (child + 1 < n && less_(heap_[child + 1].key, heap_[child].key)) ++child;
-        place(hole, std::move(heap_[child]));
-        hole = child;
-      }
-      place(hole, std::move(last));
-      sift_up(hole);
-    }
+    heap_pop_top(heap_, before(), placed());
     return item;
   }
 
@@ -88,35 +73,15 @@ class IndexedMinHeap {
     std::uint32_t item;
   };
 
-  void place(std::uint32_t at, Node node) noexcept {
-    pos_[node.item] = at;
-    heap_[at] = std::move(node);
+  auto before() const noexcept {
+    return [this](const Node& a, const Node& b) { return less_(a.key, b.key); };
   }
-
-  void sift_up(std::uint32_t at) noexcept {
-    Node node = std::move(heap_[at]);
-    while (at > 0) {
-      const std::uint32_t parent = (at - 1) / 2;
-      if (!less_(node.key, heap_[parent].key)) break;
-      place(at, std::move(heap_[parent]));
-      at = parent;
-    }
-    place(at, std::move(node));
+  auto placed() noexcept {
+    return [this](const Node& node, std::size_t at) { pos_[node.item] = static_cast<std::uint32_t>(at); };
   }
-
+  void sift_up(std::uint32_t at) noexcept { heap_sift_up(heap_, at, before(), placed()); }
   void sift_down(std::uint32_t at) noexcept {
-    const auto n = static_cast<std::uint32_t>(heap_.size());
-    if (at >= n) return;
-    Node node = std::move(heap_[at]);
-    for (;;) {
-      std::uint32_t child = 2 * at + 1;
-      if (child >= n) break;
-      if (child + 1 < n && less_(heap_[child + 1].key, heap_[child].key)) ++child;
-      if (!less_(heap_[child].key, node.key)) break;
-      place(at, std::move(heap_[child]));
-      at = child;
-    }
-    place(at, std::move(node));
+    if (at < heap_.size()) heap_sift_down(heap_, at, before(), placed());
   }
 
   std::vector<Node> heap_;

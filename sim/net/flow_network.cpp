@@ -7,6 +7,7 @@
 
 #include "models/support/check.hpp"
 #include "models/support/input_error.hpp"
+#include "sim/core/heap_sift.hpp"
 
 namespace ef21::sim {
 
@@ -38,32 +39,12 @@ struct SlotHeap {
   Less less;
   Pos pos;  // pos(slot) -> std::uint32_t&
 
+  void placed(std::uint32_t x, std::uint32_t i) { pos(x) = i; }
   void sift_up(std::uint32_t i) {
-    const std::uint32_t x = h[i];
-    while (i > 0) {
-      const std::uint32_t p = (i - 1) / 2;
-      if (!less(x, h[p])) break;
-      h[i] = h[p];
-      pos(h[i]) = i;
-      i = p;
-    }
-    h[i] = x;
-    pos(x) = i;
+    heap_sift_up(h, i, less, [this](std::uint32_t x, std::uint32_t at) { placed(x, at); });
   }
   void sift_down(std::uint32_t i) {
-    const auto n = static_cast<std::uint32_t>(h.size());
-    const std::uint32_t x = h[i];
-    for (;;) {
-      std::uint32_t c = 2 * i + 1;
-      if (c >= n) break;
-      if (c + 1 < n && less(h[c + 1], h[c])) ++c;
-      if (!less(h[c], x)) break;
-      h[i] = h[c];
-      pos(h[i]) = i;
-      i = c;
-    }
-    h[i] = x;
-    pos(x) = i;
+    heap_sift_down(h, i, less, [this](std::uint32_t x, std::uint32_t at) { placed(x, at); });
   }
   void push(std::uint32_t x) {
     h.push_back(x);

@@ -5,7 +5,6 @@
 
 #include <filesystem>
 #include <fstream>
-#include <iostream>
 #include <sstream>
 
 #include "sim/output/atomic_file.hpp"
@@ -45,20 +44,9 @@ int best_command(const std::vector<std::string>& args) {
       "by", po::value<std::string>()->default_value("bits"), "bits, time or rounds: what the best run minimises")(
       "group-by", po::value<std::vector<std::string>>()->composing(), "a varied key; one best run per group")(
       "target", po::value<std::string>(), "stop target (default: the first grad_norm_sq* target)");
-  po::options_description hidden;
-  hidden.add_options()("sweep", po::value<std::string>());
-  po::options_description all;
-  all.add(options).add(hidden);
-  po::positional_options_description positional;
-  positional.add("sweep", 1);
-  po::variables_map vm;
-  po::store(po::command_line_parser(args).options(all).positional(positional).run(), vm);
-  po::notify(vm);
-  if (vm.count("help")) {
-    std::cout << options << kBestHelp;
-    return kExitOk;
-  }
-  if (!vm.count("sweep")) throw UsageError("missing SWEEP_DIR");
+  const auto parsed = parse_command_with_operand(args, options, kBestHelp, "sweep", "SWEEP_DIR");
+  if (!parsed) return kExitOk;
+  const po::variables_map& vm = *parsed;
   const std::string by = vm["by"].as<std::string>();
   if (by != "bits" && by != "time" && by != "rounds")
     throw UsageError(fmt::format("--by must be bits, time or rounds, not \"{}\"", by));

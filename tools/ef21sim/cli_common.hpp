@@ -22,9 +22,14 @@ struct UsageError : std::runtime_error {
 
 std::vector<sim::Override> parse_overrides(const std::vector<std::string>& sets);
 
-/// Parses `COMMAND SCENARIO.toml [options]`: the scenario is the one positional argument.
-/// Prints `options` and `help_text` and returns nullopt on --help; throws UsageError when
-/// the scenario is missing.
+/// Parses `COMMAND OPERAND [options]`: one positional argument, stored under `operand`.
+/// Prints `options` and `help_text` and returns nullopt on --help; throws
+/// UsageError("missing " + operand_usage) when the operand is missing.
+std::optional<boost::program_options::variables_map> parse_command_with_operand(
+    const std::vector<std::string>& args, const boost::program_options::options_description& options,
+    std::string_view help_text, const std::string& operand, std::string_view operand_usage);
+
+/// parse_command_with_operand for `COMMAND SCENARIO.toml [options]` (operand "scenario").
 std::optional<boost::program_options::variables_map> parse_scenario_command(
     const std::vector<std::string>& args, const boost::program_options::options_description& options,
     std::string_view help_text);
