@@ -93,6 +93,17 @@ void add_in_groups(const Kernel<MaxRows>& kernel, const double* rows, Index coun
 
 /// Baseline (SSE2): per row Eigen's two 2-lane accumulators r0, r1; Rows rows side by side so
 /// 2 * Rows add chains run in parallel (16 xmm registers: 2 * Rows accumulators + x).
+/// The scalar columns [from, cols) of add_scaled_rows, for the vector kernels' remainders:
+/// g[l] + s_0 a_0[l] + s_1 a_1[l] + ..., in row order.
+template <int Rows>
+void add_scaled_tail(const double* rows, Index cols, const double* slopes, double* g, Index from) {
+  for (Index l = from; l < cols; ++l) {
+    double acc = g[l];
+    for (int k = 0; k < Rows; ++k) acc = acc + slopes[k] * rows[k * cols + l];
+    g[l] = acc;
+  }
+}
+
 template <int Rows>
 struct Sse2 {
   static void dot(const double* rows, Index cols, const double* x, double* z) {
@@ -145,11 +156,7 @@ struct Sse2 {
         acc = _mm_add_pd(acc, _mm_mul_pd(s[k], _mm_loadu_pd(rows + k * cols + l)));
       _mm_storeu_pd(g + l, acc);
     }
-    for (; l < cols; ++l) {
-      double acc = g[l];
-      for (int k = 0; k < Rows; ++k) acc = acc + slopes[k] * rows[k * cols + l];
-      g[l] = acc;
-    }
+    add_scaled_tail<Rows>(rows, cols, slopes, g, l);
   }
 };
 
@@ -186,11 +193,7 @@ struct Avx2 {
         acc = _mm256_add_pd(acc, _mm256_mul_pd(s[k], _mm256_loadu_pd(rows + k * cols + l)));
       _mm256_storeu_pd(g + l, acc);
     }
-    for (; l < cols; ++l) {
-      double acc = g[l];
-      for (int k = 0; k < Rows; ++k) acc = acc + slopes[k] * rows[k * cols + l];
-      g[l] = acc;
-    }
+    add_scaled_tail<Rows>(rows, cols, slopes, g, l);
   }
 };
 
