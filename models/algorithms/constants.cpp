@@ -7,46 +7,47 @@
 
 namespace ef21::algorithms {
 
-ContractionConstants contraction_constants(double alpha) {
-  EF21_CHECK(alpha > 0.0 && alpha <= 1.0, "contraction parameter alpha must be in (0, 1]");
-  ContractionConstants c;
-  c.alpha = alpha;
-  const double root = std::sqrt(1.0 - alpha);
-  c.theta = 1.0 - root;
-  c.beta = (1.0 - alpha) / (1.0 - root);
-  return c;
-}
-
-double theory_stepsize(MethodKind kind, double L, double L_tilde, const ContractionConstants& c, double mu) {
-  switch (kind) {
-    case MethodKind::gd:
-      return 1.0 / L;
-    case MethodKind::ef:
-    case MethodKind::ef21:
-      if (c.alpha == 1.0) return 1.0 / L;
-      return 1.0 / (L + L_tilde * std::sqrt(c.beta / c.theta));
-    case MethodKind::ef21_plus: {
-      const double smooth_part = c.alpha == 1.0 ? 1.0 / L : 1.0 / (L + L_tilde * std::sqrt(2.0 * c.beta / c.theta));
-      return mu > 0.0 ? std::min(smooth_part, c.theta / (2.0 * mu)) : smooth_part;
-    }
-  }
-  EF21_CHECK(false, "unknown method");
-}
-
-DerivedConstants derive_constants(const AlgorithmSpec& spec, double L, const std::vector<double>& L_i,
-                                  double alpha, double mu) {
+TheoryInputs theory_inputs(double L, const std::vector<double>& L_i, double mu, std::size_t workers,
+                           std::optional<double> alpha, std::optional<double> omega) {
   EF21_CHECK(!L_i.empty(), "no workers");
-  DerivedConstants d;
-  d.L = L;
-  double sum_sq = 0.0;
+  TheoryInputs in;
+  in.L = L;
+  double sum = 0.0, sum_sq = 0.0;
   for (double li : L_i) {
-    d.L_max = std::max(d.L_max, li);
+    in.L_max = std::max(in.L_max, li);
+    sum += li;
     sum_sq += li * li;
   }
-  d.L_tilde = std::sqrt(sum_sq / static_cast<double>(L_i.size()));
-  d.contraction = contraction_constants(alpha);
-  d.gamma_theory = theory_stepsize(spec.kind, d.L, d.L_tilde, d.contraction, mu);
-  d.gamma = spec.stepsize.value_or(d.gamma_theory) * spec.multiplier;
+  const double n = static_cast<double>(L_i.size());
+  in.L_tilde = std::sqrt(sum_sq / n);
+  in.L_am = sum / n;
+  in.mu = mu;
+  in.workers = workers;
+  in.alpha = alpha;
+  in.omega = omega;
+  return in;
+}
+
+DerivedConstants derive_constants(const AlgorithmSpec& spec, const MethodInfo& method, const TheoryInputs& inputs) {
+  DerivedConstants d;
+  d.L = inputs.L;
+  d.L_max = inputs.L_max;
+  d.L_tilde = inputs.L_tilde;
+  d.L_am = inputs.L_am;
+  const bool uses_compressor = method.compressor != CompressorNeed::unused;
+  d.contraction = contraction_constants(uses_compressor && inputs.alpha ? *inputs.alpha : 1.0);
+  if (uses_compressor) d.omega = inputs.omega;
+  if (spec.stepsize) {
+    try {
+      d.gamma_theory = method.theory_stepsize(inputs);
+    } catch (const TheoryUnavailable&) {
+      d.gamma_theory.reset();  // recorded only when it applies
+    }
+    d.gamma = *spec.stepsize * spec.multiplier;
+  } else {
+    d.gamma_theory = method.theory_stepsize(inputs);
+    d.gamma = *d.gamma_theory * spec.multiplier;
+  }
   return d;
 }
 

@@ -3,6 +3,11 @@
 #include <algorithm>
 #include <cstring>
 
+#include <fmt/format.h>
+
+#include <cmath>
+
+#include "models/algorithms/method_registry.hpp"
 #include "models/support/check.hpp"
 
 namespace ef21::algorithms {
@@ -34,7 +39,7 @@ Ef21::Ef21(const MethodContext& context)
   }
 }
 
-void Ef21::prepare_round(std::int64_t round) {
+void Ef21::prepare_round(std::int64_t round, const Eigen::Ref<const Eigen::VectorXd>& /*x*/) {
   if (std::none_of(state_.begin(), state_.end(), [](State s) { return s != State::dense; })) return;
   const Eigen::VectorXd& term = shared_regulariser()->gradient;
   // Outside S_i a worker's gradient is (+0 * (1/m)) + term = 0.0 + term, bit for bit
@@ -79,22 +84,42 @@ void Ef21::worker_round(std::size_t worker, std::int64_t round, const Eigen::Ref
                         WorkerOutput& out, WorkerScratch& scratch, Eigen::VectorXd& gradient) {
   evaluate(worker, x, out, gradient);
   if (round == 0) {
-    send_replacement(out, gradient, local_[worker]);
-    bill_dense(round, out);
+    ef21_initial(worker, gradient, out);
     return;
   }
+  ef21_step(worker, round, local_gradient(worker, x, out, scratch, gradient), out, scratch);
+}
+
+void Ef21::ef21_initial(std::size_t worker, const Eigen::VectorXd& target, WorkerOutput& out) {
+  send_replacement(out, target, local_[worker]);
+  bill_dense(0, out);
+}
+
+void Ef21::ef21_step(std::size_t worker, std::int64_t round, const Eigen::VectorXd& target, WorkerOutput& out,
+                     WorkerScratch& scratch) {
+  // An exact message may replace g_i only when every worker takes part: otherwise the
+  // server's g (a mean over all n) is kept by increments alone.
+  const bool may_replace = !context().partial_participation;
   if (state_[worker] == State::undecided) try_sparsify(worker);
   if (state_[worker] == State::sparse) {
     SparseLocal& e = sparse_[worker];
-    // grad - g_i: D^t outside E_i, computed coordinate by coordinate on E_i; the same
-    // vector, bit for bit, as the dense form's gradient - g.
+    // target - g_i: D^t outside E_i, computed coordinate by coordinate on E_i; the same
+    // vector, bit for bit, as the dense form's target - g.
     scratch.a = shared_diff_;
-    for (std::size_t q = 0; q < e.index.size(); ++q) scratch.a[e.index[q]] = gradient[e.index[q]] - e.value[q];
-    compressor().compress(scratch.a, out.message, worker_rng(worker), scratch.compressor);
-    if (out.message.dense) {  // C kept everything: back to the dense form, g_i = grad
+    for (std::size_t q = 0; q < e.index.size(); ++q) scratch.a[e.index[q]] = target[e.index[q]] - e.value[q];
+    compress(worker, scratch.a, out, scratch);
+    if (out.message.dense) {
+      // C kept (or quantized) every coordinate: back to the dense form.
+      local_[worker] = base_;
+      for (std::size_t q = 0; q < e.index.size(); ++q) local_[worker][e.index[q]] = e.value[q];
       e = SparseLocal{};
       state_[worker] = State::dense;
-      send_replacement(out, gradient, local_[worker]);
+      if (out.message.exact && may_replace) {
+        send_replacement(out, target, local_[worker]);
+      } else {
+        out.message.add_to(local_[worker]);
+        out.replaces = false;
+      }
     } else {
       // g_i += c: on E_i in place, elsewhere base + c (g_i's value there), inserted.
       for (std::size_t p = 0; p < out.message.size(); ++p) {
@@ -121,12 +146,12 @@ void Ef21::worker_round(std::size_t worker, std::int64_t round, const Eigen::Ref
     return;
   }
   Eigen::VectorXd& g = local_[worker];
-  scratch.a = gradient - g;
-  compressor().compress(scratch.a, out.message, worker_rng(worker), scratch.compressor);
-  if (out.message.dense) {
-    // C kept every coordinate, so g_i + C(grad - g_i) = grad exactly in real arithmetic:
-    // send g_i itself. This keeps EF21 with k = d bit-identical to GD (DESIGN §9).
-    send_replacement(out, gradient, g);
+  scratch.a = target - g;
+  compress(worker, scratch.a, out, scratch);
+  if (out.message.exact && may_replace) {
+    // C kept every coordinate exactly, so g_i + C(target - g_i) = target in real arithmetic:
+    // send g_i = target itself. This keeps EF21 with k = d bit-identical to GD (DESIGN §9).
+    send_replacement(out, target, g);
   } else {
     out.message.add_to(g);
     out.replaces = false;
@@ -140,27 +165,64 @@ void send_replacement(WorkerOutput& out, const Eigen::VectorXd& gradient, Eigen:
   out.replaces = true;
 }
 
-void apply_ef21_increments(std::int64_t round, std::span<const WorkerOutput> outputs, Eigen::VectorXd& global,
-                           Eigen::VectorXd& sum, double gamma, Eigen::Ref<Eigen::VectorXd> x) {
-  const double n = static_cast<double>(outputs.size());
+void apply_ef21_increments(std::int64_t round, const RoundView& view, Eigen::VectorXd& global,
+                           Eigen::VectorXd& sum, std::span<const double> weights) {
   sum.setZero();
   std::size_t replacements = 0;
-  for (const auto& out : outputs) {
-    out.message.add_to(sum);
-    replacements += out.replaces ? 1 : 0;
+  for (const std::uint32_t i : view.participants) {
+    view.outputs[i].message.add_to(sum, weights.empty() ? 1.0 : weights[i]);
+    replacements += view.outputs[i].replaces ? 1 : 0;
   }
-  EF21_CHECK(replacements == 0 || replacements == outputs.size(),
+  if (!weights.empty()) {  // g = sum_i w_i g_i: no 1/n
+    EF21_CHECK(round > 0 || replacements == view.outputs.size(), "EF21 round 0 must send every g_i^0");
+    if (replacements > 0)
+      global = sum;
+    else
+      global += sum;
+    return;
+  }
+  const double n = static_cast<double>(view.outputs.size());
+  EF21_CHECK(replacements == 0 || (replacements == view.participants.size() && view.full()),
              "EF21 round mixes replacement and increment messages");
-  EF21_CHECK(round > 0 || replacements == outputs.size(), "EF21 round 0 must send g_i^0");
+  EF21_CHECK(round > 0 || replacements == view.outputs.size(), "EF21 round 0 must send every g_i^0");
   if (replacements > 0)
     global = sum / n;  // g = (1/n) sum g_i (round 0, or a compressor that keeps everything)
   else
     global += sum / n;  // g^t = g^{t-1} + (1/n) sum c_i
-  x -= gamma * global;
 }
 
-void Ef21::server_round(std::int64_t round, std::span<const WorkerOutput> outputs, Eigen::Ref<Eigen::VectorXd> x) {
-  apply_ef21_increments(round, outputs, global_, sum_, gamma(), x);
+void Ef21::server_round(std::int64_t round, const RoundView& view, Eigen::Ref<Eigen::VectorXd> x) {
+  apply_ef21_increments(round, view, global_, sum_);
+  x -= gamma() * global_;
+}
+
+const MethodInfo& ef21_registration() {
+  static const MethodInfo info{
+      .name = "ef21",
+      .doc = "EF21 (Richtárik et al. 2021): g_i += C(grad f_i - g_i), x -= gamma mean g_i; with [gradient] "
+             "EF21-SGD, with [participation] EF21-PP",
+      .reference = "Richtárik, Sokolov, Fatkhullin 2021 (Thm 1); Fatkhullin et al. 2021 (EF21-SGD, EF21-PP)",
+      .keys = {},
+      .compressor = CompressorNeed::contractive,
+      .minibatch = true,
+      .participation = true,
+      .theory_doc = "1/(L + L~ sqrt(β/θ)) (α = 1: 1/L); with minibatches or partial participation: give "
+                    "an absolute stepsize",
+      .theory_stepsize = [](const TheoryInputs& in) { return ef21_theory_stepsize(in, "ef21"); },
+      .make = [](const MethodContext& c) -> std::unique_ptr<Method> { return std::make_unique<Ef21>(c); },
+  };
+  return info;
+}
+
+double ef21_theory_stepsize(const TheoryInputs& in, std::string_view method) {
+  if (in.stochastic || in.participation < 1.0)
+    throw TheoryUnavailable(fmt::format(
+        "{}'s theory stepsize with minibatches or partial participation depends on constants the run does not "
+        "know (Fatkhullin et al. 2021): give algorithm.stepsize",
+        method));
+  const ContractionConstants c = contraction_constants(require_alpha(in, method));
+  if (c.alpha == 1.0) return 1.0 / in.L;
+  return 1.0 / (in.L + in.L_tilde * std::sqrt(c.beta / c.theta));
 }
 
 }  // namespace ef21::algorithms

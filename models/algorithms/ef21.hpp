@@ -3,6 +3,8 @@
 
 namespace ef21::algorithms {
 
+struct MethodInfo;
+
 /// EF21 (DESIGN §7). Round 0: workers send g_i^0 = grad f_i(x^0) dense; g^0 = mean;
 /// x^1 = x^0 - gamma g^0. Round t >= 1: c_i = C(grad f_i(x^t) - g_i^{t-1}),
 /// g_i^t = g_i^{t-1} + c_i; the server sets g^t = g^{t-1} + (1/n) sum c_i and
@@ -17,18 +19,34 @@ namespace ef21::algorithms {
 /// dense g_i^0 when it switches, at round 1) and rebuilds the compressor's input from D^t:
 /// the same vector, bit for bit, without the n*d doubles of dense g_i or reading them
 /// every round (800 MB at n = 10^5, d = 1000).
-class Ef21 final : public Method {
+///
+/// Compositions: with [gradient] the workers compress their minibatch estimate (EF21-SGD);
+/// with [participation] only the round's participants update their g_i and g stays the mean
+/// over all n (EF21-PP); an exact message (k = d) then still travels as an increment.
+class Ef21 : public Method {
  public:
   explicit Ef21(const MethodContext& context);
-  MethodKind kind() const override { return MethodKind::ef21; }
   void worker_round(std::size_t worker, std::int64_t round, const Eigen::Ref<const Eigen::VectorXd>& x,
                     WorkerOutput& out, WorkerScratch& scratch, Eigen::VectorXd& gradient) override;
-  void server_round(std::int64_t round, std::span<const WorkerOutput> outputs, Eigen::Ref<Eigen::VectorXd> x) override;
+  void server_round(std::int64_t round, const RoundView& view, Eigen::Ref<Eigen::VectorXd> x) override;
   /// Workers holding g_i in the sparse form (diagnostics, tests).
   std::size_t sparse_workers() const;
 
+ protected:
+  void prepare_round(std::int64_t round, const Eigen::Ref<const Eigen::VectorXd>& x) override;
+  /// g = mean g_i, as the server keeps it (after server_round).
+  const Eigen::VectorXd& global() const { return global_; }
+  Eigen::VectorXd& global_mutable() { return global_; }
+  Eigen::VectorXd& sum_buffer() { return sum_; }
+  /// The EF21 step of one worker with `target` in place of grad f_i (EF21-HB: the gradient;
+  /// EF21-SGDM: the momentum): c = C(target - g_i), g_i += c, the message is c (or g_i
+  /// itself when exact and every worker takes part).
+  void ef21_step(std::size_t worker, std::int64_t round, const Eigen::VectorXd& target, WorkerOutput& out,
+                 WorkerScratch& scratch);
+  /// Round 0: g_i^0 = target exactly, sent whole (dense, free under the paper's accounting).
+  void ef21_initial(std::size_t worker, const Eigen::VectorXd& target, WorkerOutput& out);
+
  private:
-  void prepare_round(std::int64_t round) override;
   /// At worker i's first round >= 1: switch to the sparse form if that represents g_i exactly.
   void try_sparsify(std::size_t worker);
 
@@ -46,12 +64,22 @@ class Ef21 final : public Method {
   Eigen::VectorXd sum_;
 };
 
-/// Worker side shared by EF21 and EF21+: g_i <- grad f_i exactly, sent whole (the message
+/// Worker side shared by the EF21 family: g_i <- grad f_i exactly, sent whole (the message
 /// borrows g_i: no copy, valid until this worker's next round).
 void send_replacement(WorkerOutput& out, const Eigen::VectorXd& gradient, Eigen::VectorXd& local);
 
-/// The server side shared by EF21 and EF21+: messages are increments of the g_i.
-void apply_ef21_increments(std::int64_t round, std::span<const WorkerOutput> outputs, Eigen::VectorXd& global,
-                           Eigen::VectorXd& sum, double gamma, Eigen::Ref<Eigen::VectorXd> x);
+/// The server side shared by the EF21 family: messages are increments of the g_i (or, in a
+/// round every worker takes part in, all replacements); g = (1/n) sum over all n g_i, kept
+/// incrementally. Does not move x.
+/// With `weights` (EF21-W), g = sum_i w_i g_i instead.
+void apply_ef21_increments(std::int64_t round, const RoundView& view, Eigen::VectorXd& global, Eigen::VectorXd& sum,
+                           std::span<const double> weights = {});
+
+const MethodInfo& ef21_registration();
+
+struct TheoryInputs;
+/// EF21's rule 1/(L + L~ sqrt(beta/theta)) (alpha = 1: 1/L), shared by the family; `method`
+/// names the caller in its errors.
+double ef21_theory_stepsize(const TheoryInputs& in, std::string_view method);
 
 }  // namespace ef21::algorithms

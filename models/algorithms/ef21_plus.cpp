@@ -1,8 +1,11 @@
 #include "models/algorithms/ef21_plus.hpp"
 
+#include <algorithm>
+#include <cmath>
 #include <numeric>
 
 #include "models/algorithms/ef21.hpp"
+#include "models/algorithms/method_registry.hpp"
 
 namespace ef21::algorithms {
 
@@ -25,7 +28,7 @@ void Ef21Plus::worker_round(std::size_t worker, std::int64_t round, const Eigen:
   const Eigen::VectorXd& grad = gradient;
   // EF21 candidate: g + C(grad - g), at squared distance ||C(grad - g) - (grad - g)||^2 from grad.
   scratch.a = grad - g;
-  compressor().compress(scratch.a, out.message, worker_rng(worker), scratch.compressor);
+  compress(worker, scratch.a, out, scratch);
   scratch.b = scratch.a;
   out.message.add_to(scratch.b, -1.0);
   const double ef21_distance = scratch.b.squaredNorm();
@@ -34,7 +37,7 @@ void Ef21Plus::worker_round(std::size_t worker, std::int64_t round, const Eigen:
   scratch.b = grad;
   scratch.sparse.add_to(scratch.b, -1.0);
   const double markov_distance = scratch.b.squaredNorm();
-  if (out.message.dense) {
+  if (out.message.exact) {
     send_replacement(out, grad, g);  // C keeps everything: both candidates are grad itself
   } else if (markov_distance < ef21_distance) {
     // Increment C(grad) - g_i, dense in general; then g_i = C(grad).
@@ -49,15 +52,40 @@ void Ef21Plus::worker_round(std::size_t worker, std::int64_t round, const Eigen:
     out.message.add_to(g);
     out.replaces = false;
   }
-  bill_compressed(round, out);
+  // Charged as one compressed message (its 1-bit choice flag is not billed): the Markov
+  // increment is dense, but what it encodes is C(grad), one message of the compressor.
+  out.payload_bits = compressor().message_bits(accounting(), dim());
+  out.billed = round > 0 || accounting().bill_initialization;
 }
 
-void Ef21Plus::server_round(std::int64_t round, std::span<const WorkerOutput> outputs, Eigen::Ref<Eigen::VectorXd> x) {
-  apply_ef21_increments(round, outputs, global_, sum_, gamma(), x);
+void Ef21Plus::server_round(std::int64_t round, const RoundView& view, Eigen::Ref<Eigen::VectorXd> x) {
+  apply_ef21_increments(round, view, global_, sum_);
+  x -= gamma() * global_;
 }
 
 std::uint64_t Ef21Plus::markov_choices() const {
   return std::accumulate(markov_choices_.begin(), markov_choices_.end(), std::uint64_t{0});
+}
+
+const MethodInfo& ef21_plus_registration() {
+  static const MethodInfo info{
+      .name = "ef21-plus",
+      .doc = "EF21+ (Richtárik et al. 2021): each worker sends whichever of C(grad f_i) and EF21's candidate lies "
+             "closer to grad f_i",
+      .reference = "Richtárik, Sokolov, Fatkhullin 2021 (EF21+)",
+      .keys = {},
+      .compressor = CompressorNeed::contractive,
+      .theory_doc = "min(1/(L + L~ sqrt(2β/θ)), θ/(2μ)) with μ = λ (α = 1: 1/L in the first term)",
+      .theory_stepsize =
+          [](const TheoryInputs& in) {
+            const ContractionConstants c = contraction_constants(require_alpha(in, "ef21-plus"));
+            const double smooth_part =
+                c.alpha == 1.0 ? 1.0 / in.L : 1.0 / (in.L + in.L_tilde * std::sqrt(2.0 * c.beta / c.theta));
+            return in.mu > 0.0 ? std::min(smooth_part, c.theta / (2.0 * in.mu)) : smooth_part;
+          },
+      .make = [](const MethodContext& c) -> std::unique_ptr<Method> { return std::make_unique<Ef21Plus>(c); },
+  };
+  return info;
 }
 
 }  // namespace ef21::algorithms

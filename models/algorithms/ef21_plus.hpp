@@ -3,6 +3,8 @@
 
 namespace ef21::algorithms {
 
+struct MethodInfo;
+
 /// EF21+ (DESIGN §7): like EF21, but each worker moves g_i to whichever of the EF21
 /// candidate g_i + C(grad - g_i) and the Markov candidate C(grad) lies closer to grad
 /// (strict <, ties to EF21). Either way the message carries k values; what the server applies
@@ -10,10 +12,9 @@ namespace ef21::algorithms {
 class Ef21Plus final : public Method {
  public:
   explicit Ef21Plus(const MethodContext& context);
-  MethodKind kind() const override { return MethodKind::ef21_plus; }
   void worker_round(std::size_t worker, std::int64_t round, const Eigen::Ref<const Eigen::VectorXd>& x,
                     WorkerOutput& out, WorkerScratch& scratch, Eigen::VectorXd& gradient) override;
-  void server_round(std::int64_t round, std::span<const WorkerOutput> outputs, Eigen::Ref<Eigen::VectorXd> x) override;
+  void server_round(std::int64_t round, const RoundView& view, Eigen::Ref<Eigen::VectorXd> x) override;
 
   /// How many worker rounds so far chose the Markov candidate (diagnostics).
   std::uint64_t markov_choices() const;
@@ -24,5 +25,7 @@ class Ef21Plus final : public Method {
   Eigen::VectorXd global_;
   Eigen::VectorXd sum_;
 };
+
+const MethodInfo& ef21_plus_registration();
 
 }  // namespace ef21::algorithms

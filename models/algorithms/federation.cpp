@@ -8,10 +8,14 @@
 namespace ef21::algorithms {
 
 Federation::Federation(std::vector<problems::Objective> objectives,
-                       std::unique_ptr<compressors::Compressor> compressor, MethodKind method,
-                       const MethodContext& context_template, Eigen::VectorXd x0, std::size_t threads)
+                       std::unique_ptr<compressors::Compressor> compressor, const MethodInfo& method,
+                       const MethodContext& context_template, Eigen::VectorXd x0, std::size_t threads,
+                       ParticipationSpec participation, std::unique_ptr<compressors::Compressor> down_compressor)
     : objectives_(std::move(objectives)),
       compressor_(std::move(compressor)),
+      down_compressor_(std::move(down_compressor)),
+      participation_(participation),
+      participation_rng_(Rng::stream(context_template.seed, "participation")),
       x_(std::move(x0)),
       outputs_(objectives_.size()),
       scratch_(threads == 0 ? 1 : threads),
@@ -22,7 +26,24 @@ Federation::Federation(std::vector<problems::Objective> objectives,
   MethodContext context = context_template;
   context.objectives = &objectives_;
   context.compressor = compressor_.get();
-  method_ = make_method(method, context);
+  context.down_compressor = down_compressor_.get();
+  context.partial_participation = participation_.partial(static_cast<std::int64_t>(objectives_.size()));
+  method_ = method.make(context);
+  everyone_.resize(objectives_.size());
+  for (std::size_t i = 0; i < everyone_.size(); ++i) everyone_[i] = static_cast<std::uint32_t>(i);
+}
+
+const std::vector<std::uint32_t>& Federation::participants(std::int64_t round) {
+  const auto n = static_cast<std::int64_t>(objectives_.size());
+  if (round == 0 || !participation_.partial(n)) return everyone_;
+  EF21_CHECK(round >= drawn_round_ - 1 || drawn_round_ == 0, "participants are kept for two rounds only");
+  while (drawn_round_ < round) {
+    ++drawn_round_;
+    std::vector<std::uint32_t>& slot = drawn_[drawn_round_ & 1];
+    const std::vector<std::int32_t> chosen = sample_without_replacement(n, participation_.per_round(n), participation_rng_);
+    slot.assign(chosen.begin(), chosen.end());
+  }
+  return drawn_[round & 1];
 }
 
 void Federation::compute_worker_round(std::int64_t round, RoundValues values) {
@@ -36,6 +57,11 @@ void Federation::compute_worker_round(std::int64_t round, RoundValues values) {
   if (block_gradients_.size() < block) block_gradients_.resize(block, Eigen::VectorXd(dim()));
   if (keep_gradients_) kept_gradients_.resize(n);
   const bool with_values = values == RoundValues::compute;
+  const std::vector<std::uint32_t>& round_participants = participants(round);
+  taking_part_.assign(n, round_participants.size() == n ? 1 : 0);
+  if (round_participants.size() != n)
+    for (const std::uint32_t i : round_participants) taking_part_[i] = 1;
+  const std::vector<std::uint8_t>& taking_part = taking_part_;
   method_->begin_round(round, x_, with_values);
   double value_sum = 0.0;
   bool bounded = true;  // every worker's value bound proves its f_i finite
@@ -43,7 +69,11 @@ void Federation::compute_worker_round(std::int64_t round, RoundValues values) {
   for (std::size_t begin = 0; begin < n; begin += block) {
     const std::size_t count = std::min(block, n - begin);
     pool_.parallel_for(count, [&](std::size_t j, std::size_t slot) {
-      method_->worker_round(begin + j, round, x_, outputs_[begin + j], scratch_[slot], block_gradients_[j]);
+      const std::size_t i = begin + j;
+      if (taking_part[i])
+        method_->worker_round(i, round, x_, outputs_[i], scratch_[slot], block_gradients_[j]);
+      else
+        method_->skip_round(i, x_, outputs_[i], block_gradients_[j]);
     });
     // f = (1/n) sum f_i and grad f = (1/n) sum grad f_i, summed in worker-id order. Each
     // coordinate's sum is its own sequence of additions, so the coordinates can be shared
@@ -117,6 +147,9 @@ double Federation::mean_value(const Eigen::VectorXd& x) {
   return sum / static_cast<double>(n);
 }
 
-void Federation::aggregate(std::int64_t round) { method_->server_round(round, outputs_, x_); }
+void Federation::aggregate(std::int64_t round) {
+  const std::vector<std::uint32_t>& round_participants = participants(round);
+  method_->server_round(round, RoundView{outputs_, round_participants}, x_);
+}
 
 }  // namespace ef21::algorithms

@@ -15,6 +15,7 @@
 #include <vector>
 
 #include "models/algorithms/method.hpp"
+#include "models/algorithms/method_registry.hpp"
 #include "models/support/thread_pool.hpp"
 
 namespace ef21::algorithms {
@@ -32,9 +33,12 @@ enum class RoundValues { compute, defer };
 
 class Federation {
  public:
+  /// `participation`: the fraction of workers drawn each round t >= 1 (1 = everyone);
+  /// `down_compressor`: the methods with a downlink compressor's (else nullptr).
   Federation(std::vector<problems::Objective> objectives, std::unique_ptr<compressors::Compressor> compressor,
-             MethodKind method, const MethodContext& context_template, Eigen::VectorXd x0,
-             std::size_t threads);
+             const MethodInfo& method, const MethodContext& context_template, Eigen::VectorXd x0,
+             std::size_t threads, ParticipationSpec participation = {},
+             std::unique_ptr<compressors::Compressor> down_compressor = nullptr);
 
   std::size_t workers() const { return objectives_.size(); }
   Eigen::Index dim() const { return x_.size(); }
@@ -42,6 +46,13 @@ class Federation {
   const std::vector<problems::Objective>& objectives() const { return objectives_; }
   const compressors::Compressor& compressor() const { return *compressor_; }
   const Method& method() const { return *method_; }
+  Method& method() { return *method_; }
+
+  /// The workers taking part in round `round` (x^round's messages), ascending: everyone in
+  /// round 0 and without partial participation; otherwise exactly max(1, floor(n fraction))
+  /// drawn uniformly without replacement from the run's stream, one draw per round in round
+  /// order (asking ahead for the next round is fine: the sim needs it at the broadcast).
+  const std::vector<std::uint32_t>& participants(std::int64_t round);
 
   /// Every worker's round `round` at the current x (x^round), in parallel, and the metrics
   /// at x^round (sums in worker-id order). With RoundValues::defer, f(x^round) is computed
@@ -72,9 +83,16 @@ class Federation {
  private:
   std::vector<problems::Objective> objectives_;
   std::unique_ptr<compressors::Compressor> compressor_;
+  std::unique_ptr<compressors::Compressor> down_compressor_;
+  ParticipationSpec participation_;
+  Rng participation_rng_;
+  std::vector<std::uint32_t> everyone_;
+  std::int64_t drawn_round_ = 0;                 // the latest round whose participants are drawn
+  std::vector<std::uint32_t> drawn_[2];          // participants of rounds drawn_round_ - 1, drawn_round_
   std::unique_ptr<Method> method_;
   Eigen::VectorXd x_;
   std::vector<WorkerOutput> outputs_;
+  std::vector<std::uint8_t> taking_part_;  // this round's participants, by worker id
   std::vector<WorkerScratch> scratch_;            // one per thread slot
   std::vector<Eigen::VectorXd> block_gradients_;  // grad f_i of the block's workers
   Eigen::VectorXd gradient_sum_;

@@ -1,20 +1,38 @@
 #include "models/algorithms/gd.hpp"
 
+#include "models/algorithms/method_registry.hpp"
+
 namespace ef21::algorithms {
 
 GradientDescent::GradientDescent(const MethodContext& context) : Method(context), sum_(dim()) {}
 
 void GradientDescent::worker_round(std::size_t worker, std::int64_t round, const Eigen::Ref<const Eigen::VectorXd>& x,
-                                   WorkerOutput& out, WorkerScratch& /*scratch*/, Eigen::VectorXd& gradient) {
+                                   WorkerOutput& out, WorkerScratch& scratch, Eigen::VectorXd& gradient) {
   evaluate(worker, x, out, gradient);
-  out.message.assign_dense(gradient);
+  out.message.assign_dense(local_gradient(worker, x, out, scratch, gradient));
+  out.message.exact = true;
   bill_dense(round, out);
 }
 
-void GradientDescent::server_round(std::int64_t /*round*/, std::span<const WorkerOutput> outputs,
-                                   Eigen::Ref<Eigen::VectorXd> x) {
-  sum_messages(outputs, sum_);
-  x -= gamma() * (sum_ / static_cast<double>(outputs.size()));
+void GradientDescent::server_round(std::int64_t /*round*/, const RoundView& view, Eigen::Ref<Eigen::VectorXd> x) {
+  sum_messages(view, sum_);
+  x -= gamma() * (sum_ / static_cast<double>(view.participants.size()));
+}
+
+const MethodInfo& gd_registration() {
+  static const MethodInfo info{
+      .name = "gd",
+      .doc = "distributed gradient descent: dense gradients, averaged over the round's participants",
+      .reference = "",
+      .keys = {},
+      .compressor = CompressorNeed::unused,
+      .minibatch = true,
+      .participation = true,
+      .theory_doc = "1/L",
+      .theory_stepsize = [](const TheoryInputs& in) { return 1.0 / in.L; },
+      .make = [](const MethodContext& c) -> std::unique_ptr<Method> { return std::make_unique<GradientDescent>(c); },
+  };
+  return info;
 }
 
 }  // namespace ef21::algorithms

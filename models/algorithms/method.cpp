@@ -1,23 +1,48 @@
 #include "models/algorithms/method.hpp"
 
+#include <algorithm>
 #include <cmath>
 #include <limits>
 
-#include "models/algorithms/ef.hpp"
-#include "models/algorithms/ef21.hpp"
-#include "models/algorithms/ef21_plus.hpp"
-#include "models/algorithms/gd.hpp"
 #include "models/support/check.hpp"
 
 namespace ef21::algorithms {
+
+std::vector<std::int32_t> sample_without_replacement(std::int64_t population, std::int64_t count, Rng& rng) {
+  EF21_CHECK(count >= 0 && count <= population, "cannot draw more than the population");
+  // Floyd's algorithm: for j = N-k .. N-1 take t uniform in [0, j], or j if t is taken. Every
+  // k-subset is equally likely; the set is kept sorted (k is small against N here).
+  std::vector<std::int32_t> chosen;
+  chosen.reserve(static_cast<std::size_t>(count));
+  for (std::int64_t j = population - count; j < population; ++j) {
+    auto pick = static_cast<std::int32_t>(rng.below(static_cast<std::uint64_t>(j) + 1));
+    auto it = std::lower_bound(chosen.begin(), chosen.end(), pick);
+    if (it != chosen.end() && *it == pick) {
+      pick = static_cast<std::int32_t>(j);  // larger than every element so far
+      it = chosen.end();
+    }
+    chosen.insert(it, pick);
+  }
+  return chosen;
+}
 
 Method::Method(const MethodContext& context) : context_(context) {
   EF21_CHECK(context_.objectives != nullptr && !context_.objectives->empty(), "a method needs workers");
   EF21_CHECK(context_.compressor != nullptr, "a method needs a compressor");
   dim_ = context_.objectives->front().dim();
-  worker_rngs_.reserve(context_.objectives->size());
-  for (std::size_t i = 0; i < context_.objectives->size(); ++i)
-    worker_rngs_.push_back(Rng::stream(context_.seed, "compressor", i));
+  const std::size_t n = context_.objectives->size();
+  worker_rngs_.reserve(n);
+  for (std::size_t i = 0; i < n; ++i) worker_rngs_.push_back(Rng::stream(context_.seed, "compressor", i));
+  if (context_.gradient.stochastic()) {
+    batch_rngs_.reserve(n);
+    for (std::size_t i = 0; i < n; ++i) {
+      batch_rngs_.push_back(Rng::stream(context_.seed, "batch", i));
+      const std::int64_t m = (*context_.objectives)[i].rows();
+      const std::int64_t tau = context_.gradient.batch_for(m);
+      EF21_CHECK(tau >= 1 && tau <= m, "a minibatch must fit its shard (the loader checks)");
+      batch_size_.push_back(tau);
+    }
+  }
   const problems::ProblemSpec& first = context_.objectives->front().spec();
   shared_regulariser_ = true;
   for (const auto& objective : *context_.objectives)
@@ -28,12 +53,17 @@ Method::Method(const MethodContext& context) : context_(context) {
 void Method::begin_round(std::int64_t round, const Eigen::Ref<const Eigen::VectorXd>& x, bool values) {
   values_ = values;
   if (shared_regulariser_) problems::regulariser_at(objectives().front().spec(), x, regulariser_);
-  prepare_round(round);
+  prepare_round(round, x);
 }
 
 void Method::evaluate(std::size_t worker, const Eigen::Ref<const Eigen::VectorXd>& x, WorkerOutput& out,
                       Eigen::VectorXd& gradient) const {
   gradient.resize(dim_);
+  out.participated = true;
+  out.compute_fraction = 1.0;
+  out.compute_flops = objectives()[worker].flops_per_gradient();
+  out.batch.clear();
+  out.kept.clear();
   if (shared_regulariser_) {
     EF21_CHECK(regulariser_.gradient.size() == dim_, "worker_round before begin_round");
     if (!values_) {
@@ -48,8 +78,63 @@ void Method::evaluate(std::size_t worker, const Eigen::Ref<const Eigen::VectorXd
   out.value_bound = std::abs(out.value);
 }
 
+void Method::skip_round(std::size_t worker, const Eigen::Ref<const Eigen::VectorXd>& x, WorkerOutput& out,
+                        Eigen::VectorXd& gradient) const {
+  evaluate(worker, x, out, gradient);
+  out.participated = false;
+  out.message.clear();
+  out.payload_bits = 0;
+  out.billed = false;
+  out.replaces = false;
+  out.compute_fraction = 0.0;
+  out.compute_flops = 0.0;
+}
+
+void Method::draw_batch(std::size_t worker, WorkerOutput& out, int passes) {
+  EF21_CHECK(!batch_size_.empty(), "draw_batch without [gradient] batch");
+  const auto& objective = objectives()[worker];
+  out.batch = sample_without_replacement(objective.rows(), batch_size_[worker], batch_rngs_[worker]);
+  out.compute_fraction =
+      static_cast<double>(passes) * static_cast<double>(out.batch.size()) / static_cast<double>(objective.rows());
+  out.compute_flops = static_cast<double>(passes) * objective.flops_per_minibatch(out.batch);
+}
+
+void Method::minibatch_gradient(std::size_t worker, const Eigen::Ref<const Eigen::VectorXd>& x,
+                                const WorkerOutput& out, Eigen::VectorXd& estimate) const {
+  if (!shared_regulariser_) {
+    minibatch_gradient_at(worker, x, out.batch, estimate);
+    return;
+  }
+  estimate.resize(dim_);
+  objectives()[worker].minibatch_gradient(x, out.batch, estimate, regulariser_);
+}
+
+void Method::minibatch_gradient_at(std::size_t worker, const Eigen::Ref<const Eigen::VectorXd>& x,
+                                   std::span<const std::int32_t> rows, Eigen::VectorXd& estimate) const {
+  problems::RegulariserAt reg;
+  problems::regulariser_at(objectives()[worker].spec(), x, reg);
+  estimate.resize(dim_);
+  objectives()[worker].minibatch_gradient(x, rows, estimate, reg);
+}
+
+const Eigen::VectorXd& Method::local_gradient(std::size_t worker, const Eigen::Ref<const Eigen::VectorXd>& x,
+                                              WorkerOutput& out, WorkerScratch& scratch,
+                                              const Eigen::VectorXd& gradient) {
+  if (!stochastic()) return gradient;
+  draw_batch(worker, out);
+  minibatch_gradient(worker, x, out, scratch.estimate);
+  return scratch.estimate;
+}
+
+void Method::compress(std::size_t worker, const Eigen::Ref<const Eigen::VectorXd>& in, WorkerOutput& out,
+                      WorkerScratch& scratch) {
+  compressor().compress(in, out.message, worker_rngs_[worker], scratch.compressor);
+  if (compressor().draws_indices() && !out.message.borrowed())
+    out.kept.assign(out.message.indices.begin(), out.message.indices.end());
+}
+
 void Method::bill_compressed(std::int64_t round, WorkerOutput& out) const {
-  out.payload_bits = accounting().payload_bits(compressor().entries(), dim_, compressor().entries() == dim_);
+  out.payload_bits = compressor().payload_bits(out.message, accounting());
   out.billed = round > 0 || accounting().bill_initialization;
 }
 
@@ -58,23 +143,9 @@ void Method::bill_dense(std::int64_t round, WorkerOutput& out) const {
   out.billed = round > 0 || accounting().bill_initialization;
 }
 
-void Method::sum_messages(std::span<const WorkerOutput> outputs, Eigen::Ref<Eigen::VectorXd> sum) {
+void Method::sum_messages(const RoundView& view, Eigen::Ref<Eigen::VectorXd> sum) {
   sum.setZero();
-  for (const auto& out : outputs) out.message.add_to(sum);
-}
-
-std::unique_ptr<Method> make_method(MethodKind kind, const MethodContext& context) {
-  switch (kind) {
-    case MethodKind::gd:
-      return std::make_unique<GradientDescent>(context);
-    case MethodKind::ef:
-      return std::make_unique<ErrorFeedback>(context);
-    case MethodKind::ef21:
-      return std::make_unique<Ef21>(context);
-    case MethodKind::ef21_plus:
-      return std::make_unique<Ef21Plus>(context);
-  }
-  EF21_CHECK(false, "unknown method");
+  for (const std::uint32_t i : view.participants) view.outputs[i].message.add_to(sum);
 }
 
 }  // namespace ef21::algorithms

@@ -2,20 +2,27 @@
 // A distributed first-order method split into what each worker does in a round and what
 // the server does with the round's messages (DESIGN §6 protocol `ps`, §7 math).
 //
-// Round r: every worker holds x^r, runs worker_round (gradient at x^r, local state update,
-// the uplink message); the server runs server_round on all messages in worker-id order and
-// turns x^r into x^{r+1}. Worker rounds of different workers may run concurrently: each
-// touches only its own state, its own Rng stream and the scratch it is handed.
+// Round r: every participating worker holds x^r and runs worker_round (its gradient at x^r,
+// its local state update, its uplink message); the server runs server_round on the
+// participants' messages in worker-id order and turns x^r into x^{r+1}. Worker rounds of
+// different workers may run concurrently: each touches only its own state, its own Rng
+// streams and the scratch it is handed.
+//
+// A method registers itself (method_registry.hpp): name, keys, stepsize rule, compressors it
+// accepts, and what it composes with (minibatches, partial participation, a downlink
+// compressor).
 #include <Eigen/Dense>
 #include <cstdint>
 #include <memory>
+#include <optional>
 #include <span>
 #include <vector>
 
-#include "models/algorithms/method_kind.hpp"
+#include "models/algorithms/algorithm_spec.hpp"
 #include "models/compressors/bit_accounting.hpp"
 #include "models/compressors/compressor.hpp"
 #include "models/problems/objective.hpp"
+#include "models/support/params.hpp"
 
 namespace ef21::algorithms {
 
@@ -27,26 +34,53 @@ struct WorkerOutput {
   std::uint64_t payload_bits = 0;     // bits on the wire under the run's accounting
   bool billed = true;                 // counts toward bits_up (the paper: not round 0)
   bool replaces = false;              // EF21 family: message is g_i itself, not an increment
+  bool participated = true;           // false: the worker sat this round out (no message)
   double value = 0.0;                 // f_i(x^r); NaN in a round run without values
   double value_bound = 0.0;           // >= |f_i(x^r)|; finite and <= Objective::kCertainlyFiniteBound
                                       // proves f_i(x^r) finite (a round without values)
+  /// The round's gradient work, in full local gradients (tau_i/m_i per minibatch gradient; a
+  /// fixed gradient_time scales by it) and in flops ("auto" compute time).
+  double compute_fraction = 1.0;
+  double compute_flops = 0.0;
+  std::vector<std::int32_t> batch;  // local rows drawn this round, as used (samples.jsonl)
+  std::vector<std::int32_t> kept;   // coordinates a random sparsifier drew, ascending (samples.jsonl)
 };
 
 /// Per-thread scratch handed to worker_round: no allocation once warmed up.
 struct WorkerScratch {
   Eigen::VectorXd a;
   Eigen::VectorXd b;
+  Eigen::VectorXd estimate;  // a stochastic gradient
   compressors::SparseVector sparse;
   compressors::CompressorWorkspace compressor;
+};
+
+/// What the server sees of a round: every worker's output (indexed by worker id) and the
+/// participants, ascending.
+struct RoundView {
+  std::span<const WorkerOutput> outputs;
+  std::span<const std::uint32_t> participants;
+  bool full() const { return participants.size() == outputs.size(); }
+};
+
+/// A broadcast the method makes itself instead of the scenario's downlink payload (EF21-BC's
+/// compressed update).
+struct DownlinkMessage {
+  std::uint64_t payload_bits = 0;
+  bool billed = true;  // counts toward bits_down, billed with the round (the paper's accounting)
 };
 
 struct MethodContext {
   const std::vector<problems::Objective>* objectives = nullptr;  // one per worker
   const compressors::Compressor* compressor = nullptr;
+  const compressors::Compressor* down_compressor = nullptr;  // methods with a downlink compressor
   compressors::BitAccounting accounting;
   double gamma = 0.0;        // stepsize
-  std::uint64_t seed = 1;    // run seed: per-worker compressor streams derive from it
+  std::uint64_t seed = 1;    // run seed: per-worker compressor and batch streams derive from it
   bool sparse_state = true;  // EF21: allow the sparse form of g_i (same bits; off = always dense, for tests)
+  ParamSet params;           // the method's declared keys, defaults filled in (registry)
+  GradientSpec gradient;     // minibatches
+  bool partial_participation = false;  // some rounds have fewer than n participants
 };
 
 class Method {
@@ -56,7 +90,6 @@ class Method {
   Method(const Method&) = delete;
   Method& operator=(const Method&) = delete;
 
-  virtual MethodKind kind() const = 0;
   /// Before the round's worker_round calls, with the x they will all see: computes what the
   /// workers share (the regulariser's terms at x, once instead of n times), then
   /// prepare_round(round). Without `values`, worker_round may leave out.value NaN and give
@@ -66,49 +99,83 @@ class Method {
   /// Worker `worker`'s round `round` at the current model x (= x^round), after begin_round(x).
   /// Writes grad f_i(x) into `gradient` (size d; the caller's buffer, read by the caller for
   /// the metrics once the call returns).
-  virtual void worker_round(std::size_t worker, std::int64_t round,
-                            const Eigen::Ref<const Eigen::VectorXd>& x, WorkerOutput& out,
-                            WorkerScratch& scratch, Eigen::VectorXd& gradient) = 0;
+  virtual void worker_round(std::size_t worker, std::int64_t round, const Eigen::Ref<const Eigen::VectorXd>& x,
+                            WorkerOutput& out, WorkerScratch& scratch, Eigen::VectorXd& gradient) = 0;
+  /// A worker that sits the round out: only grad f_i(x) (and f_i) for the run's metrics; its
+  /// state is untouched and it sends nothing.
+  void skip_round(std::size_t worker, const Eigen::Ref<const Eigen::VectorXd>& x, WorkerOutput& out,
+                  Eigen::VectorXd& gradient) const;
   /// The server's aggregation: x^round -> x^{round+1}, messages in worker-id order.
-  virtual void server_round(std::int64_t round, std::span<const WorkerOutput> outputs,
-                            Eigen::Ref<Eigen::VectorXd> x) = 0;
+  virtual void server_round(std::int64_t round, const RoundView& view, Eigen::Ref<Eigen::VectorXd> x) = 0;
+  /// The method's own broadcast of round `round` (known before server_round), or nullopt for
+  /// the scenario's downlink payload.
+  virtual std::optional<DownlinkMessage> downlink(std::int64_t /*round*/) const { return std::nullopt; }
+  /// The common coin of the current round, if the method drew one (samples.jsonl).
+  virtual std::optional<int> coin() const { return std::nullopt; }
 
   std::size_t workers() const { return objectives().size(); }
   Eigen::Index dim() const { return dim_; }
   double gamma() const { return context_.gamma; }
+  bool stochastic() const { return context_.gradient.stochastic(); }
 
  protected:
+  const MethodContext& context() const { return context_; }
   const std::vector<problems::Objective>& objectives() const { return *context_.objectives; }
   const compressors::Compressor& compressor() const { return *context_.compressor; }
   const compressors::BitAccounting& accounting() const { return context_.accounting; }
+  const ParamSet& params() const { return context_.params; }
   Rng& worker_rng(std::size_t worker) { return worker_rngs_[worker]; }
   /// A method's own once-per-round work before the workers run (default: none).
-  virtual void prepare_round(std::int64_t /*round*/) {}
+  virtual void prepare_round(std::int64_t /*round*/, const Eigen::Ref<const Eigen::VectorXd>& /*x*/) {}
   /// The regulariser's terms at the round's x, shared by every worker (nullptr if the
   /// objectives' specs differ).
   const problems::RegulariserAt* shared_regulariser() const {
     return shared_regulariser_ ? &regulariser_ : nullptr;
   }
   /// Fills `gradient` with grad f_i(x), and out.value with f_i(x) (or NaN, in a round begun
-  /// without values when the objectives share their regulariser) and out.value_bound.
+  /// without values when the objectives share their regulariser) and out.value_bound. Resets
+  /// the round's records (compute: one full gradient; no batch, no kept indices).
   void evaluate(std::size_t worker, const Eigen::Ref<const Eigen::VectorXd>& x, WorkerOutput& out,
                 Eigen::VectorXd& gradient) const;
-  /// Bills `out` as a sparse compressed message (k entries, index bits per the accounting).
+  /// Draws this round's minibatch of `worker` into out.batch (tau_i distinct local rows,
+  /// ascending) from its own stream, and bills its compute as `passes` minibatch gradients
+  /// (replacing evaluate's one full gradient).
+  void draw_batch(std::size_t worker, WorkerOutput& out, int passes = 1);
+  /// The stochastic estimate on out.batch at x (the round's x: the shared regulariser), into
+  /// `estimate`.
+  void minibatch_gradient(std::size_t worker, const Eigen::Ref<const Eigen::VectorXd>& x, const WorkerOutput& out,
+                          Eigen::VectorXd& estimate) const;
+  /// The same at another point (its own regulariser terms).
+  void minibatch_gradient_at(std::size_t worker, const Eigen::Ref<const Eigen::VectorXd>& x,
+                             std::span<const std::int32_t> rows, Eigen::VectorXd& estimate) const;
+  /// The gradient the method uses this round: `gradient` itself (full), or with a batch the
+  /// minibatch estimate (drawn now, into scratch.estimate).
+  const Eigen::VectorXd& local_gradient(std::size_t worker, const Eigen::Ref<const Eigen::VectorXd>& x,
+                                        WorkerOutput& out, WorkerScratch& scratch, const Eigen::VectorXd& gradient);
+  /// message = C(in) with the worker's stream; records the drawn coordinates of a random
+  /// sparsifier in out.kept.
+  void compress(std::size_t worker, const Eigen::Ref<const Eigen::VectorXd>& in, WorkerOutput& out,
+                WorkerScratch& scratch);
+  /// Bills `out` as the compressor's message (its own payload bits; billed from round 1 on).
   void bill_compressed(std::int64_t round, WorkerOutput& out) const;
   /// Bills `out` as a dense message of d values.
   void bill_dense(std::int64_t round, WorkerOutput& out) const;
-  /// sum = sum_i message_i, added in worker-id order into a zeroed dense vector.
-  static void sum_messages(std::span<const WorkerOutput> outputs, Eigen::Ref<Eigen::VectorXd> sum);
+  /// sum = sum over the participants of message_i, added in worker-id order into a zeroed vector.
+  static void sum_messages(const RoundView& view, Eigen::Ref<Eigen::VectorXd> sum);
 
  private:
   MethodContext context_;
   Eigen::Index dim_;
   std::vector<Rng> worker_rngs_;
+  std::vector<Rng> batch_rngs_;
+  std::vector<std::int64_t> batch_size_;  // tau_i
   bool shared_regulariser_ = false;      // every objective has the same spec
   bool values_ = true;                   // this round computes f_i (begin_round)
   problems::RegulariserAt regulariser_;  // at the round's x (begin_round)
 };
 
-std::unique_ptr<Method> make_method(MethodKind kind, const MethodContext& context);
+/// Distinct values drawn uniformly without replacement from [0, population), ascending:
+/// Floyd's algorithm, O(count log count) whatever the population.
+std::vector<std::int32_t> sample_without_replacement(std::int64_t population, std::int64_t count, Rng& rng);
 
 }  // namespace ef21::algorithms

@@ -1,31 +1,41 @@
 #pragma once
-// Compression operators C: R^d -> R^d applied by workers before sending (DESIGN §7).
+// Compression operators C: R^d -> R^d applied by workers before sending (DESIGN §7), and the
+// message contract between a compressor and the methods that use it:
+//  * the message says whether it is dense (every coordinate present: no index bits) and,
+//    separately, whether it is exact (equal to the input, bit for bit): a dense quantized
+//    message (natural, sign, qsgd) is dense but not exact, and EF21 may shortcut only an
+//    exact one;
+//  * the compressor bills its own messages (payload_bits), with BitAccounting's value_bits
+//    and index_bits as the defaults it may override (natural: 9 bits a value);
+//  * it declares alpha (contractive: E||C(x) - x||^2 <= (1 - alpha)||x||^2) or omega
+//    (unbiased: E C(x) = x, E||C(x) - x||^2 <= omega ||x||^2), or both.
+#include <Eigen/Dense>
+#include <cstdint>
 #include <memory>
 #include <optional>
 #include <string>
 #include <string_view>
 #include <vector>
 
+#include "models/compressors/bit_accounting.hpp"
 #include "models/compressors/sparse_vector.hpp"
+#include "models/support/params.hpp"
 #include "models/support/rng.hpp"
 
 namespace ef21::compressors {
 
-enum class CompressorKind { identity, top_k, rand_k };
-
+/// A compressor as the scenario names it: a registered kind, its k (for the kinds that keep k
+/// entries; resolved against d before make_compressor) and its other declared keys.
 struct CompressorSpec {
-  CompressorKind kind = CompressorKind::top_k;
-  std::int64_t k = 1;   // entries kept (top-k, rand-k); 1 <= k <= d
-  bool scaled = false;  // rand-k only: multiply by d/k to make it unbiased (then not contractive)
+  std::string kind = "top-k";
+  std::int64_t k = 1;  // entries kept (kinds with k); 1 <= k <= d
+  ParamSet params;     // the kind's declared keys (scaled, levels, then, ...), defaults filled in
 };
-
-std::string_view to_string(CompressorKind kind);
-std::optional<CompressorKind> compressor_kind_from_string(std::string_view name);
-std::vector<std::string> compressor_kind_names();
 
 /// Per-thread scratch so compressors stay const and allocation-free after warm-up.
 struct CompressorWorkspace {
   std::vector<std::int32_t> order;
+  std::vector<double> values;
 };
 
 class Compressor {
@@ -33,18 +43,37 @@ class Compressor {
   virtual ~Compressor() = default;
   virtual std::string_view name() const = 0;
   /// out = C(in). `rng` is the calling worker's own stream (only random compressors use it).
+  /// Sets out.dense and out.exact.
   virtual void compress(const Eigen::Ref<const Eigen::VectorXd>& in, SparseVector& out, Rng& rng,
                         CompressorWorkspace& workspace) const = 0;
-  /// alpha in (0, 1] with ||C(x) - x||^2 <= (1 - alpha) ||x||^2 for every x (contractive
-  /// compressors), the quantity EF and EF21's theory stepsizes need.
-  virtual double alpha() const = 0;
-  virtual bool is_contractive() const { return true; }
-  /// Entries per message (k, or d for identity).
+  /// alpha in (0, 1] with E||C(x) - x||^2 <= (1 - alpha)||x||^2 for every x, or nullopt.
+  virtual std::optional<double> alpha() const = 0;
+  /// omega >= 0 with E C(x) = x and E||C(x) - x||^2 <= omega ||x||^2, or nullopt (biased).
+  virtual std::optional<double> omega() const { return std::nullopt; }
+  /// Values per message (k, or d for dense kinds).
   virtual std::int64_t entries() const = 0;
+  /// Payload bits of `message` (one this compressor made, or an exact dense replacement of
+  /// the same dimension) under `accounting`. Default: value_bits per value plus index bits
+  /// unless dense.
+  virtual std::uint64_t payload_bits(const SparseVector& message, const BitAccounting& accounting) const {
+    return accounting.payload_bits(message);
+  }
+  /// Payload bits of any message it makes (every registered kind's size is data-independent):
+  /// lets a sender bill a message before it exists (a broadcast billed with its round).
+  virtual std::uint64_t message_bits(const BitAccounting& accounting, Eigen::Index dim) const {
+    return accounting.payload_bits(entries(), dim, entries() == dim);
+  }
+  /// Whether it draws which coordinates to keep (rand-k): run.record_samples writes them.
+  virtual bool draws_indices() const { return false; }
+
+  /// The contraction parameter the theory uses: alpha(), or 1 - omega for an unbiased
+  /// compressor with omega < 1 (then E||C(x) - x||^2 <= omega||x||^2 < ||x||^2); nullopt
+  /// when neither holds.
+  std::optional<double> contraction() const;
 };
 
-/// Validates k against d (1 <= k <= d) and builds the compressor; throws std::invalid_argument
-/// with a message naming `compressor.k` (the scenario layer adds the file location).
+/// Builds a registered kind (compressor_registry.hpp) for dimension `dim`; throws
+/// std::invalid_argument naming the offending key (the scenario layer adds the location).
 std::unique_ptr<Compressor> make_compressor(const CompressorSpec& spec, Eigen::Index dim);
 
 }  // namespace ef21::compressors

@@ -13,8 +13,9 @@ class RandK final : public Compressor {
   std::string_view name() const override { return "rand-k"; }
   void compress(const Eigen::Ref<const Eigen::VectorXd>& in, SparseVector& out, Rng& rng,
                 CompressorWorkspace& workspace) const override;
-  double alpha() const override { return static_cast<double>(k_) / static_cast<double>(dim_); }
-  bool is_contractive() const override { return !scaled_; }
+  std::optional<double> alpha() const override;
+  std::optional<double> omega() const override;
+  bool draws_indices() const override { return true; }
   std::int64_t entries() const override { return k_; }
 
  private:
@@ -22,5 +23,8 @@ class RandK final : public Compressor {
   Eigen::Index dim_;
   bool scaled_;
 };
+
+struct CompressorInfo;
+const CompressorInfo& rand_k_registration();
 
 }  // namespace ef21::compressors

@@ -5,7 +5,7 @@
 namespace ef21::compressors {
 
 SparseVector::SparseVector(const SparseVector& other)
-    : dim(other.dim), indices(other.indices), values(other.values), dense(other.dense) {
+    : dim(other.dim), indices(other.indices), values(other.values), dense(other.dense), exact(other.exact) {
   if (other.borrowed_ != nullptr) assign_dense(*other.borrowed_);
 }
 
@@ -13,12 +13,14 @@ SparseVector& SparseVector::operator=(const SparseVector& other) {
   if (this == &other) return *this;
   if (other.borrowed_ != nullptr) {
     assign_dense(*other.borrowed_);
+    exact = other.exact;
     return *this;
   }
   dim = other.dim;
   indices = other.indices;
   values = other.values;
   dense = other.dense;
+  exact = other.exact;
   borrowed_ = nullptr;
   return *this;
 }

@@ -17,7 +17,11 @@ struct SparseVector {
   Eigen::Index dim = 0;
   std::vector<std::int32_t> indices;  // strictly increasing, each in [0, dim) (empty when borrowed)
   std::vector<double> values;         // same length as indices (empty when borrowed)
-  bool dense = false;                 // true when every coordinate is present
+  bool dense = false;                 // true when every coordinate is present (no index bits)
+  /// True when the message equals the compressor's input bit for bit (identity, top-k with
+  /// k = d): a receiver may then treat it as the input itself. Independent of `dense`: a
+  /// quantized message is dense but not exact. The compressor sets it; clear() resets it.
+  bool exact = false;
 
   SparseVector() = default;
   SparseVector(const SparseVector& other);
@@ -30,9 +34,10 @@ struct SparseVector {
     indices.clear();
     values.clear();
     dense = false;
+    exact = false;
     borrowed_ = nullptr;
   }
-  /// Stores `v` as a dense payload (a copy).
+  /// Stores `v` as a dense payload (a copy); `exact` is left to the caller.
   void assign_dense(const Eigen::Ref<const Eigen::VectorXd>& v);
   /// Refers to `v` as a dense payload, without copying: `v` must stay alive and unchanged
   /// while the message is used.

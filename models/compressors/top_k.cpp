@@ -9,6 +9,8 @@
 #include <emmintrin.h>
 #endif
 
+#include "models/compressors/compressor_registry.hpp"
+#include "models/compressors/sparsifier_then.hpp"
 #include "models/support/check.hpp"
 
 namespace ef21::compressors {
@@ -72,6 +74,7 @@ void TopK::compress(const Eigen::Ref<const Eigen::VectorXd>& in, SparseVector& o
   out.dim = dim_;
   if (k_ == dim_) {
     out.assign_dense(in);
+    out.exact = true;
     return;
   }
   if (k_ == 1) {
@@ -100,6 +103,20 @@ void TopK::compress(const Eigen::Ref<const Eigen::VectorXd>& in, SparseVector& o
   out.indices.assign(order.begin(), kth);
   out.values.resize(out.indices.size());
   for (std::size_t p = 0; p < out.indices.size(); ++p) out.values[p] = in[out.indices[p]];
+}
+
+const CompressorInfo& top_k_registration() {
+  static const CompressorInfo info{
+      "top-k",
+      "the k entries of largest magnitude, ties to the lower index, signs kept (contractive, alpha = k/d)",
+      true,
+      false,
+      {sparsifier_then_param()},
+      [](const CompressorSpec& spec, Eigen::Index dim) {
+        return with_then(std::make_unique<TopK>(spec.k, dim), spec, dim);
+      },
+  };
+  return info;
 }
 
 }  // namespace ef21::compressors

@@ -13,12 +13,15 @@ class TopK final : public Compressor {
   std::string_view name() const override { return "top-k"; }
   void compress(const Eigen::Ref<const Eigen::VectorXd>& in, SparseVector& out, Rng& rng,
                 CompressorWorkspace& workspace) const override;
-  double alpha() const override { return static_cast<double>(k_) / static_cast<double>(dim_); }
+  std::optional<double> alpha() const override { return static_cast<double>(k_) / static_cast<double>(dim_); }
   std::int64_t entries() const override { return k_; }
 
  private:
   std::int64_t k_;
   Eigen::Index dim_;
 };
+
+struct CompressorInfo;
+const CompressorInfo& top_k_registration();
 
 }  // namespace ef21::compressors

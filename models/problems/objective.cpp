@@ -268,6 +268,47 @@ void Objective::finish_gradient(double inv_m, const RegulariserAt& reg,
   for (Eigen::Index l = 0; l < gradient.size(); ++l) g[l] = g[l] * inv_m + r[l];
 }
 
+void Objective::minibatch_gradient(const Eigen::Ref<const Eigen::VectorXd>& x, std::span<const std::int32_t> rows,
+                                   Eigen::Ref<Eigen::VectorXd> gradient, const RegulariserAt& reg) const {
+  EF21_CHECK(x.size() == dim() && gradient.size() == dim() && reg.gradient.size() == dim(),
+             "x, gradient or regulariser has the wrong dimension");
+  EF21_CHECK(!rows.empty(), "a minibatch needs at least one row");
+  gradient.setZero();
+  const auto& labels = shard_.labels;
+  // Row by row in the given order (a minibatch is small: no blocking).
+  if (const auto* sparse = std::get_if<data::SparseRowMatrix>(&shard_.features)) {
+    const auto* outer = sparse->outerIndexPtr();
+    const auto* inner = sparse->innerIndexPtr();
+    const double* values = sparse->valuePtr();
+    for (const std::int32_t j : rows) {
+      EF21_CHECK(j >= 0 && j < sparse->rows(), "minibatch row out of range");
+      const double z = sparse_row_dot<false>(inner, values, outer[j], outer[j + 1], x.data());
+      const double slope = row_loss<false>(spec_.kind, z, labels[j]).slope;
+      sparse_row_add_scaled<false>(inner, values, outer[j], outer[j + 1], slope, gradient.data());
+    }
+  } else {
+    const auto& dense = std::get<data::DenseRowMatrix>(shard_.features);
+    for (const std::int32_t j : rows) {
+      EF21_CHECK(j >= 0 && j < dense.rows(), "minibatch row out of range");
+      const double z = dense.row(j).dot(x);
+      const double slope = row_loss<false>(spec_.kind, z, labels[j]).slope;
+      gradient += slope * dense.row(j).transpose();
+    }
+  }
+  finish_gradient(1.0 / static_cast<double>(rows.size()), reg, gradient);
+}
+
+double Objective::flops_per_minibatch(std::span<const std::int32_t> rows) const {
+  double stored = 0.0;
+  if (const auto* sparse = std::get_if<data::SparseRowMatrix>(&shard_.features)) {
+    const auto* outer = sparse->outerIndexPtr();
+    for (const std::int32_t j : rows) stored += static_cast<double>(outer[j + 1] - outer[j]);
+  } else {
+    stored = static_cast<double>(rows.size()) * static_cast<double>(dim());
+  }
+  return 4.0 * stored + 20.0 * static_cast<double>(rows.size()) + 6.0 * static_cast<double>(dim());
+}
+
 double Objective::flops_per_gradient() const {
   return 4.0 * static_cast<double>(shard_.stored_values()) + 20.0 * static_cast<double>(rows()) +
          6.0 * static_cast<double>(dim());

@@ -2,6 +2,8 @@
 // f_i: one worker's objective on its shard (DESIGN §7), value and gradient fused in one
 // pass over the shard's rows.
 #include <Eigen/Dense>
+#include <cstdint>
+#include <span>
 
 #include "models/data/dataset.hpp"
 #include "models/problems/problem_spec.hpp"
@@ -52,6 +54,14 @@ class Objective {
   /// Value bounds at or below this are certificates of a finite f_i, with room to spare for
   /// the rounding of the bound itself and for a mean over up to ~10^17 workers.
   static constexpr double kCertainlyFiniteBound = 1e290;
+
+  /// The stochastic estimate on local rows `rows` (indices into the shard, repeats allowed):
+  /// (1/|rows|) sum_{j in rows} grad loss_j(x) + the full regulariser gradient (from `reg`,
+  /// the regulariser at x). Rows are visited in the order given.
+  void minibatch_gradient(const Eigen::Ref<const Eigen::VectorXd>& x, std::span<const std::int32_t> rows,
+                          Eigen::Ref<Eigen::VectorXd> gradient, const RegulariserAt& reg) const;
+  /// Floating-point operations of minibatch_gradient on `rows` (the model of flops_per_gradient).
+  double flops_per_minibatch(std::span<const std::int32_t> rows) const;
 
   /// L_i, the smoothness constant of f_i (computed once, at construction).
   double smoothness() const { return smoothness_; }

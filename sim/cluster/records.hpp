@@ -66,6 +66,7 @@ struct RunResult {
   std::vector<MessageRecord> message_log;  // when run.record_messages
   std::vector<Span> spans;                 // when run.timeline
   std::vector<std::string> node_names;     // topology node id -> name
+  std::vector<std::string> sample_lines;   // samples.jsonl, one JSON object per line (run.record_samples)
 };
 
 }  // namespace ef21::sim

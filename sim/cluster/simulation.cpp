@@ -4,7 +4,10 @@
 
 #include <cmath>
 #include <limits>
+#include <utility>
 
+#include "models/algorithms/method_registry.hpp"
+#include "models/compressors/compressor_registry.hpp"
 #include "models/data/csv_reader.hpp"
 #include "models/data/libsvm_reader.hpp"
 #include "models/data/split.hpp"
@@ -12,6 +15,7 @@
 #include "models/problems/smoothness.hpp"
 #include "models/support/check.hpp"
 #include "models/support/input_error.hpp"
+#include "sim/cluster/draw_record.hpp"
 #include "sim/net/dot_loader.hpp"
 #include "sim/net/star.hpp"
 
@@ -56,6 +60,40 @@ std::uint64_t message_bytes(std::uint64_t header_bytes, std::uint64_t payload_bi
   return header_bytes + (payload_bits + 7) / 8;
 }
 
+/// The compressor `choice` names, its k resolved against d (written to *k when asked);
+/// errors at the scenario key `key` ("compressor", "compressor.down").
+std::unique_ptr<compressors::Compressor> build_compressor(const Scenario& s, const CompressorChoice& choice,
+                                                          const std::string& key, std::int64_t d, std::int64_t* k) {
+  const compressors::CompressorInfo& info = *compressors::find_compressor(choice.spec.kind);
+  compressors::CompressorSpec spec = choice.spec;
+  spec.k = choice.k_for(d, info.takes_k);
+  if (spec.k > d)
+    throw InputError(s.where(key + ".k"),
+                     fmt::format("{}.k = {} exceeds d = {}, the data's dimension", key, spec.k, d));
+  if (k != nullptr) *k = spec.k;
+  try {
+    return compressors::make_compressor(spec, d);
+  } catch (const std::invalid_argument& e) {
+    throw InputError(s.where(key + ".kind"), e.what());
+  }
+}
+
+/// What the method needs of its compressor (registry): a contraction, or unbiasedness.
+void check_compressor_need(const Scenario& s, const algorithms::MethodInfo& method,
+                           const compressors::Compressor& c) {
+  const std::string what = fmt::format("{} (compressor.kind = \"{}\")", c.name(), s.compressor.spec.kind);
+  if (method.compressor == algorithms::CompressorNeed::contractive && !c.contraction()) {
+    const auto omega = c.omega();
+    throw InputError(s.where(s.locations.count("compressor.kind") ? "compressor.kind" : "algorithm.kind"),
+                     fmt::format("{} needs a contractive compressor; {} is not contractive{}", method.name, what,
+                                 omega ? fmt::format(" (unbiased with omega = {} >= 1)", *omega) : ""));
+  }
+  if (method.compressor == algorithms::CompressorNeed::unbiased && !c.omega())
+    throw InputError(s.where(s.locations.count("compressor.kind") ? "compressor.kind" : "algorithm.kind"),
+                     fmt::format("{} needs an unbiased compressor (scaled rand-k, natural, qsgd); {} is biased",
+                                 method.name, what));
+}
+
 }  // namespace
 
 Simulation::~Simulation() = default;
@@ -82,41 +120,56 @@ Simulation::Simulation(const Scenario& scenario) : scenario_(scenario) {
     L_i.push_back(objectives.back().smoothness());
   }
 
-  // Compressor (k may come from a ratio of d) and the constants it implies.
-  compressors::CompressorSpec cspec = s.compressor.spec;
-  if (s.compressor.ratio)
-    cspec.k = std::max<std::int64_t>(
-        1, static_cast<std::int64_t>(std::ceil(*s.compressor.ratio * static_cast<double>(d))));
-  if (cspec.kind == compressors::CompressorKind::identity) cspec.k = d;
-  if (cspec.k > d)
-    throw InputError(s.where("compressor.k"),
-                     fmt::format("compressor.k = {} exceeds d = {}, the data's dimension", cspec.k, d));
-  k_ = cspec.k;
-  std::unique_ptr<compressors::Compressor> compressor = compressors::make_compressor(cspec, d);
-  if (!s.algorithm.stepsize && !compressor->is_contractive() &&
-      s.algorithm.kind != algorithms::MethodKind::gd)
-    throw InputError(
-        s.where("compressor.scaled"),
-        "the theory stepsize needs a contractive compressor (scaled rand-k is not): give algorithm.stepsize");
-  const double alpha = s.algorithm.kind == algorithms::MethodKind::gd ? 1.0 : compressor->alpha();
-  constants_ =
-      algorithms::derive_constants(s.algorithm, L, L_i, alpha, problems::regularisation_mu(s.problem.spec));
+  // The method, its compressors and the constants they imply.
+  const algorithms::MethodInfo& method = *algorithms::find_method(s.algorithm.kind);
+  std::unique_ptr<compressors::Compressor> compressor = build_compressor(s, s.compressor, "compressor", d, &k_);
+  std::unique_ptr<compressors::Compressor> down_compressor;
+  if (method.downlink_compressor && s.compressor.down)
+    down_compressor = build_compressor(s, *s.compressor.down, "compressor.down", d, nullptr);
+  check_compressor_need(s, method, *compressor);
+  if (s.algorithm.gradient.stochastic())
+    for (std::size_t i = 0; i < n; ++i) {
+      const std::int64_t m = objectives[i].rows();
+      const std::int64_t tau = s.algorithm.gradient.batch_for(m);
+      if (tau > m)
+        throw InputError(s.where("gradient.batch"),
+                         fmt::format("gradient.batch = {} exceeds worker {}'s shard of {} rows", tau, i, m));
+    }
+  const bool uses_compressor = method.compressor != algorithms::CompressorNeed::unused;
+  algorithms::TheoryInputs inputs = algorithms::theory_inputs(
+      L, L_i, problems::regularisation_mu(s.problem.spec), n,
+      uses_compressor ? compressor->contraction() : std::optional<double>(1.0),
+      uses_compressor ? compressor->omega() : std::optional<double>(0.0));
+  inputs.alpha_down = down_compressor ? down_compressor->contraction() : std::nullopt;
+  inputs.participation = s.algorithm.participation.fraction;
+  inputs.stochastic = s.algorithm.gradient.stochastic();
+  inputs.params = &s.algorithm.params;
+  try {
+    constants_ = algorithms::derive_constants(s.algorithm, method, inputs);
+  } catch (const algorithms::TheoryUnavailable& e) {
+    throw InputError(s.where("algorithm.stepsize"), e.what());
+  }
 
-  // Compute model: a fixed duration, or this worker's gradient flops / its speed.
+  // Compute model: a fixed duration, or this worker's gradient flops / its speed; a round
+  // that does other work (minibatches) scales it (compute_time).
   gradient_time_.resize(n);
+  full_flops_.resize(n);
   for (std::size_t i = 0; i < n; ++i) {
     const ComputeSpec c = s.compute_of(static_cast<std::int64_t>(i));
-    gradient_time_[i] = c.gradient_time ? *c.gradient_time
-                                        : seconds_to_time_ceil(objectives[i].flops_per_gradient() / c.speed);
+    full_flops_[i] = objectives[i].flops_per_gradient();
+    gradient_time_[i] = c.gradient_time ? *c.gradient_time : seconds_to_time_ceil(full_flops_[i] / c.speed);
   }
 
   algorithms::MethodContext context;
   context.accounting = s.compressor.accounting;
   context.gamma = constants_.gamma;
   context.seed = s.run.seed;
+  context.params = s.algorithm.params;
+  context.gradient = s.algorithm.gradient;
   Eigen::VectorXd x0 = algorithms::make_initial_point(s.problem.x0, d);
-  federation_ = std::make_unique<algorithms::Federation>(
-      std::move(objectives), std::move(compressor), s.algorithm.kind, context, std::move(x0), s.run.threads);
+  federation_ = std::make_unique<algorithms::Federation>(std::move(objectives), std::move(compressor), method, context,
+                                                         std::move(x0), s.run.threads, s.algorithm.participation,
+                                                         std::move(down_compressor));
 
   // Topology and network.
   if (s.network.star) {
@@ -157,6 +210,7 @@ std::uint64_t Simulation::downlink_payload_bits() const {
   auto& marks = const_cast<std::vector<std::int32_t>&>(union_marks_);
   std::int64_t entries = 0;
   for (const auto& out : federation_->outputs()) {
+    if (!out.participated) continue;
     if (out.message.dense) return acc.payload_bits(d, d, true);
     for (const auto l : out.message.indices)
       if (marks[static_cast<std::size_t>(l)] != static_cast<std::int32_t>(round_)) {
@@ -172,6 +226,15 @@ bool Simulation::record_iterate(std::int64_t round) {
   const auto n = static_cast<double>(federation_->workers());
   for (const auto& out : federation_->outputs())
     if (out.billed) bits_up_total_ += static_cast<double>(out.payload_bits);
+  // A method's own broadcast is billed with its round, as the uplink messages are.
+  if (const auto down = federation_->method().downlink(round); down && down->billed)
+    bits_down_total_ += static_cast<double>(down->payload_bits) * n;
+  if (s.run.record_samples) {
+    const auto& participants = federation_->participants(round);
+    std::string line = format_draw_record(round, participants, participants.size() < federation_->workers(),
+                                          federation_->outputs(), federation_->method().coin());
+    if (!line.empty()) result_.sample_lines.push_back(std::move(line));
+  }
 
   // row.f is filled in only for the rows that are written (it may have been deferred).
   TraceRow row{round,
@@ -242,11 +305,11 @@ void Simulation::start_round(std::int64_t round) {
     engine_.stop();
     return;
   }
-  const std::size_t n = federation_->workers();
-  uploads_pending_ = n;
+  const std::vector<std::uint32_t>& participants = federation_->participants(round);
+  uploads_pending_ = participants.size();
   const SimTime now = engine_.now();
-  for (std::size_t i = 0; i < n; ++i) {
-    const SimTime done = checked_add(now, gradient_time_[i]);
+  for (const std::uint32_t i : participants) {
+    const SimTime done = checked_add(now, compute_time(i));
     if (scenario_.run.timeline)
       result_.spans.push_back({static_cast<std::uint32_t>(i), SpanKind::compute, round, now, done});
     engine_.schedule_at(done, [this, i] {
@@ -269,15 +332,24 @@ void Simulation::on_uplink_delivered(const Delivery& d) {
   log_delivery(d, worker_of_node_[d.src], SpanKind::upload);
   if (--uploads_pending_ > 0) return;
 
-  // All uplinks are in: the server aggregates in worker-id order, in zero time.
-  const std::uint64_t down_bits = downlink_payload_bits();
+  // All uplinks are in: the server aggregates in worker-id order, in zero time, and sends the
+  // method's own broadcast to every worker, or the scenario's downlink payload to the next
+  // round's participants.
+  const auto method_down = federation_->method().downlink(round_);
+  const std::uint64_t down_bits = method_down ? method_down->payload_bits : downlink_payload_bits();
   federation_->aggregate(round_);
   server_time_ = engine_.now();
-  const std::size_t n = federation_->workers();
-  bits_down_total_ += static_cast<double>(down_bits) * static_cast<double>(n);
+  recipients_.clear();
+  if (method_down) {
+    for (std::uint32_t i = 0; i < federation_->workers(); ++i) recipients_.push_back(i);
+  } else {
+    const auto& next = federation_->participants(round_ + 1);
+    recipients_.assign(next.begin(), next.end());
+    bits_down_total_ += static_cast<double>(down_bits) * static_cast<double>(recipients_.size());
+  }
   const std::uint64_t bytes = message_bytes(scenario_.network.header_bytes, down_bits);
-  downloads_pending_ = n;
-  for (std::size_t i = 0; i < n; ++i)
+  downloads_pending_ = recipients_.size();
+  for (const std::uint32_t i : recipients_)
     network_->send(server_node_, worker_nodes_[i], bytes,
                    [this](const Delivery& dl) { on_downlink_delivered(dl); });
 }
@@ -289,6 +361,16 @@ void Simulation::on_downlink_delivered(const Delivery& d) {
   // Every worker holds x^{round+1}: the next round starts now. Scheduled (not called) so the
   // stack stays flat; equal-time ordering keeps it next.
   engine_.schedule_at(engine_.now(), [this] { start_round(round_ + 1); });
+}
+
+SimTime Simulation::compute_time(std::size_t worker) const {
+  const algorithms::WorkerOutput& out = federation_->output(worker);
+  // One full local gradient: the precomputed time (the same integer as always).
+  if (out.compute_fraction == 1.0 && out.compute_flops == full_flops_[worker]) return gradient_time_[worker];
+  const ComputeSpec c = scenario_.compute_of(static_cast<std::int64_t>(worker));
+  if (c.gradient_time)
+    return static_cast<SimTime>(std::ceil(static_cast<double>(*c.gradient_time) * out.compute_fraction));
+  return seconds_to_time_ceil(out.compute_flops / c.speed);
 }
 
 RunResult Simulation::run(const ProgressFn& progress) {
@@ -312,7 +394,7 @@ RunResult Simulation::run(const ProgressFn& progress) {
   result_.dim = federation_->dim();
   result_.workers = static_cast<std::int64_t>(federation_->workers());
   result_.k = k_;
-  if (const auto* plus = dynamic_cast<const algorithms::Ef21Plus*>(&federation_->method()))
+  if (const auto* plus = dynamic_cast<const algorithms::Ef21Plus*>(&std::as_const(*federation_).method()))
     result_.markov_choices = plus->markov_choices();
   result_.messages = network_->messages_delivered();
   result_.sim_time_s = time_to_seconds(engine_.now());

@@ -54,13 +54,16 @@ class Simulation {
   void on_downlink_delivered(const Delivery& d);
   bool record_iterate(std::int64_t round);  // false = stop
   std::uint64_t downlink_payload_bits() const;
+  /// Worker i's compute time for the round it just computed (its output's gradient work), ps.
+  SimTime compute_time(std::size_t worker) const;
 
   Scenario scenario_;
   std::unique_ptr<algorithms::Federation> federation_;
   algorithms::DerivedConstants constants_;
   std::int64_t samples_ = 0;
   std::int64_t k_ = 0;
-  std::vector<SimTime> gradient_time_;
+  std::vector<SimTime> gradient_time_;  // one full local gradient, ps
+  std::vector<double> full_flops_;       // flops of one full local gradient
 
   Topology topology_;
   Engine engine_;
@@ -79,6 +82,7 @@ class Simulation {
   double initial_grad_norm_sq_ = 0;
   bool stopped_ = false;
   std::vector<std::int32_t> union_marks_;  // scratch for the sparse-update downlink size
+  std::vector<std::uint32_t> recipients_;  // the current broadcast's workers
   RunResult result_;
   ProgressFn progress_;
 };

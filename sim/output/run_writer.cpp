@@ -131,10 +131,12 @@ std::string format_summary_json(const Scenario& scenario, const RunResult& r, co
                     "\"alpha\": {}, \"theta\": {}, \"beta\": {}, \"gamma_theory\": {}, \"gamma\": {}}}",
                     r.samples, r.dim, r.workers, r.k, json_number(c.L), json_number(c.L_max), json_number(c.L_tilde),
                     json_number(c.contraction.alpha), json_number(c.contraction.theta),
-                    json_number(c.contraction.beta), json_number(c.gamma_theory), json_number(c.gamma)));
+                    json_number(c.contraction.beta), c.gamma_theory ? json_number(*c.gamma_theory) : "null",
+                    json_number(c.gamma)));
+  if (c.omega) field("omega", json_number(*c.omega));
   field("network", fmt::format("{{\"sim_time_s\": {}, \"messages\": {}, \"bytes_up\": {}, \"bytes_down\": {}}}",
                                json_number(r.sim_time_s), r.messages, r.bytes_up, r.bytes_down));
-  if (scenario.algorithm.kind == algorithms::MethodKind::ef21_plus)
+  if (scenario.algorithm.kind == "ef21-plus")
     field("ef21_plus_markov_choices", std::to_string(r.markov_choices));
   field("host", fmt::format("{{\"wall_seconds\": {}, \"threads\": {}, \"version\": {}}}", json_number(host.wall_seconds),
                             host.threads, json_string(host.version)),
@@ -153,6 +155,11 @@ void write_run_directory(const std::filesystem::path& dir, const Scenario& scena
   write_file_atomically(dir / "trace.csv", format_trace_csv(result.trace));
   if (scenario.run.record_messages) write_file_atomically(dir / "messages.csv", format_messages_csv(result));
   if (scenario.run.timeline) write_file_atomically(dir / "timeline.json", format_timeline_json(result));
+  if (scenario.run.record_samples) {
+    std::string lines;
+    for (const auto& line : result.sample_lines) (lines += line) += '\n';
+    write_file_atomically(dir / "samples.jsonl", lines);
+  }
   write_file_atomically(dir / "summary.json", format_summary_json(scenario, result, host));
 }
 

@@ -1,6 +1,7 @@
 #include "sim/scenario/scenario.hpp"
 
 #include <algorithm>
+#include <cmath>
 
 namespace ef21::sim {
 namespace {
@@ -36,6 +37,16 @@ ComputeSpec Scenario::compute_of(std::int64_t worker) const {
     if (g->speed) c.speed = *g->speed;
   }
   return c;
+}
+
+}  // namespace ef21::sim
+
+namespace ef21::sim {
+
+std::int64_t CompressorChoice::k_for(std::int64_t d, bool takes_k) const {
+  if (!takes_k) return d;
+  if (ratio) return std::max<std::int64_t>(1, static_cast<std::int64_t>(std::ceil(*ratio * static_cast<double>(d))));
+  return spec.k;
 }
 
 }  // namespace ef21::sim

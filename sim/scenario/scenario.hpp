@@ -9,7 +9,7 @@
 #include <vector>
 
 #include "models/algorithms/initial_point.hpp"
-#include "models/algorithms/method_kind.hpp"
+#include "models/algorithms/algorithm_spec.hpp"
 #include "models/compressors/bit_accounting.hpp"
 #include "models/compressors/compressor.hpp"
 #include "models/data/split.hpp"
@@ -37,6 +37,7 @@ struct RunSpec {
   std::filesystem::path output;    // run directory; empty = results/<name>
   bool record_messages = false;    // write messages.csv
   bool timeline = false;           // write timeline.json
+  bool record_samples = false;     // write samples.jsonl (every random draw, by round)
 };
 
 enum class DataFormat { libsvm, csv };
@@ -55,10 +56,17 @@ struct ProblemSection {
   algorithms::InitialPointSpec x0;  // file paths absolute
 };
 
-struct CompressorSection {
+/// A compressor as given: its spec (k still unresolved when `ratio` is set).
+struct CompressorChoice {
   compressors::CompressorSpec spec;
-  std::optional<double> ratio;  // k = ceil(ratio * d) when set (resolved once d is known)
+  std::optional<double> ratio;  // k = max(1, ceil(ratio * d)) when set (resolved once d is known)
+  /// k for dimension d (ratio resolved; d for kinds without k).
+  std::int64_t k_for(std::int64_t d, bool takes_k) const;
+};
+
+struct CompressorSection : CompressorChoice {
   compressors::BitAccounting accounting;
+  std::optional<CompressorChoice> down;  // [compressor.down]: methods with a downlink compressor
 };
 
 /// How long a worker's local step takes: a fixed duration, or flops / speed.

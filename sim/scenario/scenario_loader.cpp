@@ -1,15 +1,21 @@
 #include "sim/scenario/scenario_loader.hpp"
 
 #include <fmt/format.h>
+#include <fmt/ranges.h>
 
 #include <algorithm>
 #include <cmath>
 #include <fstream>
 #include <limits>
+#include <map>
+#include <mutex>
 #include <span>
 #include <sstream>
 
 #include "models/support/input_error.hpp"
+#include "models/algorithms/method_registry.hpp"
+#include "models/compressors/compressor_registry.hpp"
+#include "sim/scenario/declared_keys.hpp"
 #include "sim/scenario/toml_reader.hpp"
 
 namespace ef21::sim {
@@ -18,10 +24,10 @@ namespace {
 namespace fs = std::filesystem;
 
 // The schema: every table and its keys. Keep in sync with scenarios/README.md.
-constexpr std::string_view kTopKeys[] = {"run", "data", "problem", "algorithm", "compressor",
-                                                              "compute", "network", "workers"};
-constexpr std::string_view kRunKeys[] = {
-    "name", "seed", "rounds", "metrics_every", "threads", "stop", "output", "record_messages", "timeline"};
+constexpr std::string_view kTopKeys[] = {"run",     "data",    "problem",       "algorithm", "gradient",
+                                         "participation", "compressor", "compute", "network", "workers"};
+constexpr std::string_view kRunKeys[] = {"name",   "seed",   "rounds",          "metrics_every", "threads",
+                                         "stop",   "output", "record_messages", "timeline",      "record_samples"};
 constexpr std::string_view kStopKeys[] = {"grad_norm_sq", "grad_norm_sq_relative", "sim_time",
                                                                "bits_up"};
 constexpr std::string_view kDataKeys[] = {"source", "format", "workers", "split", "split_seed",
@@ -29,9 +35,13 @@ constexpr std::string_view kDataKeys[] = {"source", "format", "workers", "split"
 constexpr std::string_view kSyntheticKeys[] = {"rows", "dim", "density", "heterogeneity",
                                                                     "label_noise", "seed"};
 constexpr std::string_view kProblemKeys[] = {"kind", "lambda", "x0", "x0_scale", "x0_seed"};
-constexpr std::string_view kAlgorithmKeys[] = {"kind", "stepsize", "multiplier"};
-constexpr std::string_view kCompressorKeys[] = {
-    "kind", "k", "ratio", "scaled", "value_bits", "index_bits", "bill_initialization"};
+// Fixed keys of the plug-in tables; each method and compressor declares the rest (registries).
+constexpr std::string_view kAlgorithmFixedKeys[] = {"kind", "stepsize", "multiplier"};
+constexpr std::string_view kGradientKeys[] = {"batch", "batch_ratio"};
+constexpr std::string_view kParticipationKeys[] = {"fraction"};
+constexpr std::string_view kCompressorFixedKeys[] = {"kind", "k", "ratio", "value_bits", "index_bits",
+                                                     "bill_initialization", "down"};
+constexpr std::string_view kDownCompressorFixedKeys[] = {"kind", "k", "ratio"};
 constexpr std::string_view kComputeKeys[] = {"gradient_time", "speed"};
 constexpr std::string_view kNetworkKeys[] = {
     "topology", "uplink", "downlink", "latency", "header_bytes", "downlink_payload", "server"};
@@ -105,6 +115,58 @@ void record_locations(const toml::table& table, const std::string& prefix,
     out.emplace(name, location_of(value));
     if (const auto* t = value.as_table()) record_locations(*t, name, out);
   }
+}
+
+template <class Pred>
+std::vector<std::string> methods_with(Pred pred) {
+  std::vector<std::string> names;
+  for (const auto* info : algorithms::method_registry())
+    if (pred(*info)) names.push_back(info->name);
+  return names;
+}
+
+std::vector<DeclaredPlugin> method_family() {
+  std::vector<DeclaredPlugin> family;
+  for (const auto* info : algorithms::method_registry()) family.push_back({info->name, &info->keys});
+  return family;
+}
+
+std::vector<DeclaredPlugin> compressor_family() {
+  std::vector<DeclaredPlugin> family;
+  for (const auto* info : compressors::compressor_registry()) family.push_back({info->name, &info->keys});
+  return family;
+}
+
+/// A table's known keys: its fixed ones plus every key its plug-in family declares. The
+/// strings live as long as the process (the registries never change).
+std::span<const std::string_view> known_keys(std::span<const std::string_view> fixed,
+                                             const std::vector<DeclaredPlugin>& family) {
+  static std::mutex mutex;  // sweeps load scenarios from several threads
+  static std::map<const void*, std::pair<std::vector<std::string>, std::vector<std::string_view>>> cache;
+  const std::lock_guard<std::mutex> lock(mutex);
+  auto& [names, views] = cache[fixed.data()];
+  if (views.empty()) {
+    for (auto key : fixed) names.emplace_back(key);
+    for (auto& key : family_key_names(family)) names.push_back(key);
+    for (const auto& name : names) views.emplace_back(name);
+  }
+  return views;
+}
+
+/// [compressor] or [compressor.down]: kind, k | ratio and the kind's declared keys.
+CompressorChoice read_compressor_choice(const TableReader& table, std::string_view fallback_kind) {
+  const auto family = compressor_family();
+  CompressorChoice c;
+  c.spec.kind = table.choice("kind", compressors::compressor_names()).value_or(std::string(fallback_kind));
+  const compressors::CompressorInfo& info = *compressors::find_compressor(c.spec.kind);
+  if (table.has("k") && table.has("ratio"))
+    table.fail("ratio", fmt::format("give either `{}` or `{}`, not both", table.full_name("k"), table.full_name("ratio")));
+  if (!info.takes_k && (table.has("k") || table.has("ratio")))
+    table.fail(table.has("k") ? "k" : "ratio", fmt::format("the {} compressor takes no `k` or `ratio`", info.name));
+  c.spec.k = table.integer("k", 1, std::numeric_limits<std::int32_t>::max()).value_or(1);
+  c.ratio = table.number("ratio", 0.0, 1.0, false);
+  c.spec.params = read_plugin_keys(table, {info.name, &info.keys}, family);
+  return c;
 }
 
 }  // namespace
@@ -191,6 +253,7 @@ Scenario parse_scenario(const toml::table& root, const fs::path& file_in) {
   if (auto out = run.string("output")) s.run.output = resolve_path(file, *out);
   s.run.record_messages = run.boolean("record_messages").value_or(false);
   s.run.timeline = run.boolean("timeline").value_or(false);
+  s.run.record_samples = run.boolean("record_samples").value_or(false);
   const TableReader stop = sub_reader(run, "stop", kStopKeys, empty);
   s.run.stop.grad_norm_sq = stop.number("grad_norm_sq", 0.0, kHuge, false);
   s.run.stop.grad_norm_sq_relative = stop.number("grad_norm_sq_relative", 0.0, kHuge, false);
@@ -257,10 +320,11 @@ Scenario parse_scenario(const toml::table& root, const fs::path& file_in) {
     problem.fail(problem.has("x0_scale") ? "x0_scale" : "x0_seed",
                  "`problem.x0_scale` and `problem.x0_seed` apply only to x0 = \"normal\"");
 
-  // [algorithm]
-  const TableReader algorithm = sub_reader(top, "algorithm", kAlgorithmKeys, empty);
-  s.algorithm.kind = *algorithms::method_kind_from_string(
-      algorithm.choice("kind", algorithms::method_kind_names()).value_or("ef21"));
+  // [algorithm]: kind, stepsize, multiplier, and the method's declared keys.
+  const auto methods = method_family();
+  const TableReader algorithm = sub_reader(top, "algorithm", known_keys(kAlgorithmFixedKeys, methods), empty);
+  s.algorithm.kind = algorithm.choice("kind", algorithms::method_names()).value_or("ef21");
+  const algorithms::MethodInfo& method = *algorithms::find_method(s.algorithm.kind);
   if (const toml::node* n = algorithm.node("stepsize")) {
     if (const auto* str = n->as_string()) {
       if (str->get() != "theory")
@@ -271,21 +335,34 @@ Scenario parse_scenario(const toml::table& root, const fs::path& file_in) {
     }
   }
   s.algorithm.multiplier = algorithm.number("multiplier", 0.0, kHuge, false).value_or(1.0);
+  s.algorithm.params = read_plugin_keys(algorithm, {method.name, &method.keys}, methods);
 
-  // [compressor]
-  const TableReader compressor = sub_reader(top, "compressor", kCompressorKeys, empty);
-  s.compressor.spec.kind = *compressors::compressor_kind_from_string(
-      compressor.choice("kind", compressors::compressor_kind_names()).value_or("top-k"));
-  const bool sparse = s.compressor.spec.kind != compressors::CompressorKind::identity;
-  if (compressor.has("k") && compressor.has("ratio"))
-    compressor.fail("ratio", "give either `compressor.k` or `compressor.ratio`, not both");
-  if (!sparse && (compressor.has("k") || compressor.has("ratio")))
-    compressor.fail(compressor.has("k") ? "k" : "ratio", "the identity compressor takes no `k` or `ratio`");
-  s.compressor.spec.k = compressor.integer("k", 1, std::numeric_limits<std::int32_t>::max()).value_or(1);
-  s.compressor.ratio = compressor.number("ratio", 0.0, 1.0, false);
-  s.compressor.spec.scaled = compressor.boolean("scaled").value_or(false);
-  if (s.compressor.spec.scaled && s.compressor.spec.kind != compressors::CompressorKind::rand_k)
-    compressor.fail("scaled", "`compressor.scaled` applies to rand-k only");
+  // [gradient]: minibatches, for the methods that take them.
+  const TableReader gradient = sub_reader(top, "gradient", kGradientKeys, empty);
+  if (gradient.has("batch") && gradient.has("batch_ratio"))
+    gradient.fail("batch_ratio", "give either `gradient.batch` or `gradient.batch_ratio`, not both");
+  s.algorithm.gradient.batch = gradient.integer("batch", 1, std::numeric_limits<std::int32_t>::max());
+  s.algorithm.gradient.batch_ratio = gradient.number("batch_ratio", 0.0, 1.0, false);
+  if (s.algorithm.gradient.stochastic() && !method.minibatch)
+    gradient.fail(gradient.has("batch") ? "batch" : "batch_ratio",
+                  fmt::format("{} does not take minibatches ([gradient]); methods that do: {}", method.name,
+                              fmt::join(methods_with([](const auto& m) { return m.minibatch; }), ", ")));
+  if (method.requires_minibatch && !s.algorithm.gradient.stochastic())
+    algorithm.fail("kind", fmt::format("{} needs minibatches: give [gradient] batch or batch_ratio", method.name));
+
+  // [participation]
+  const TableReader participation = sub_reader(top, "participation", kParticipationKeys, empty);
+  s.algorithm.participation.fraction = participation.number("fraction", 0.0, 1.0, false).value_or(1.0);
+  if (s.algorithm.participation.partial(s.data.workers) && !method.participation)
+    participation.fail("fraction",
+                       fmt::format("{} has no partial participation (fraction < 1); methods that do: {}", method.name,
+                                   fmt::join(methods_with([](const auto& m) { return m.participation; }), ", ")));
+
+  // [compressor]: kind, k | ratio, the kind's declared keys, the bit accounting, and
+  // [compressor.down] for methods with a downlink compressor.
+  const TableReader compressor =
+      sub_reader(top, "compressor", known_keys(kCompressorFixedKeys, compressor_family()), empty);
+  static_cast<CompressorChoice&>(s.compressor) = read_compressor_choice(compressor, "top-k");
   auto& acc = s.compressor.accounting;
   acc.value_bits = compressor.integer("value_bits", 1, 64).value_or(32);
   if (const toml::node* n = compressor.node("index_bits")) {
@@ -302,6 +379,17 @@ Scenario parse_scenario(const toml::table& root, const fs::path& file_in) {
     }
   }
   acc.bill_initialization = compressor.boolean("bill_initialization").value_or(false);
+  if (const toml::table* down = compressor.subtable("down")) {
+    if (!method.downlink_compressor)
+      compressor.fail("down", fmt::format("[compressor.down] applies to {}, not to {}",
+                                          fmt::join(methods_with([](const auto& m) { return m.downlink_compressor; }), ", "),
+                                          method.name));
+    TableReader reader(*down, "compressor.down", known_keys(kDownCompressorFixedKeys, compressor_family()),
+                       compressor.where("down"));
+    s.compressor.down = read_compressor_choice(reader, s.compressor.spec.kind);
+  } else if (method.downlink_compressor) {
+    s.compressor.down = static_cast<const CompressorChoice&>(s.compressor);  // the uplink's kind and k
+  }
 
   // [compute]
   const TableReader compute = sub_reader(top, "compute", kComputeKeys, empty);
@@ -393,8 +481,11 @@ std::vector<std::string> known_scenario_keys() {
   add("data", kDataKeys, {"synthetic"});
   add("data.synthetic", kSyntheticKeys);
   add("problem", kProblemKeys);
-  add("algorithm", kAlgorithmKeys);
-  add("compressor", kCompressorKeys);
+  add("algorithm", known_keys(kAlgorithmFixedKeys, method_family()));
+  add("gradient", kGradientKeys);
+  add("participation", kParticipationKeys);
+  add("compressor", known_keys(kCompressorFixedKeys, compressor_family()), {"down"});
+  add("compressor.down", known_keys(kDownCompressorFixedKeys, compressor_family()));
   add("compute", kComputeKeys);
   add("network", kNetworkKeys, {"server"});
   add("network.server", kServerKeys);

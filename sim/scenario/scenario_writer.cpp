@@ -5,7 +5,9 @@
 
 #include <cmath>
 #include <sstream>
+#include <variant>
 
+#include "models/compressors/compressor_registry.hpp"
 #include "sim/core/units.hpp"
 
 namespace ef21::sim {
@@ -20,6 +22,11 @@ std::string relative_to(const fs::path& target, const fs::path& dir) {
 
 std::string bandwidth(double bytes_per_s) { return std::isinf(bytes_per_s) ? "inf" : format_bandwidth(bytes_per_s); }
 
+void insert_params(toml::table& table, const ParamSet& params) {
+  for (const auto& [name, value] : params.values())
+    std::visit([&, &name = name](const auto& v) { table.insert(name, v); }, value);
+}
+
 }  // namespace
 
 std::string resolved_scenario_toml(const Scenario& s, std::int64_t k, const fs::path& dir) {
@@ -33,7 +40,8 @@ std::string resolved_scenario_toml(const Scenario& s, std::int64_t k, const fs::
                   {"rounds", s.run.rounds},
                   {"metrics_every", s.run.metrics_every},
                   {"record_messages", s.run.record_messages},
-                  {"timeline", s.run.timeline}};
+                  {"timeline", s.run.timeline},
+                  {"record_samples", s.run.record_samples}};
   toml::table stop;
   if (s.run.stop.grad_norm_sq) stop.insert("grad_norm_sq", *s.run.stop.grad_norm_sq);
   if (s.run.stop.grad_norm_sq_relative) stop.insert("grad_norm_sq_relative", *s.run.stop.grad_norm_sq_relative);
@@ -78,24 +86,41 @@ std::string resolved_scenario_toml(const Scenario& s, std::int64_t k, const fs::
   }
   root.insert("problem", std::move(problem));
 
-  toml::table algorithm{{"kind", std::string(algorithms::to_string(s.algorithm.kind))}};
+  toml::table algorithm{{"kind", s.algorithm.kind}};
   if (s.algorithm.stepsize)
     algorithm.insert("stepsize", *s.algorithm.stepsize);
   else
     algorithm.insert("stepsize", "theory");
   algorithm.insert("multiplier", s.algorithm.multiplier);
+  insert_params(algorithm, s.algorithm.params);
   root.insert("algorithm", std::move(algorithm));
 
+  const auto& gradient = s.algorithm.gradient;
+  if (gradient.batch) root.insert("gradient", toml::table{{"batch", *gradient.batch}});
+  if (gradient.batch_ratio) root.insert("gradient", toml::table{{"batch_ratio", *gradient.batch_ratio}});
+  root.insert("participation", toml::table{{"fraction", s.algorithm.participation.fraction}});
+
   const auto& acc = s.compressor.accounting;
-  toml::table compressor{{"kind", std::string(compressors::to_string(s.compressor.spec.kind))}};
-  if (s.compressor.spec.kind != compressors::CompressorKind::identity) compressor.insert("k", k);
-  if (s.compressor.spec.kind == compressors::CompressorKind::rand_k) compressor.insert("scaled", s.compressor.spec.scaled);
+  toml::table compressor{{"kind", s.compressor.spec.kind}};
+  if (compressors::find_compressor(s.compressor.spec.kind)->takes_k) compressor.insert("k", k);
+  insert_params(compressor, s.compressor.spec.params);
   compressor.insert("value_bits", acc.value_bits);
   if (acc.index_mode == compressors::IndexBits::fixed)
     compressor.insert("index_bits", acc.index_bits_fixed);
   else
     compressor.insert("index_bits", acc.index_mode == compressors::IndexBits::none ? "none" : "log2d");
   compressor.insert("bill_initialization", acc.bill_initialization);
+  if (const auto& down = s.compressor.down) {
+    toml::table table{{"kind", down->spec.kind}};
+    if (compressors::find_compressor(down->spec.kind)->takes_k) {
+      if (down->ratio)
+        table.insert("ratio", *down->ratio);
+      else
+        table.insert("k", down->spec.k);
+    }
+    insert_params(table, down->spec.params);
+    compressor.insert("down", std::move(table));
+  }
   root.insert("compressor", std::move(compressor));
 
   toml::table compute;

@@ -28,9 +28,11 @@ int check_command(const std::vector<std::string>& args) {
   fmt::print("\n# derived constants\n");
   fmt::print("# N = {}, d = {}, n = {}, k = {}\n", simulation.samples(), simulation.dim(), scenario.data.workers,
              simulation.k());
-  fmt::print("# L = {}, L_i max = {}, L~ = {}\n", c.L, c.L_max, c.L_tilde);
-  fmt::print("# alpha = {}, theta = {}, beta = {}\n", c.contraction.alpha, c.contraction.theta, c.contraction.beta);
-  fmt::print("# gamma (theory) = {}, gamma (used) = {}\n", c.gamma_theory, c.gamma);
+  fmt::print("# L = {}, L_i max = {}, L~ = {}, L_AM = {}\n", c.L, c.L_max, c.L_tilde, c.L_am);
+  fmt::print("# alpha = {}, theta = {}, beta = {}{}\n", c.contraction.alpha, c.contraction.theta, c.contraction.beta,
+             c.omega ? fmt::format(", omega = {}", *c.omega) : "");
+  fmt::print("# gamma (theory) = {}, gamma (used) = {}\n",
+             c.gamma_theory ? fmt::format("{}", *c.gamma_theory) : "n/a (no rule for this run)", c.gamma);
   sim::SimTime slowest = 0;
   for (std::int64_t i = 0; i < scenario.data.workers; ++i)
     slowest = std::max(slowest, simulation.gradient_time(static_cast<std::size_t>(i)));

@@ -2,13 +2,15 @@
 """Compare two trace.csv files (DESIGN.md §5) row by row.
 
     /usr/bin/python3 tools/oracle/compare_traces.py A.csv B.csv [--rtol 1e-10] [--floor 1e-20]
-                                                    [--match-rounds]
+                                                    [--match-rounds] [--bits-down]
 
 Checks, on the first six columns `round,time_s,bits_up,bits_down,f,grad_norm_sq` (extra
-columns are ignored, and so are time_s and bits_down, which the oracle does not model):
+columns are ignored, and so is time_s, which the oracle does not model; bits_down only
+with --bits-down, as traces of the oracle before issue 10 hold 0 there):
   * round: the same rounds in the same order (with --match-rounds: every round of B must
     be in A, and only those rows are compared; use it when B records every few rounds);
-  * bits_up: exactly equal (as numbers: "640" and "640.0" agree);
+  * bits_up: exactly equal (as numbers: "640" and "640.0" agree); with --bits-down,
+    bits_down too;
   * f, grad_norm_sq: relative error |a - b| / max(|a|, |b|) <= rtol, except where both
     |a| and |b| are below --floor (then the pair is skipped). A NaN on either side
     always disagrees; an Inf agrees only with the same Inf.
@@ -43,6 +45,7 @@ def read_trace(path):
                 "line": lineno,
                 "round": int(r[0]),
                 "bits_up": float(r[2]),
+                "bits_down": float(r[3]),
                 "f": float(r[4]),
                 "grad_norm_sq": float(r[5]),
             })
@@ -67,6 +70,7 @@ def main(argv=None):
     ap.add_argument("--floor", type=float, default=1e-20)
     ap.add_argument("--match-rounds", action="store_true",
                     help="compare only the rounds of B (all must appear in A)")
+    ap.add_argument("--bits-down", action="store_true", help="bits_down must be exactly equal too")
     args = ap.parse_args(argv)
 
     try:
@@ -103,6 +107,8 @@ def main(argv=None):
     for ra, rb in pairs:
         if ra["bits_up"] != rb["bits_up"] and first_bad is None:
             first_bad = (ra, rb, f"bits_up {ra['bits_up']:.17g} != {rb['bits_up']:.17g}")
+        if args.bits_down and ra["bits_down"] != rb["bits_down"] and first_bad is None:
+            first_bad = (ra, rb, f"bits_down {ra['bits_down']:.17g} != {rb['bits_down']:.17g}")
         for c in ("f", "grad_norm_sq"):
             a, b = ra[c], rb[c]
             if abs(a) < args.floor and abs(b) < args.floor:

@@ -6,18 +6,23 @@
 
 #include "models/compressors/bit_accounting.hpp"
 #include "models/compressors/compressor.hpp"
+#include "models/compressors/compressor_registry.hpp"
 #include "models/compressors/identity.hpp"
 #include "models/support/check.hpp"
+#include "tests/models/compressors/compressor_test_support.hpp"
 
 using namespace ef21::compressors;
+using ef21::test::params;
+using ef21::test::spec_with_defaults;
+using ef21::test::value_or_nan;
 
 TEST_CASE("make_compressor rejects k = 0 and k > d naming compressor.k", "[compressor]") {
-  for (CompressorKind kind : {CompressorKind::top_k, CompressorKind::rand_k}) {
-    CAPTURE(to_string(kind));
+  for (const std::string kind : {"top-k", "rand-k"}) {
+    CAPTURE(kind);
     for (std::int64_t k : {std::int64_t{0}, std::int64_t{-1}, std::int64_t{11}, std::int64_t{1} << 40}) {
       CAPTURE(k);
       try {
-        (void)make_compressor({kind, k, false}, 10);
+        (void)make_compressor(spec_with_defaults(kind, k), 10);
         FAIL("expected std::invalid_argument");
       } catch (const std::invalid_argument& error) {
         const std::string message = error.what();
@@ -27,36 +32,55 @@ TEST_CASE("make_compressor rejects k = 0 and k > d naming compressor.k", "[compr
       }
     }
     // The boundaries are accepted.
-    CHECK(make_compressor({kind, 1, false}, 10)->entries() == 1);
-    CHECK(make_compressor({kind, 10, false}, 10)->entries() == 10);
+    CHECK(make_compressor(spec_with_defaults(kind, 1), 10)->entries() == 1);
+    CHECK(make_compressor(spec_with_defaults(kind, 10), 10)->entries() == 10);
   }
-  // The identity ignores k (it keeps everything).
-  CHECK(make_compressor({CompressorKind::identity, 0, false}, 10)->entries() == 10);
+  // Kinds without k ignore it (they keep or quantize every coordinate): k is validated only
+  // for the kinds that take it.
+  for (const std::string kind : {"identity", "natural", "qsgd", "sign"}) {
+    CAPTURE(kind);
+    REQUIRE_FALSE(find_compressor(kind)->takes_k);
+    CHECK(make_compressor(spec_with_defaults(kind, 0), 10)->entries() == 10);
+    CHECK(make_compressor(spec_with_defaults(kind, 11), 10)->entries() == 10);
+  }
 }
 
-TEST_CASE("make_compressor builds the requested kind with its alpha", "[compressor]") {
-  const auto identity = make_compressor({CompressorKind::identity, 3, false}, 8);
+TEST_CASE("make_compressor builds the requested kind with its alpha and omega", "[compressor]") {
+  const auto identity = make_compressor(spec_with_defaults("identity", 3), 8);
   CHECK(identity->name() == "identity");
-  CHECK(identity->alpha() == 1.0);
-  CHECK(identity->is_contractive());
-  const auto top = make_compressor({CompressorKind::top_k, 3, false}, 8);
+  CHECK(value_or_nan(identity->alpha()) == 1.0);
+  CHECK(value_or_nan(identity->omega()) == 0.0);
+  CHECK(value_or_nan(identity->contraction()) == 1.0);
+  const auto top = make_compressor(spec_with_defaults("top-k", 3), 8);
   CHECK(top->name() == "top-k");
-  CHECK(top->alpha() == 3.0 / 8.0);
-  CHECK(top->is_contractive());
-  const auto rand = make_compressor({CompressorKind::rand_k, 2, false}, 8);
+  CHECK(value_or_nan(top->alpha()) == 3.0 / 8.0);
+  CHECK_FALSE(top->omega().has_value());  // biased
+  CHECK(value_or_nan(top->contraction()) == 3.0 / 8.0);
+  const auto rand = make_compressor(spec_with_defaults("rand-k", 2), 8);
   CHECK(rand->name() == "rand-k");
-  CHECK(rand->alpha() == 0.25);
-  CHECK(rand->is_contractive());
-  CHECK_FALSE(make_compressor({CompressorKind::rand_k, 2, true}, 8)->is_contractive());
+  CHECK(value_or_nan(rand->alpha()) == 0.25);
+  CHECK_FALSE(rand->omega().has_value());  // unscaled: E C(x) = (k/d) x
+  CHECK(value_or_nan(rand->contraction()) == 0.25);
+  // Scaled by d/k: unbiased with omega = d/k - 1 = 3 >= 1, hence not contractive.
+  const auto scaled = make_compressor(spec_with_defaults("rand-k", 2, params({{"scaled", true}})), 8);
+  CHECK_FALSE(scaled->alpha().has_value());
+  CHECK(value_or_nan(scaled->omega()) == 3.0);
+  CHECK_FALSE(scaled->contraction().has_value());
+  // Scaled with k > d/2: omega = 8/6 - 1 < 1, contractive through contraction() = 1 - omega.
+  const auto scaled_big = make_compressor(spec_with_defaults("rand-k", 6, params({{"scaled", true}})), 8);
+  CHECK_FALSE(scaled_big->alpha().has_value());
+  CHECK(value_or_nan(scaled_big->contraction()) == 1.0 - (8.0 / 6.0 - 1.0));
 }
 
-TEST_CASE("Compressor kind names round-trip", "[compressor]") {
-  for (const std::string& name : compressor_kind_names()) {
-    const auto kind = compressor_kind_from_string(name);
-    REQUIRE(kind.has_value());
-    CHECK(to_string(*kind) == name);
+TEST_CASE("Compressor names round-trip through the registry", "[compressor]") {
+  for (const std::string& name : compressor_names()) {
+    CAPTURE(name);
+    const CompressorInfo* info = find_compressor(name);
+    REQUIRE(info != nullptr);
+    CHECK(info->name == name);
+    CHECK(make_compressor(spec_with_defaults(name, 2), 8)->name() == name);
   }
-  CHECK_FALSE(compressor_kind_from_string("topk").has_value());
+  CHECK(find_compressor("topk") == nullptr);
 }
 
 TEST_CASE("Identity sends the input whole as a dense message", "[compressor]") {
@@ -67,6 +91,7 @@ TEST_CASE("Identity sends the input whole as a dense message", "[compressor]") {
   const Eigen::Vector4d x(1.0, -2.0, 0.0, 3.5);
   identity.compress(x, out, unused, workspace);
   CHECK(out.dense);
+  CHECK(out.exact);
   CHECK(out.dim == 4);
   CHECK(out.indices == std::vector<std::int32_t>{0, 1, 2, 3});
   CHECK(out.to_dense() == Eigen::VectorXd(x));
@@ -85,9 +110,11 @@ TEST_CASE("SparseVector adds itself, scaled, into a dense vector", "[sparse_vect
   CHECK(v.to_dense() == (Eigen::VectorXd(5) << 0, 2, 0, 0, -3).finished());
   Eigen::VectorXd wrong(4);
   CHECK_THROWS_AS(v.add_to(wrong), ef21::InternalError);
+  v.exact = true;
   v.clear();
   CHECK(v.size() == 0);
   CHECK_FALSE(v.dense);
+  CHECK_FALSE(v.exact);
 }
 
 TEST_CASE("Bit accounting: index bits none, ceil(log2 d) or fixed; dense payloads carry none", "[bits]") {

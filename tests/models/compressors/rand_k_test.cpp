@@ -7,6 +7,7 @@
 #include <vector>
 
 #include "models/compressors/rand_k.hpp"
+#include "tests/models/compressors/compressor_test_support.hpp"
 #include "tests/models/support/models_test_support.hpp"
 
 using ef21::compressors::CompressorWorkspace;
@@ -47,6 +48,7 @@ TEST_CASE("Rand-k emits exactly k distinct sorted indices with the input's value
       REQUIRE(out.values[p] == factor * x[out.indices[p]]);
     }
     REQUIRE(out.dense == (k == d));
+    REQUIRE(out.exact == (k == d));  // k = d keeps everything, and the scale d/k is then 1
   }
 }
 
@@ -124,8 +126,9 @@ TEST_CASE("Unscaled rand-k contracts: per draw ||C(x)-x||^2 <= ||x||^2, in expec
   const Eigen::Index d = 12;
   for (std::int64_t k : {1, 4, 11, 12}) {
     const RandK rand_k(k, d, false);
-    CHECK(rand_k.is_contractive());
-    CHECK(rand_k.alpha() == static_cast<double>(k) / 12.0);
+    REQUIRE(rand_k.alpha().has_value());
+    CHECK(*rand_k.alpha() == static_cast<double>(k) / 12.0);
+    CHECK(ef21::test::value_or_nan(rand_k.contraction()) == *rand_k.alpha());
     const Eigen::VectorXd x = random_vector(rng, d);
     constexpr int kDraws = 20000;
     double sum = 0.0;
@@ -139,14 +142,14 @@ TEST_CASE("Unscaled rand-k contracts: per draw ||C(x)-x||^2 <= ||x||^2, in expec
     }
     const double mean = sum / kDraws;
     const double sample_var = std::max(0.0, sum_sq / kDraws - mean * mean);
-    const double expected = (1.0 - rand_k.alpha()) * x.squaredNorm();
+    const double expected = (1.0 - *rand_k.alpha()) * x.squaredNorm();
     CAPTURE(k, mean, expected, sample_var);
     // 5 standard errors from the sample variance, plus round-off slack (k = d: both are 0).
     CHECK(std::abs(mean - expected) <= 5.0 * std::sqrt(sample_var / kDraws) + 1e-12 * x.squaredNorm());
   }
 }
 
-TEST_CASE("Scaled rand-k is unbiased: the mean of many draws converges to x", "[rand_k]") {
+TEST_CASE("Scaled rand-k is unbiased: the mean of many draws converges to x, E||C(x)-x||^2 = omega||x||^2", "[rand_k]") {
   const std::uint64_t seed = ef21::test::test_seed(405);
   CAPTURE(seed);
   ef21::Rng rng(seed);
@@ -155,14 +158,25 @@ TEST_CASE("Scaled rand-k is unbiased: the mean of many draws converges to x", "[
   const Eigen::Index d = 15;
   const std::int64_t k = 4;
   const RandK rand_k(k, d, true);
-  CHECK_FALSE(rand_k.is_contractive());
+  // omega = d/k - 1 = 2.75 >= 1: unbiased, not contractive.
+  CHECK_FALSE(rand_k.alpha().has_value());
+  REQUIRE(rand_k.omega().has_value());
+  CHECK(*rand_k.omega() == 15.0 / 4.0 - 1.0);
+  CHECK_FALSE(rand_k.contraction().has_value());
   const Eigen::VectorXd x = random_vector(rng, d);
   constexpr int kDraws = 50000;
   Eigen::VectorXd sum = Eigen::VectorXd::Zero(d);
+  ef21::test::RunningMean error;
   for (int i = 0; i < kDraws; ++i) {
     rand_k.compress(x, out, rng, workspace);
     out.add_to(sum);
+    error.add((out.to_dense() - x).squaredNorm());
   }
+  // E||C(x) - x||^2 = omega ||x||^2 exactly (sum over l of (k/d)(d/k - 1)^2 x_l^2 + (1 - k/d) x_l^2):
+  // the empirical mean is within 5 standard errors of it (which is also the bound).
+  const double omega_bound = *rand_k.omega() * x.squaredNorm();
+  CAPTURE(error.mean(), omega_bound, error.standard_error());
+  CHECK(std::abs(error.mean() - omega_bound) <= 5.0 * error.standard_error());
   const Eigen::VectorXd mean = sum / kDraws;
   // C(x)_l = (d/k) x_l with probability k/d, else 0: variance x_l^2 (d/k - 1), so the standard
   // error of the mean of N draws is |x_l| sqrt((d/k - 1) / N).

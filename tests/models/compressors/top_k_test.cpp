@@ -44,6 +44,7 @@ void check_against_reference(const TopK& top_k, const Eigen::VectorXd& v, std::i
   // Values are the input's own entries, sign included (no abs, no scaling).
   for (std::size_t p = 0; p < out.size(); ++p) REQUIRE(ef21::test::same_bits(out.values[p], v[out.indices[p]]));
   REQUIRE(out.dense == (k == v.size()));
+  REQUIRE(out.exact == (k == v.size()));  // exact only when it keeps everything
 }
 
 }  // namespace
@@ -122,11 +123,13 @@ TEST_CASE("Top-k satisfies the contraction bound ||C(x) - x||^2 <= (1 - k/d) ||x
     const TopK top_k(k, d);
     top_k.compress(x, out, rng, workspace);
     const double error = (out.to_dense() - x).squaredNorm();
-    const double bound = (1.0 - top_k.alpha()) * x.squaredNorm();
+    REQUIRE(top_k.alpha().has_value());
+    const double bound = (1.0 - *top_k.alpha()) * x.squaredNorm();
     CAPTURE(trial, d, k);
     // 1e-12 relative slack for the round-off of the two sums, nothing more.
     REQUIRE(error <= bound * (1.0 + 1e-12));
-    CHECK(top_k.alpha() == static_cast<double>(k) / static_cast<double>(d));
+    CHECK(*top_k.alpha() == static_cast<double>(k) / static_cast<double>(d));
+    CHECK_FALSE(top_k.omega().has_value());
   }
 }
 
@@ -138,6 +141,7 @@ TEST_CASE("Top-k with k = d is the identity, as a dense message", "[top_k]") {
   v << -0.0, 1e-300, -2.0, 2.0, 7.5;
   TopK(5, 5).compress(v, out, unused, workspace);
   CHECK(out.dense);
+  CHECK(out.exact);
   CHECK(ef21::test::same_bits(out.to_dense(), v + Eigen::VectorXd::Zero(5)));  // -0 + 0 = +0 in to_dense
   for (std::size_t p = 0; p < 5; ++p) CHECK(ef21::test::same_bits(out.values[p], v[static_cast<Eigen::Index>(p)]));
 }

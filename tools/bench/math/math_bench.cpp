@@ -166,8 +166,8 @@ int main(int argc, char** argv) try {
   ctx.seed = 1;
   algorithms::Federation fed(
       std::move(objectives),
-      compressors::make_compressor({compressors::CompressorKind::top_k, o.k, false}, dim),
-      algorithms::MethodKind::ef21, ctx, Eigen::VectorXd::Zero(dim), o.threads);
+      compressors::make_compressor({"top-k", o.k, {}}, dim),
+      *algorithms::find_method("ef21"), ctx, Eigen::VectorXd::Zero(dim), o.threads);
   std::int64_t round = 0;
   double compute_ms = 0, metrics_ms = 0, aggregate_ms = 0;
   algorithms::IterateMetrics last{};
