@@ -26,6 +26,8 @@ Federation::Federation(std::vector<problems::Objective> objectives,
   MethodContext context = context_template;
   context.objectives = &objectives_;
   context.compressor = compressor_.get();
+  for (const ParamDecl& decl : method.keys)  // declared defaults for keys a direct caller left out
+    if (!context.params.has(decl.name) && decl.default_value) context.params.set(decl.name, *decl.default_value);
   context.down_compressor = down_compressor_.get();
   context.partial_participation = participation_.partial(static_cast<std::int64_t>(objectives_.size()));
   method_ = method.make(context);

@@ -20,7 +20,10 @@ std::unique_ptr<Compressor> make_compressor(const CompressorSpec& spec, Eigen::I
   if (info->takes_k && (spec.k < 1 || spec.k > dim))
     throw std::invalid_argument(
         fmt::format("compressor.k must be between 1 and d = {} (the data's dimension), got {}", dim, spec.k));
-  return info->make(spec, dim);
+  CompressorSpec filled = spec;  // declared defaults for keys a direct caller left out
+  for (const ParamDecl& decl : info->keys)
+    if (!filled.params.has(decl.name) && decl.default_value) filled.params.set(decl.name, *decl.default_value);
+  return info->make(filled, dim);
 }
 
 }  // namespace ef21::compressors

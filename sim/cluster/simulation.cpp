@@ -147,7 +147,9 @@ Simulation::Simulation(const Scenario& scenario) : scenario_(scenario) {
   try {
     constants_ = algorithms::derive_constants(s.algorithm, method, inputs);
   } catch (const algorithms::TheoryUnavailable& e) {
-    throw InputError(s.where("algorithm.stepsize"), e.what());
+    // At the stepsize when given ("theory" explicitly), else at the method that has no rule.
+    throw InputError(s.where(s.locations.count("algorithm.stepsize") ? "algorithm.stepsize" : "algorithm.kind"),
+                     e.what());
   }
 
   // Compute model: a fixed duration, or this worker's gradient flops / its speed; a round

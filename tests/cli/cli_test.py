@@ -542,6 +542,119 @@ def optional_outputs(c):
     check(isinstance(timeline.get("traceEvents"), list) and timeline["traceEvents"], "timeline.json events")
 
 
+# ------------------------------------------------- method and compressor plug-ins (registries)
+
+def plugin_error(c, extra, needle, says, col=None):
+    text = SYNTHETIC + extra
+    c.write("s.toml", text)
+    c.expect_error(["run", "s.toml"], "s.toml", line_of(text, needle), col=col, says=says)
+
+
+@case
+def batch_larger_than_shard(c):
+    # 40 rows over 4 workers: shards of 10 rows; known only once the data is split.
+    plugin_error(c, "[gradient]\nbatch = 11\n", "batch = 11", ["gradient.batch = 11", "10 rows"])
+
+
+@case
+def participation_fraction_zero(c):
+    plugin_error(c, "[participation]\nfraction = 0.0\n", "fraction = 0.0", ["participation.fraction"])
+
+
+@case
+def participation_fraction_above_one(c):
+    plugin_error(c, "[participation]\nfraction = 1.5\n", "fraction = 1.5", ["participation.fraction"])
+
+
+@case
+def participation_on_a_method_without_it(c):
+    plugin_error(c, '[algorithm]\nkind = "marina"\nstepsize = 0.1\n[compressor]\nkind = "natural"\n'
+                    '[participation]\nfraction = 0.5\n', "fraction = 0.5", ["marina", "partial participation"])
+
+
+@case
+def momentum_out_of_range(c):
+    plugin_error(c, '[algorithm]\nkind = "ef21-hb"\nstepsize = 0.1\nmomentum = 1.0\n', "momentum = 1.0",
+                 ["algorithm.momentum", "[0, 1)"])
+
+
+@case
+def sgdm_momentum_zero(c):
+    plugin_error(c, '[algorithm]\nkind = "ef21-sgdm"\nstepsize = 0.1\nmomentum = 0.0\n', "momentum = 0.0",
+                 ["algorithm.momentum", "(0, 1]"])
+
+
+@case
+def qsgd_not_contractive_for_ef21(c):
+    # d = 10, one level: omega = min(10, sqrt 10) > 1, so no contraction.
+    plugin_error(c, '[algorithm]\nstepsize = 0.1\n[compressor]\nkind = "qsgd"\n', 'kind = "qsgd"',
+                 ["ef21 needs a contractive compressor", "omega"])
+
+
+@case
+def marina_needs_unbiased(c):
+    plugin_error(c, '[algorithm]\nkind = "marina"\nstepsize = 0.1\n[compressor]\nkind = "top-k"\n',
+                 'kind = "top-k"', ["marina needs an unbiased compressor"])
+
+
+@case
+def then_on_identity(c):
+    plugin_error(c, '[compressor]\nkind = "identity"\nthen = "natural"\n', 'then = "natural"',
+                 ["compressor.then", "top-k, rand-k", "not to identity"])
+
+
+@case
+def key_of_another_method(c):
+    plugin_error(c, '[algorithm]\nkind = "ef21"\nshift_rate = 0.5\n', "shift_rate = 0.5",
+                 ["algorithm.shift_rate", "applies to diana", "not to ef21"])
+
+
+@case
+def downlink_compressor_on_a_method_without_it(c):
+    plugin_error(c, '[compressor.down]\nkind = "top-k"\nk = 2\n', "[compressor.down]",
+                 ["[compressor.down] applies to ef21-bc", "not to ef21"], col=None)
+
+
+@case
+def page_needs_minibatches(c):
+    plugin_error(c, '[algorithm]\nkind = "ef21-page"\nstepsize = 0.1\n', 'kind = "ef21-page"',
+                 ["ef21-page needs minibatches"])
+
+
+@case
+def minibatch_on_a_method_without_it(c):
+    plugin_error(c, '[algorithm]\nkind = "marina"\nstepsize = 0.1\n[compressor]\nkind = "natural"\n'
+                    '[gradient]\nbatch = 2\n', "batch = 2", ["marina does not take minibatches"])
+
+
+@case
+def theory_stepsize_unavailable(c):
+    plugin_error(c, '[algorithm]\nkind = "ef21-hb"\n', 'kind = "ef21-hb"', ["give algorithm.stepsize"])
+
+
+@case
+def record_samples_writes_every_draw(c):
+    text = SYNTHETIC + ('[algorithm]\nkind = "ef21"\nstepsize = 0.1\n[compressor]\nkind = "rand-k"\nk = 2\n'
+                        '[gradient]\nbatch = 3\n[participation]\nfraction = 0.5\n')
+    text = text.replace('name = "syn"', 'name = "syn"\nrecord_samples = true')
+    c.write("s.toml", text)
+    out = os.path.join(c.tmp, "OUT")
+    rc, _, stderr = c.run("run", "s.toml", "--out", out, "--quiet")
+    check(rc == 0, f"exit {rc}: {stderr}")
+    lines = [json.loads(line) for line in read(os.path.join(out, "samples.jsonl")).decode().splitlines()]
+    check([r["round"] for r in lines] == [1, 2, 3, 4, 5], f"rounds {[r['round'] for r in lines]}")
+    for r in lines:
+        check(len(r["participants"]) == 2 and r["participants"] == sorted(set(r["participants"])),
+              f"participants {r['participants']}")
+        check(sorted(map(int, r["batches"])) == r["participants"], "batches of the participants")
+        check(all(len(set(b)) == 3 and all(0 <= j < 10 for j in b) for b in r["batches"].values()), "batches")
+        check(all(len(k) == 2 and k == sorted(k) for k in r["kept"].values()), "kept indices")
+        check("coin" not in r, "no coin drawn")
+    trace = read(os.path.join(out, "trace.csv")).decode().splitlines()
+    # bits_up: 2 of 4 workers send k = 2 values of 32 bits a round: 32 per worker per round.
+    check([float(row.split(",")[2]) for row in trace[1:]] == [32.0 * t for t in range(6)], f"bits_up {trace}")
+
+
 def main():
     return run_listed_cases(CASES, Ctx, "cli")
 

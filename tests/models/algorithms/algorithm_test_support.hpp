@@ -65,14 +65,18 @@ struct RoundRecord {
 };
 
 struct RunConfig {
-  algorithms::MethodKind method = algorithms::MethodKind::ef21;
-  compressors::CompressorSpec compressor{compressors::CompressorKind::top_k, 2, false};
+  std::string method = "ef21";
+  compressors::CompressorSpec compressor{"top-k", 2, {}};
   compressors::BitAccounting accounting;
   double gamma = 0.0;
   std::uint64_t seed = 1;
   std::size_t threads = 1;
   int rounds = 30;
   bool sparse_state = true;  // MethodContext::sparse_state
+  ParamSet params;           // the method's keys (declared defaults for the rest)
+  algorithms::GradientSpec gradient;
+  algorithms::ParticipationSpec participation;
+  std::optional<compressors::CompressorSpec> down;  // ef21-bc
 };
 
 /// Rounds 0..rounds: worker round, metrics, and (except after the last) the server step. So
@@ -86,8 +90,12 @@ inline std::vector<RoundRecord> record_run(const FederatedProblem& p, const RunC
   context.gamma = config.gamma;
   context.seed = config.seed;
   context.sparse_state = config.sparse_state;
+  context.params = config.params;
+  context.gradient = config.gradient;
   algorithms::Federation federation(p.objectives, compressors::make_compressor(config.compressor, p.dim()),
-                                    config.method, context, x0, config.threads);
+                                    *algorithms::find_method(config.method), context, x0, config.threads,
+                                    config.participation,
+                                    config.down ? compressors::make_compressor(*config.down, p.dim()) : nullptr);
   federation.keep_gradients(true);
   std::vector<RoundRecord> records;
   for (int t = 0; t <= config.rounds; ++t) {
@@ -110,22 +118,24 @@ inline std::vector<RoundRecord> record_run(const FederatedProblem& p, const RunC
 }
 
 /// A theory stepsize for `method` on this problem (k entries kept out of d), times `multiplier`.
-inline double theory_gamma(const FederatedProblem& p, algorithms::MethodKind method, std::int64_t k,
+inline double theory_gamma(const FederatedProblem& p, std::string method, std::int64_t k,
                            double multiplier = 1.0) {
   algorithms::AlgorithmSpec spec;
   spec.kind = method;
   spec.multiplier = multiplier;
   const double alpha = static_cast<double>(k) / static_cast<double>(p.dim());
-  return algorithms::derive_constants(spec, p.L, p.L_i, alpha, problems::regularisation_mu(p.spec)).gamma;
+  const auto inputs = algorithms::theory_inputs(p.L, p.L_i, problems::regularisation_mu(p.spec), p.L_i.size(), alpha,
+                                                k == p.dim() ? std::optional<double>(0.0) : std::nullopt);
+  return algorithms::derive_constants(spec, *algorithms::find_method(method), inputs).gamma;
 }
 
 /// A Top-k run of `method` at `multiplier` x its theory stepsize: the configuration most tests
 /// start from (the rest of RunConfig keeps its defaults).
-inline RunConfig top_k_run(const FederatedProblem& p, algorithms::MethodKind method, std::int64_t k,
+inline RunConfig top_k_run(const FederatedProblem& p, std::string method, std::int64_t k,
                            double multiplier, std::uint64_t seed, int rounds) {
   RunConfig config;
   config.method = method;
-  config.compressor = {compressors::CompressorKind::top_k, k, false};
+  config.compressor = {"top-k", k, {}};
   config.gamma = theory_gamma(p, method, k, multiplier);
   config.seed = seed;
   config.rounds = rounds;

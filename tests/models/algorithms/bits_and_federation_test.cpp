@@ -7,13 +7,13 @@
 
 #include "tests/models/algorithms/algorithm_test_support.hpp"
 
-using ef21::algorithms::MethodKind;
-using ef21::compressors::CompressorKind;
+using MethodKind = std::string;
+using CompressorKind = std::string;
 using ef21::compressors::IndexBits;
 
 namespace {
 
-const std::vector<MethodKind> kAllMethods{MethodKind::gd, MethodKind::ef, MethodKind::ef21, MethodKind::ef21_plus};
+const std::vector<MethodKind> kAllMethods{"gd", "ef", "ef21", "ef21-plus"};
 
 /// bits_up after the record of round t: the sum of billed payloads of rounds 0..t, per worker.
 std::uint64_t bits_up(const std::vector<ef21::test::RoundRecord>& records, std::size_t t, std::size_t worker) {
@@ -32,12 +32,12 @@ TEST_CASE("Paper accounting: round 0 free, then k*32 per round (GD d*32)", "[bit
   const std::int64_t k = 3;
   const auto problem = ef21::test::make_federated_problem(seed, 36, d, 3);
   for (MethodKind method : kAllMethods) {
-    CAPTURE(ef21::algorithms::to_string(method));
+    CAPTURE(method);
     // A large step so that EF21+ also takes Markov rounds (dense increments, still k values).
     const ef21::test::RunConfig config =
-        ef21::test::top_k_run(problem, method, k, method == MethodKind::ef21_plus ? 64.0 : 4.0, seed, 12);
+        ef21::test::top_k_run(problem, method, k, method == "ef21-plus" ? 64.0 : 4.0, seed, 12);
     const auto records = ef21::test::record_run(problem, config, Eigen::VectorXd::Zero(d));
-    const std::uint64_t per_round = (method == MethodKind::gd ? d : k) * 32;
+    const std::uint64_t per_round = (method == "gd" ? d : k) * 32;
     for (std::size_t t = 0; t < records.size(); ++t) {
       CAPTURE(t);
       for (std::size_t i = 0; i < problem.workers(); ++i) {
@@ -49,7 +49,7 @@ TEST_CASE("Paper accounting: round 0 free, then k*32 per round (GD d*32)", "[bit
       }
     }
     // Round 0 of EF21 and EF21+ is the exact gradient, dense: its (unbilled) size is d*32.
-    if (method == MethodKind::ef21 || method == MethodKind::ef21_plus || method == MethodKind::gd)
+    if (method == "ef21" || method == "ef21-plus" || method == "gd")
       CHECK(records[0].outputs[0].payload_bits == static_cast<std::uint64_t>(d) * 32u);
   }
 }
@@ -61,15 +61,15 @@ TEST_CASE("bill_initialization bills round 0; index bits add per entry except fo
   const std::int64_t k = 3;
   const auto problem = ef21::test::make_federated_problem(seed, 20, d, 2);
   for (MethodKind method : kAllMethods) {
-    CAPTURE(ef21::algorithms::to_string(method));
+    CAPTURE(method);
     ef21::test::RunConfig config = ef21::test::top_k_run(problem, method, k, 1.0, seed, 3);
     config.accounting.bill_initialization = true;
     config.accounting.index_mode = IndexBits::log2d;
     const auto records = ef21::test::record_run(problem, config, Eigen::VectorXd::Zero(d));
-    const bool dense_every_round = method == MethodKind::gd;
+    const bool dense_every_round = method == "gd";
     const std::uint64_t compressed = dense_every_round ? d * 32u : k * (32u + 4u);
     // Round 0: EF21/EF21+/GD send d values with no index bits; EF sends a compressed message.
-    const std::uint64_t round0 = method == MethodKind::ef ? k * (32u + 4u) : d * 32u;
+    const std::uint64_t round0 = method == "ef" ? k * (32u + 4u) : d * 32u;
     for (std::size_t i = 0; i < problem.workers(); ++i) {
       CHECK(records[0].outputs[i].billed);
       CHECK(records[0].outputs[i].payload_bits == round0);
@@ -84,10 +84,10 @@ TEST_CASE("bill_initialization bills round 0; index bits add per entry except fo
 TEST_CASE("Top-k with k = d is billed as dense d*32 (no index bits) every round", "[bits]") {
   const auto problem = ef21::test::make_federated_problem(5, 20, 6, 2);
   ef21::test::RunConfig config;
-  config.method = MethodKind::ef21;
-  config.compressor = {CompressorKind::top_k, 6, false};
+  config.method = "ef21";
+  config.compressor = {"top-k", 6, {}};
   config.accounting.index_mode = IndexBits::log2d;
-  config.gamma = ef21::test::theory_gamma(problem, MethodKind::ef21, 6);
+  config.gamma = ef21::test::theory_gamma(problem, "ef21", 6);
   config.rounds = 3;
   const auto records = ef21::test::record_run(problem, config, Eigen::VectorXd::Zero(6));
   for (std::size_t t = 1; t < records.size(); ++t) CHECK(records[t].outputs[0].payload_bits == 6u * 32u);
@@ -103,11 +103,11 @@ TEST_CASE("Federation results are bitwise identical for 1, 2 and 3 threads", "[f
   const auto problem = ef21::test::make_federated_problem(seed, 75, d, 7);
   const Eigen::VectorXd x0 = ef21::test::normal_x0(seed, d);
   for (MethodKind method : kAllMethods) {
-    for (CompressorKind compressor : {CompressorKind::top_k, CompressorKind::rand_k}) {
-      CAPTURE(ef21::algorithms::to_string(method), ef21::compressors::to_string(compressor));
+    for (CompressorKind compressor : {"top-k", "rand-k"}) {
+      CAPTURE(method, compressor);
       ef21::test::RunConfig config;
       config.method = method;
-      config.compressor = {compressor, 3, false};
+      config.compressor = {compressor, 3, {}};
       config.gamma = ef21::test::theory_gamma(problem, method, 3, 4.0);
       config.seed = seed;
       config.rounds = 25;
@@ -138,7 +138,7 @@ TEST_CASE("Federation metrics are f = mean f_i and ||mean grad f_i||^2", "[feder
   const auto problem = ef21::test::make_federated_problem(11, 31, 5, 3);
   const Eigen::VectorXd x0 = Eigen::VectorXd::LinSpaced(5, -1.0, 2.0);
   ef21::test::RunConfig config;
-  config.method = MethodKind::gd;
+  config.method = "gd";
   config.gamma = 0.1;
   config.rounds = 0;
   const auto records = ef21::test::record_run(problem, config, x0);
@@ -154,11 +154,13 @@ TEST_CASE("Federation metrics are f = mean f_i and ||mean grad f_i||^2", "[feder
   CHECK(records[0].grad_norm_sq == Approx((g / 3.0).squaredNorm()).epsilon(1e-14));
 }
 
-TEST_CASE("Method kind names round-trip", "[method]") {
-  for (const std::string& name : ef21::algorithms::method_kind_names()) {
-    const auto kind = ef21::algorithms::method_kind_from_string(name);
-    REQUIRE(kind.has_value());
-    CHECK(ef21::algorithms::to_string(*kind) == name);
+TEST_CASE("Every registered method is found by its name and builds", "[method]") {
+  for (const std::string& name : ef21::algorithms::method_names()) {
+    const auto* info = ef21::algorithms::find_method(name);
+    REQUIRE(info != nullptr);
+    CHECK(info->name == name);
+    CHECK(info->make);
+    CHECK(info->theory_stepsize);
   }
-  CHECK_FALSE(ef21::algorithms::method_kind_from_string("ef21+").has_value());
+  CHECK(ef21::algorithms::find_method("ef21+") == nullptr);
 }

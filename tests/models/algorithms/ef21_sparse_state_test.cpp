@@ -6,8 +6,8 @@
 
 #include "tests/models/algorithms/algorithm_test_support.hpp"
 
-using ef21::algorithms::MethodKind;
-using ef21::compressors::CompressorKind;
+using MethodKind = std::string;
+using CompressorKind = std::string;
 using ef21::compressors::CompressorSpec;
 using ef21::test::RoundRecord;
 
@@ -42,12 +42,12 @@ TEST_CASE("EF21 with sparse worker state equals the dense form bit for bit", "[e
   x0[3] = -0.0;  // a signed zero: the regulariser's term there is -0, the gradient's +0
   x0[4] = 0.0;
   for (const std::int64_t k : {std::int64_t{1}, std::int64_t{4}, d}) {
-    for (const CompressorKind kind : {CompressorKind::top_k, CompressorKind::rand_k}) {
-      CAPTURE(k, ef21::compressors::to_string(kind));
+    for (const CompressorKind kind : {"top-k", "rand-k"}) {
+      CAPTURE(k, kind);
       ef21::test::RunConfig config;
-      config.method = MethodKind::ef21;
-      config.compressor = {kind, k, false};
-      config.gamma = ef21::test::theory_gamma(problem, MethodKind::ef21, k, 16.0);
+      config.method = "ef21";
+      config.compressor = {kind, k, {}};
+      config.gamma = ef21::test::theory_gamma(problem, "ef21", k, 16.0);
       config.seed = seed;
       config.rounds = 80;  // with k = 4, some workers' E_i outgrow d/2 and go back to dense
       config.sparse_state = false;

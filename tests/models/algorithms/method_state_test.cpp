@@ -13,8 +13,8 @@
 
 using ef21::algorithms::Federation;
 using ef21::algorithms::MethodContext;
-using ef21::algorithms::MethodKind;
-using ef21::compressors::CompressorKind;
+using MethodKind = std::string;
+using CompressorKind = std::string;
 using ef21::problems::Objective;
 using ef21::problems::ProblemKind;
 
@@ -42,7 +42,7 @@ TEST_CASE("EF's error vectors are e_i = gamma sum grad f_i - sum v_i", "[ef]") {
   const Eigen::Index d = 7;
   const std::int64_t k = 2;
   const auto problem = ef21::test::make_federated_problem(seed, 40, d, 4);
-  const ef21::test::RunConfig config = ef21::test::top_k_run(problem, MethodKind::ef, k, 4.0, seed, 25);
+  const ef21::test::RunConfig config = ef21::test::top_k_run(problem, "ef", k, 4.0, seed, 25);
   const Eigen::VectorXd x0 = Eigen::VectorXd::Constant(d, 0.5);
   const auto records = ef21::test::record_run(problem, config, x0);
 
@@ -79,7 +79,7 @@ TEST_CASE("EF21's server g is the mean of the workers' g_i", "[ef21]") {
   const Eigen::Index d = 9;
   const std::int64_t k = 3;
   const auto problem = ef21::test::make_federated_problem(seed, 61, d, 6);
-  const ef21::test::RunConfig config = ef21::test::top_k_run(problem, MethodKind::ef21, k, 8.0, seed, 40);
+  const ef21::test::RunConfig config = ef21::test::top_k_run(problem, "ef21", k, 8.0, seed, 40);
   const Eigen::VectorXd x0 = Eigen::VectorXd::LinSpaced(d, -1.0, 1.0);
   const auto records = ef21::test::record_run(problem, config, x0);
 
@@ -123,8 +123,8 @@ Federation hand_federation(const ef21::data::DenseRowMatrix& a, const Eigen::Vec
                           ef21::test::dense_dataset(a, b));
   MethodContext context;
   context.gamma = 1.0;
-  return Federation(std::move(objectives), ef21::compressors::make_compressor({CompressorKind::top_k, 1, false}, 2),
-                    method, context, x0, 1);
+  return Federation(std::move(objectives), ef21::compressors::make_compressor({"top-k", 1, {}}, 2),
+                    *ef21::algorithms::find_method(method), context, x0, 1);
 }
 
 }  // namespace
@@ -140,7 +140,7 @@ TEST_CASE("EF21+ takes the Markov candidate C(grad) when it is strictly closer",
   //   x^2 = (0, 1) - (0.5, 0) = (-0.5, 1).
   ef21::data::DenseRowMatrix a(2, 2);
   a << 1, 1, 0, 1;
-  Federation federation = hand_federation(a, Eigen::Vector2d(0.0, 2.0), Eigen::Vector2d::Zero(), MethodKind::ef21_plus);
+  Federation federation = hand_federation(a, Eigen::Vector2d(0.0, 2.0), Eigen::Vector2d::Zero(), "ef21-plus");
   federation.keep_gradients(true);
   const auto& plus = dynamic_cast<const ef21::algorithms::Ef21Plus&>(federation.method());
   federation.compute_worker_round(0);
@@ -166,7 +166,7 @@ TEST_CASE("EF21+ keeps the EF21 candidate on a tie", "[ef21_plus]") {
   //   Both candidates are exactly grad f(x^1) (both differences are 1-sparse): distance 0 each,
   //   and the tie goes to EF21, whose message is the sparse increment c = (-0.25, 0).
   const ef21::data::DenseRowMatrix a = ef21::data::DenseRowMatrix::Identity(2, 2);
-  Federation federation = hand_federation(a, Eigen::Vector2d(0.0, 1.0), Eigen::Vector2d(1.0, 1.0), MethodKind::ef21_plus);
+  Federation federation = hand_federation(a, Eigen::Vector2d(0.0, 1.0), Eigen::Vector2d(1.0, 1.0), "ef21-plus");
   federation.keep_gradients(true);
   const auto& plus = dynamic_cast<const ef21::algorithms::Ef21Plus&>(federation.method());
   federation.compute_worker_round(0);
@@ -186,7 +186,7 @@ TEST_CASE("EF21 on the hand-made problem follows the formulas exactly", "[ef21]"
   // g^1 = (0, -1) + (0, 1) = (0, 0) and x^2 = x^1: EF21 stalls for a round where EF21+ moved.
   ef21::data::DenseRowMatrix a(2, 2);
   a << 1, 1, 0, 1;
-  Federation federation = hand_federation(a, Eigen::Vector2d(0.0, 2.0), Eigen::Vector2d::Zero(), MethodKind::ef21);
+  Federation federation = hand_federation(a, Eigen::Vector2d(0.0, 2.0), Eigen::Vector2d::Zero(), "ef21");
   federation.keep_gradients(true);
   federation.compute_worker_round(0);
   federation.aggregate(0);

@@ -79,7 +79,7 @@ TEST_CASE("L, L_i and L~ match the hand-worked 4x2 dataset for every problem kin
       CHECK(w1.smoothness() == Approx(L1).epsilon(1e-14));
 
       // L~ = sqrt(mean L_i^2) and L_max, through derive_constants.
-      const auto d = ef21::algorithms::derive_constants({}, L, {w0.smoothness(), w1.smoothness()}, 1.0, lambda);
+      const auto d = ef21::algorithms::theory_inputs(L, {w0.smoothness(), w1.smoothness()}, lambda, 2, 1.0, 0.0);
       CHECK(d.L_tilde == Approx(std::sqrt((L0 * L0 + L1 * L1) / 2.0)).epsilon(1e-14));
       CHECK(d.L_max == Approx(std::max(L0, L1)).epsilon(1e-14));
     }
