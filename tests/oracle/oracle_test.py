@@ -9,8 +9,19 @@ same absolute stepsize for every method, metrics_every = 1. Checks, on every row
   * f and grad_norm_sq agree to 1e-10 relative (tools/oracle/compare_traces.py
     --rtol 1e-10 --floor 1e-20), and round t is x^t on both sides;
   * bits_up is exactly t*k*32 (GD: t*d*32).
-Prints the max relative errors (compare_traces.py's report). Exit 0 pass, 1 fail,
-1 failed, also when the shared mushrooms file or numpy is missing (tools/setup.sh installs numpy;
+The issue-10 cases (one per method of its table: ef21-hb, ef21-bc, EF21 with a batch ratio,
+EF21 with partial participation, ef21-page, ef21-sgdm, ef21-w, dcgd, diana, marina) run
+with `run.record_samples = true`; the oracle replays ef21sim's samples.jsonl (and fails on
+a draw it lacks or never uses). Each picks its own absolute stepsize (top-1 methods larger,
+scaled rand-1 methods, omega = d - 1 = 111, small). Checks, on every row:
+  * f and grad_norm_sq agree to 1e-10 relative on rows whose value is above 1e-12
+    (compare_traces.py --rtol 1e-10 --floor 1e-12), round t is x^t on both sides;
+  * bits_up and bits_down are identical on both sides (compare_traces.py --bits-down) and
+    equal the closed forms of issue 10, computed here from the draws (participants, coins);
+  * the run makes progress (grad_norm_sq falls below half its start) and stays finite.
+Prints the max relative errors (compare_traces.py's report), then one line
+`max-rel-err CASE f=... grad_norm_sq=...` to collect into a table. Exit 0 pass, 1 fail,
+also when the shared mushrooms file or numpy is missing (tools/setup.sh installs numpy;
 the datasets sit in ../shared/data): a check that cannot run is a failure, never a silent skip.
 """
 
@@ -19,6 +30,7 @@ import json
 import os
 import subprocess
 import sys
+import time
 
 PY = sys.executable
 ROUNDS = 300
@@ -56,7 +68,12 @@ class Ctx:
                      str(self.n), "--k", str(self.k), "--lam", "0.1", "--print-constants"])
         return json.loads(out)
 
-    def simulate(self, method, stepsize, tag):
+    def simulate(self, method, stepsize, tag, compressor=None, run="", algorithm="", extra=""):
+        """Runs ef21sim. compressor: the [compressor] table's body (default: top-k, self.k);
+        run, algorithm: more lines for the [run] and [algorithm] tables; extra: more tables,
+        appended. Returns (trace.csv, summary, run directory)."""
+        if compressor is None:
+            compressor = f'kind = "top-k"\nk = {self.k}\n'
         scenario = os.path.join(self.tmp, f"{tag}.toml")
         with open(scenario, "w") as fh:
             fh.write(f"""\
@@ -65,7 +82,7 @@ name = "{tag}"
 rounds = {ROUNDS}
 metrics_every = 1
 seed = 1
-[data]
+{run}[data]
 source = "{self.data}"
 workers = {self.n}
 split = "sequential"
@@ -76,29 +93,37 @@ x0 = "x0.txt"
 [algorithm]
 kind = "{method}"
 stepsize = {stepsize}
-[compressor]
-kind = "top-k"
-k = {self.k}
-""")
+{algorithm}[compressor]
+{compressor}{extra}""")
         out = os.path.join(self.tmp, f"{tag}-sim")
         sh([self.binary, "run", scenario, "--out", out, "--quiet"])
         with open(os.path.join(out, "summary.json")) as fh:
             summary = json.load(fh)
-        return os.path.join(out, "trace.csv"), summary
+        return os.path.join(out, "trace.csv"), summary, out
 
-    def reference(self, method, stepsize, tag):
+    def reference(self, method, stepsize, tag, options=()):
+        """Runs the oracle; options: more command-line arguments (compressor, --samples ...)."""
         out = os.path.join(self.tmp, f"{tag}-oracle.csv")
         sh([PY, os.path.join(self.oracle, "ef21_reference.py"), "--data", self.data, "--workers", str(self.n),
             "--method", method, "--k", str(self.k), "--stepsize", stepsize, "--lam", "0.1", "--x0", self.x0,
-            "--rounds", str(ROUNDS), "--out", out])
+            "--rounds", str(ROUNDS), "--out", out, *options])
         return out
 
-    def compare(self, sim_trace, oracle_trace):
+    def compare(self, sim_trace, oracle_trace, floor="1e-20", bits_down=False):
+        """compare_traces.py (rtol 1e-10); returns its max relative errors {column: value}."""
         p = subprocess.run([PY, os.path.join(self.oracle, "compare_traces.py"), sim_trace, oracle_trace, "--rtol",
-                            "1e-10", "--floor", "1e-20"], capture_output=True, text=True)
+                            "1e-10", "--floor", floor] + (["--bits-down"] if bits_down else []),
+                           capture_output=True, text=True)
         print(p.stdout.rstrip())
         if p.returncode != 0:
-            raise Failure(f"compare_traces.py: exit {p.returncode}\n{p.stderr}")
+            raise Failure(f"compare_traces.py: exit {p.returncode}\n{p.stdout}{p.stderr}")
+        worst = {}
+        for line in p.stdout.splitlines():
+            words = line.split()
+            if line.strip().startswith("max rel err") and len(words) >= 5:
+                worst[words[3].rstrip(":")] = float(words[4])
+        check(set(worst) == {"f", "grad_norm_sq"}, f"compare_traces.py's report not understood:\n{p.stdout}")
+        return worst
 
 
 def rows(path):
@@ -120,7 +145,7 @@ def method_case(method):
     def run(c):
         c.make_x0()
         tag = method
-        sim, summary = c.simulate(method, STEPSIZE, tag)
+        sim, summary, _ = c.simulate(method, STEPSIZE, tag)
         ref = c.reference(method, STEPSIZE, tag)
         print(f"{method}: stepsize {STEPSIZE}, {ROUNDS} rounds, n = {c.n}, k = {c.k}")
         c.compare(sim, ref)
@@ -138,7 +163,7 @@ def ef21_plus_switching(c):
     c.make_x0()
     consts = c.constants()
     gamma = repr(0.5 / consts["L"])
-    sim, summary = c.simulate("ef21-plus", gamma, "plus-switch")
+    sim, summary, _ = c.simulate("ef21-plus", gamma, "plus-switch")
     ref = c.reference("ef21-plus", gamma, "plus-switch")
     switches = summary.get("ef21_plus_markov_choices")
     print(f"ef21-plus: stepsize 0.5/L = {gamma}, {ROUNDS} rounds; Markov choices (ef21sim) = {switches}")
@@ -158,7 +183,7 @@ def derived_constants(c):
     # summary.json's constants against the oracle's (L via eigen-solvers on both sides).
     consts = c.constants()
     c.make_x0()
-    _, summary = c.simulate("ef21", '"theory"', "constants")
+    _, summary, _ = c.simulate("ef21", '"theory"', "constants")
     s = summary["constants"]
     check(s["N"] == consts["N"] and s["d"] == consts["d"] and s["n"] == consts["n"] and s["k"] == consts["k"],
           f"N, d, n, k: {s} vs {consts}")
@@ -177,6 +202,136 @@ def derived_constants(c):
     check(s["gamma"] == s["gamma_theory"], "multiplier 1: gamma = gamma_theory")
 
 
+# ---------------------------------------------------------------- issue 10's methods
+
+TOP1 = 'kind = "top-k"\nk = 1\n'
+RAND1_SCALED = 'kind = "rand-k"\nk = 1\nscaled = true\n'
+
+
+class Method10:
+    """One row of issue 10's table: a method, its compressor and options, as an ef21sim
+    scenario and as the oracle's command line, with an absolute stepsize of its own."""
+
+    def __init__(self, method, stepsize, compressor="top-1", algorithm=None, batch_ratio=None,
+                 fraction=None, k_down=None):
+        self.method, self.stepsize = method, stepsize
+        self.compressor = compressor
+        self.algorithm = algorithm or {}  # algorithm keys -> (TOML value, oracle option)
+        self.batch_ratio, self.fraction, self.k_down = batch_ratio, fraction, k_down
+
+    def scenario(self):
+        """(compressor, algorithm, extra) bodies for Ctx.simulate."""
+        comp = TOP1 if self.compressor == "top-1" else RAND1_SCALED
+        alg = "".join(f"{key} = {val}\n" for key, val in self.algorithm.items())
+        extra = ""
+        if self.k_down is not None:
+            extra += f'[compressor.down]\nkind = "top-k"\nk = {self.k_down}\n'
+        if self.batch_ratio is not None:
+            extra += f"[gradient]\nbatch_ratio = {self.batch_ratio}\n"
+        if self.fraction is not None:
+            extra += f"[participation]\nfraction = {self.fraction}\n"
+        return comp, alg, extra
+
+    def oracle_options(self, samples):
+        opts = ["--samples", samples]
+        if self.compressor == "rand-1 scaled":
+            opts += ["--compressor", "rand-k", "--scaled"]
+        for key, val in self.algorithm.items():
+            opts += [f"--{key.replace('_', '-')}", str(val)]
+        if self.k_down is not None:
+            opts += ["--k-down", str(self.k_down)]
+        if self.batch_ratio is not None:
+            opts += ["--batch-ratio", str(self.batch_ratio)]
+        if self.fraction is not None:
+            opts += ["--fraction", str(self.fraction)]
+        return opts
+
+    def describe(self):
+        parts = [self.method, self.compressor, f"stepsize {self.stepsize}"]
+        parts += [f"{k} {v}" for k, v in self.algorithm.items()]
+        for name in ("k_down", "batch_ratio", "fraction"):
+            if getattr(self, name) is not None:
+                parts.append(f"{name} {getattr(self, name)}")
+        return ", ".join(parts)
+
+
+def read_samples(path):
+    with open(path) as fh:
+        return {rec["round"]: rec for rec in (json.loads(line) for line in fh if line.strip())}
+
+
+def expected_bits(spec, samples, n, d, k):
+    """Issue 10's bit accounting (32 bits a value, no index bits), per worker, rows
+    0..ROUNDS, from the draws: [(bits_up, bits_down)] as exact fractions' numerators over n."""
+    out = []
+    up = down = 0  # totals over workers
+    for r in range(ROUNDS + 1):
+        rec = samples.get(r, {})
+        senders = len(rec["participants"]) if r >= 1 and "participants" in rec else n
+        if spec.method == "dcgd" or r >= 1:
+            values = k
+            if spec.method == "marina" and rec.get("coin") == 1:
+                values = d
+            up += senders * values * 32
+        if r >= 1:
+            down += n * spec.k_down * 32 if spec.method == "ef21-bc" else senders * d * 32
+        out.append((up, down))
+    return out
+
+
+def check_bits10(trace, spec, samples, n, d, k):
+    r = rows(trace)
+    check(len(r) == ROUNDS + 1, f"{len(r)} rows, expected {ROUNDS + 1} (metrics_every = 1)")
+    for row, (up, down) in zip(r, expected_bits(spec, samples, n, d, k)):
+        t = int(row["round"])
+        for col, total in (("bits_up", up), ("bits_down", down)):
+            check(float(row[col]) * n == total, f"round {t}: {col} {row[col]}, expected {total}/{n}")
+
+
+def method10_case(name, spec):
+    def run(c):
+        start = time.perf_counter()
+        c.make_x0()
+        comp, alg, extra = spec.scenario()
+        sim, summary, out = c.simulate(spec.method, spec.stepsize, name, compressor=comp,
+                                       run="record_samples = true\n", algorithm=alg, extra=extra)
+        samples_path = os.path.join(out, "samples.jsonl")
+        check(os.path.isfile(samples_path), "run.record_samples = true wrote no samples.jsonl")
+        ref = c.reference(spec.method, repr(spec.stepsize), name, spec.oracle_options(samples_path))
+        print(f"{name}: {spec.describe()}; {ROUNDS} rounds, n = {c.n}")
+        worst = c.compare(sim, ref, floor="1e-12", bits_down=True)
+        samples = read_samples(samples_path)
+        check_bits10(sim, spec, samples, c.n, c.d, c.k)
+        r = rows(sim)
+        g0, g_end = float(r[0]["grad_norm_sq"]), float(r[-1]["grad_norm_sq"])
+        print(f"  grad_norm_sq {g0:.4e} -> {g_end:.4e} (min {min(float(x['grad_norm_sq']) for x in r):.4e}), "
+              f"f {float(r[0]['f']):.6f} -> {float(r[-1]['f']):.6f}; bits_up {r[-1]['bits_up']}, "
+              f"bits_down {r[-1]['bits_down']} (identical on both sides, = issue 10's closed form)")
+        check(g_end < 0.5 * g0, f"the method makes progress: grad_norm_sq {g0:.4e} -> {g_end:.4e}")
+        check(summary["status"] == "max_rounds" and summary["rounds"] == ROUNDS, "summary status / rounds")
+        print(f"max-rel-err {name} f={worst['f']:.3e} grad_norm_sq={worst['grad_norm_sq']:.3e} "
+              f"bits=identical seconds={time.perf_counter() - start:.2f}")
+    return run
+
+
+# Stepsizes: top-1 methods at 0.15 (about 0.4/L, L = 2.786), three times the 0.05 of the
+# deterministic cases, so the 300 rounds move the iterate well; ef21-hb's momentum 0.99
+# multiplies its effective step by up to 100, hence 0.0015. Scaled rand-1 (omega = 111)
+# multiplies the gradient by d = 112 in one coordinate: dcgd, diana and marina at 0.002.
+METHODS10 = {
+    "ef21-hb": Method10("ef21-hb", 0.0015),
+    "ef21-bc": Method10("ef21-bc", 0.15, k_down=2),
+    "ef21-batch-ratio": Method10("ef21", 0.15, batch_ratio=0.5),
+    "ef21-fraction": Method10("ef21", 0.15, fraction=0.5),
+    "ef21-page": Method10("ef21-page", 0.15, batch_ratio=0.5),
+    "ef21-sgdm": Method10("ef21-sgdm", 0.15, batch_ratio=0.5),
+    "ef21-w": Method10("ef21-w", 0.15),
+    "dcgd": Method10("dcgd", 0.002, compressor="rand-1 scaled"),
+    "diana": Method10("diana", 0.002, compressor="rand-1 scaled"),
+    "marina": Method10("marina", 0.002, compressor="rand-1 scaled"),
+}
+
+
 CASES = {
     "gd": method_case("gd"),
     "ef": method_case("ef"),
@@ -185,6 +340,7 @@ CASES = {
     "ef21-plus-switching": ef21_plus_switching,
     "derived-constants": derived_constants,
 }
+CASES.update({name: method10_case(name, spec) for name, spec in METHODS10.items()})
 
 
 def prepare(c):
