@@ -18,6 +18,9 @@ class Ef21Plus final : public Method {
 
   /// How many worker rounds so far chose the Markov candidate (diagnostics).
   std::uint64_t markov_choices() const;
+  std::vector<std::pair<std::string, std::uint64_t>> counters() const override {
+    return {{"ef21_plus_markov_choices", markov_choices()}};
+  }
 
  private:
   std::vector<Eigen::VectorXd> local_;

@@ -16,6 +16,8 @@
 #include <memory>
 #include <optional>
 #include <span>
+#include <string>
+#include <utility>
 #include <vector>
 
 #include "models/algorithms/algorithm_spec.hpp"
@@ -112,6 +114,9 @@ class Method {
   virtual std::optional<DownlinkMessage> downlink(std::int64_t /*round*/) const { return std::nullopt; }
   /// The common coin of the current round, if the method drew one (samples.jsonl).
   virtual std::optional<int> coin() const { return std::nullopt; }
+  /// Method-specific counts for summary.json, as (field name, value) (EF21+: its Markov
+  /// choices). Lets the simulation report them without knowing the method.
+  virtual std::vector<std::pair<std::string, std::uint64_t>> counters() const { return {}; }
 
   std::size_t workers() const { return objectives().size(); }
   Eigen::Index dim() const { return dim_; }

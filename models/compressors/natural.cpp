@@ -40,8 +40,8 @@ std::uint64_t Natural::message_bits(const BitAccounting& /*accounting*/, Eigen::
 const CompressorInfo& natural_registration() {
   static const CompressorInfo info{
       "natural",
-      "natural compression (Horváth et al. 2019): each value rounded at random to one of its two neighbouring "
-      "powers of two, dense (unbiased, omega = 1/8; 9 bits a value, no index bits)",
+      "natural compression (Horváth et al. 2019): each value rounded at random to one of its two "
+      "neighbouring powers of two, dense (unbiased, omega = 1/8; 9 bits a value, no index bits)",
       false,
       true,
       {},

@@ -90,12 +90,14 @@ const CompressorInfo& qsgd_registration() {
       "value_bits + d (1 + ceil(log2(s+1))) bits)",
       false,
       false,
-      {integer_param("levels", 1, 1, INT64_MAX,
-                     "s, the quantization levels per sign (xi_j in 0..s): more levels, lower omega, more bits")},
+      {integer_param(
+          "levels", 1, 1, INT64_MAX,
+          "s, the quantization levels per sign (xi_j in 0..s): more levels, lower omega, more bits")},
       [](const CompressorSpec& spec, Eigen::Index dim) {
         const std::int64_t levels = spec.params.integer("levels");
         if (levels < 1)
-          throw std::invalid_argument(fmt::format("compressor.levels must be an integer >= 1, got {}", levels));
+          throw std::invalid_argument(
+              fmt::format("compressor.levels must be an integer >= 1, got {}", levels));
         return std::make_unique<Qsgd>(levels, dim);
       },
   };

@@ -3,6 +3,7 @@
 #include <cstdint>
 #include <optional>
 #include <string>
+#include <utility>
 #include <vector>
 
 #include "models/algorithms/constants.hpp"
@@ -58,7 +59,7 @@ struct RunResult {
   std::optional<std::int64_t> diverged_at;  // round whose metrics were not finite
   algorithms::DerivedConstants constants;
   std::int64_t samples = 0, dim = 0, workers = 0, k = 0;
-  std::uint64_t markov_choices = 0;  // EF21+ only
+  std::vector<std::pair<std::string, std::uint64_t>> method_counters;  // the method's own counts (Method::counters)
   std::uint64_t messages = 0;
   std::uint64_t bytes_up = 0;    // total over all workers, incl. headers
   std::uint64_t bytes_down = 0;

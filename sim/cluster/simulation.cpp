@@ -396,8 +396,7 @@ RunResult Simulation::run(const ProgressFn& progress) {
   result_.dim = federation_->dim();
   result_.workers = static_cast<std::int64_t>(federation_->workers());
   result_.k = k_;
-  if (const auto* plus = dynamic_cast<const algorithms::Ef21Plus*>(&std::as_const(*federation_).method()))
-    result_.markov_choices = plus->markov_choices();
+  result_.method_counters = std::as_const(*federation_).method().counters();
   result_.messages = network_->messages_delivered();
   result_.sim_time_s = time_to_seconds(engine_.now());
   for (std::size_t node = 0; node < topology_.node_count(); ++node)

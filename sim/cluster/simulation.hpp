@@ -6,7 +6,6 @@
 #include <memory>
 #include <vector>
 
-#include "models/algorithms/ef21_plus.hpp"
 #include "models/algorithms/federation.hpp"
 #include "sim/cluster/records.hpp"
 #include "sim/core/engine.hpp"

@@ -136,8 +136,7 @@ std::string format_summary_json(const Scenario& scenario, const RunResult& r, co
   if (c.omega) field("omega", json_number(*c.omega));
   field("network", fmt::format("{{\"sim_time_s\": {}, \"messages\": {}, \"bytes_up\": {}, \"bytes_down\": {}}}",
                                json_number(r.sim_time_s), r.messages, r.bytes_up, r.bytes_down));
-  if (scenario.algorithm.kind == "ef21-plus")
-    field("ef21_plus_markov_choices", std::to_string(r.markov_choices));
+  for (const auto& [name, count] : r.method_counters) field(name, std::to_string(count));
   field("host", fmt::format("{{\"wall_seconds\": {}, \"threads\": {}, \"version\": {}}}", json_number(host.wall_seconds),
                             host.threads, json_string(host.version)),
         true);

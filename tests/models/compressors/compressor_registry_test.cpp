@@ -78,21 +78,25 @@ TEST_CASE("`then` composes a sparsifier with a registered quantizer", "[registry
       CHECK_FALSE(then->default_value.has_value());  // absent = no quantizer
     }
   }
-  const auto top = make_compressor(spec_with_defaults("top-k", 5, params({{"then", std::string("natural")}})), 100);
+  const auto top =
+      make_compressor(spec_with_defaults("top-k", 5, params({{"then", std::string("natural")}})), 100);
   CHECK(top->name() == "top-k+natural");
   CHECK(top->entries() == 5);
   CHECK_FALSE(top->draws_indices());
-  const auto rand = make_compressor(spec_with_defaults("rand-k", 5, params({{"then", std::string("natural")}})), 100);
+  const auto rand =
+      make_compressor(spec_with_defaults("rand-k", 5, params({{"then", std::string("natural")}})), 100);
   CHECK(rand->name() == "rand-k+natural");
   CHECK(rand->draws_indices());
   // Without `then` the sparsifier is itself.
   CHECK(make_compressor(spec_with_defaults("top-k", 5), 100)->name() == "top-k");
   // A kind that is not an element-wise quantizer cannot follow a sparsifier.
-  CHECK_THROWS_AS(make_compressor(spec_with_defaults("top-k", 5, params({{"then", std::string("qsgd")}})), 100),
-                  std::invalid_argument);
+  CHECK_THROWS_AS(
+      make_compressor(spec_with_defaults("top-k", 5, params({{"then", std::string("qsgd")}})), 100),
+      std::invalid_argument);
 }
 
-TEST_CASE("Golden bit counts for d = 100, k = 5: the paper's accounting and log2d index bits", "[registry][bits]") {
+TEST_CASE("Golden bit counts for d = 100, k = 5: the paper's accounting and log2d index bits",
+          "[registry][bits]") {
   struct Case {
     std::string kind;
     ef21::ParamSet params;
@@ -122,8 +126,9 @@ TEST_CASE("Golden bit counts for d = 100, k = 5: the paper's accounting and log2
   const Eigen::VectorXd x = ef21::test::spread_vector(rng, 100);
   for (const Case& c : cases) {
     const auto compressor = make_compressor(spec_with_defaults(c.kind, 5, c.params), 100);
-    CAPTURE(compressor->name(), ef21::format_param(c.params.values().empty() ? ef21::ParamValue{std::string()}
-                                                                             : c.params.values().begin()->second));
+    std::string label{compressor->name()};
+    for (const auto& [key, value] : c.params.values()) label += " " + key + " = " + ef21::format_param(value);
+    CAPTURE(label);
     CHECK(compressor->message_bits(paper, 100) == c.paper);
     CHECK(compressor->message_bits(log2d, 100) == c.log2d);
     // The bill of an actual message agrees with the bill announced before it exists.

@@ -2,17 +2,17 @@
 // Helpers shared by the compressor tests: specs with the registry's declared defaults filled in
 // (what the scenario loader does), random test vectors, a naive natural-rounding reference and
 // a running mean with its standard error for the statistical checks.
+#include <Eigen/Dense>
+#include <algorithm>
 #include <cmath>
 #include <cstdint>
+#include <initializer_list>
 #include <optional>
 #include <string>
 #include <utility>
 
-#include <Eigen/Dense>
-
 #include "models/compressors/compressor.hpp"
 #include "models/compressors/compressor_registry.hpp"
-#include "models/support/check.hpp"
 #include "models/support/params.hpp"
 #include "models/support/rng.hpp"
 

@@ -65,7 +65,8 @@ TEST_CASE("Natural rounding keeps zeros, powers of two, infinities and NaN, draw
   }
 }
 
-TEST_CASE("Natural rounding of hand-computed values: down with probability (2^(a+1) - |t|)/2^a", "[natural]") {
+TEST_CASE("Natural rounding of hand-computed values: down with probability (2^(a+1) - |t|)/2^a",
+          "[natural]") {
   const std::uint64_t seed = ef21::test::test_seed(502);
   CAPTURE(seed);
   ef21::Rng rng(seed);
@@ -82,7 +83,7 @@ TEST_CASE("Natural rounding of hand-computed values: down with probability (2^(a
       {-7.0, -4.0, -8.0, 0.25},  // (8 - 7) / 4
       {0.375, 0.25, 0.5, 0.5},   // (0.5 - 0.375) / 0.25
       {-0.3125, -0.25, -0.5, 0.75},
-      {3.0 * tiny, 2.0 * tiny, 4.0 * tiny, 0.5},  // a subnormal rounds like any value
+      {3.0 * tiny, 2.0 * tiny, 4.0 * tiny, 0.5},                        // a subnormal rounds like any value
       {1.5 * std::ldexp(1.0, 1023), std::ldexp(1.0, 1023), kInf, 0.5},  // the top binade overflows up
       {-std::numeric_limits<double>::max(), -std::ldexp(1.0, 1023), -kInf, std::ldexp(1.0, -52)},
   };
@@ -113,7 +114,8 @@ TEST_CASE("Natural compression is unbiased, with E||C(x) - x||^2 <= ||x||^2 / 8"
   const Eigen::Index d = 24;
   // A spread vector, and one at the worst case |t| = (4/3) 2^a where the bound is tight.
   Eigen::VectorXd tight(d);
-  for (Eigen::Index l = 0; l < d; ++l) tight[l] = (l % 2 == 0 ? 4.0 : -4.0) / 3.0 * std::ldexp(1.0, int(l) - 12);
+  for (Eigen::Index l = 0; l < d; ++l)
+    tight[l] = (l % 2 == 0 ? 4.0 : -4.0) / 3.0 * std::ldexp(1.0, int(l) - 12);
   const Eigen::VectorXd inputs[] = {ef21::test::spread_vector(rng, d), tight};
   const Natural natural(d);
   REQUIRE(natural.omega().has_value());

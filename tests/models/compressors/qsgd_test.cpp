@@ -134,7 +134,8 @@ TEST_CASE("QSGD of 0 is 0, of a non-finite x is NaN, and extreme magnitudes neit
   CHECK(out.to_dense() == Eigen::VectorXd::Zero(4));
   CHECK(same_position(rng, advanced(twin, 4)));
   // An inf or a NaN anywhere: every coordinate NaN (the run shows as diverged).
-  for (const double bad : {std::numeric_limits<double>::infinity(), std::numeric_limits<double>::quiet_NaN()}) {
+  for (const double bad :
+       {std::numeric_limits<double>::infinity(), std::numeric_limits<double>::quiet_NaN()}) {
     CAPTURE(bad);
     twin = rng;
     qsgd.compress(Eigen::Vector4d(1.0, bad, -2.0, 0.0), out, rng, workspace);
@@ -173,12 +174,12 @@ TEST_CASE("QSGD constants and bits: omega = min(d/s^2, sqrt(d)/s), value_bits + 
   };
   // d = 100: sqrt(d) = 10.
   const Case cases[] = {
-      {1, 1, 10.0, 32 + 100 * 2},             // min(100, 10)
-      {2, 2, 5.0, 32 + 100 * 3},              // min(25, 5)
-      {3, 2, 10.0 / 3.0, 32 + 100 * 3},       // min(11.1, 3.33)
-      {4, 3, 2.5, 32 + 100 * 4},              // min(6.25, 2.5)
-      {15, 4, 100.0 / 225.0, 32 + 100 * 5},   // min(0.444, 0.667)
-      {16, 5, 100.0 / 256.0, 32 + 100 * 6},   // min(0.39, 0.625)
+      {1, 1, 10.0, 32 + 100 * 2},            // min(100, 10)
+      {2, 2, 5.0, 32 + 100 * 3},             // min(25, 5)
+      {3, 2, 10.0 / 3.0, 32 + 100 * 3},      // min(11.1, 3.33)
+      {4, 3, 2.5, 32 + 100 * 4},             // min(6.25, 2.5)
+      {15, 4, 100.0 / 225.0, 32 + 100 * 5},  // min(0.444, 0.667)
+      {16, 5, 100.0 / 256.0, 32 + 100 * 6},  // min(0.39, 0.625)
       {255, 8, 100.0 / 65025.0, 32 + 100 * 9},
   };
   BitAccounting paper;
@@ -215,8 +216,8 @@ TEST_CASE("QSGD constants and bits: omega = min(d/s^2, sqrt(d)/s), value_bits + 
   replacement.exact = true;
   CHECK(qsgd.payload_bits(replacement, paper) == 3200u);
   // The default level count is 1.
-  CHECK(ef21::compressors::make_compressor(ef21::test::spec_with_defaults("qsgd", 1), 100)->message_bits(paper, 100) ==
-        232u);
+  CHECK(ef21::compressors::make_compressor(ef21::test::spec_with_defaults("qsgd", 1), 100)
+            ->message_bits(paper, 100) == 232u);
 }
 
 TEST_CASE("QSGD rejects levels < 1 naming compressor.levels", "[qsgd]") {

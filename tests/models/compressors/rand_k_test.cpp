@@ -149,7 +149,8 @@ TEST_CASE("Unscaled rand-k contracts: per draw ||C(x)-x||^2 <= ||x||^2, in expec
   }
 }
 
-TEST_CASE("Scaled rand-k is unbiased: the mean of many draws converges to x, E||C(x)-x||^2 = omega||x||^2", "[rand_k]") {
+TEST_CASE("Scaled rand-k is unbiased: the mean of many draws converges to x, E||C(x)-x||^2 = omega||x||^2",
+          "[rand_k]") {
   const std::uint64_t seed = ef21::test::test_seed(405);
   CAPTURE(seed);
   ef21::Rng rng(seed);

@@ -35,7 +35,8 @@ std::unique_ptr<Compressor> composed(const std::string& sparsifier, std::int64_t
 }
 
 /// Mean of many draws of ||C(x) - x||^2, with its standard error.
-ef21::test::RunningMean squared_errors(const Compressor& c, const Eigen::VectorXd& x, ef21::Rng& rng, int draws) {
+ef21::test::RunningMean squared_errors(const Compressor& c, const Eigen::VectorXd& x, ef21::Rng& rng,
+                                       int draws) {
   SparseVector out;
   CompressorWorkspace workspace;
   ef21::test::RunningMean error;
@@ -49,7 +50,8 @@ ef21::test::RunningMean squared_errors(const Compressor& c, const Eigen::VectorX
 /// A vector of magnitudes (4/3) 2^a: natural rounding's worst case, where omega = 1/8 is tight.
 Eigen::VectorXd worst_case_vector(Eigen::Index d) {
   Eigen::VectorXd x(d);
-  for (Eigen::Index l = 0; l < d; ++l) x[l] = (l % 3 == 0 ? -4.0 : 4.0) / 3.0 * std::ldexp(1.0, int(l % 5) - 2);
+  for (Eigen::Index l = 0; l < d; ++l)
+    x[l] = (l % 3 == 0 ? -4.0 : 4.0) / 3.0 * std::ldexp(1.0, int(l % 5) - 2);
   return x;
 }
 
