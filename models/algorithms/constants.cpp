@@ -28,7 +28,8 @@ TheoryInputs theory_inputs(double L, const std::vector<double>& L_i, double mu, 
   return in;
 }
 
-DerivedConstants derive_constants(const AlgorithmSpec& spec, const MethodInfo& method, const TheoryInputs& inputs) {
+DerivedConstants derive_constants(const AlgorithmSpec& spec, const MethodInfo& method,
+                                  const TheoryInputs& inputs) {
   DerivedConstants d;
   d.L = inputs.L;
   d.L_max = inputs.L_max;

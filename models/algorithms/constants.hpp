@@ -14,7 +14,7 @@ struct DerivedConstants {
   double L_tilde = 0.0;  // sqrt(mean L_i^2)
   double L_am = 0.0;     // mean L_i
   ContractionConstants contraction;
-  std::optional<double> omega;  // the compressor's variance, if unbiased
+  std::optional<double> omega;         // the compressor's variance, if unbiased
   std::optional<double> gamma_theory;  // the method's theory stepsize before the multiplier (if it applies)
   double gamma = 0.0;                  // the stepsize used: (absolute or theory) * multiplier
 };
@@ -26,6 +26,7 @@ TheoryInputs theory_inputs(double L, const std::vector<double>& L_i, double mu, 
 /// Constants and stepsize. The theory rule runs when the stepsize is "theory" (its
 /// TheoryUnavailable propagates), and otherwise only for the record (gamma_theory empty if
 /// it does not apply).
-DerivedConstants derive_constants(const AlgorithmSpec& spec, const MethodInfo& method, const TheoryInputs& inputs);
+DerivedConstants derive_constants(const AlgorithmSpec& spec, const MethodInfo& method,
+                                  const TheoryInputs& inputs);
 
 }  // namespace ef21::algorithms

@@ -23,16 +23,18 @@ void Dcgd::server_round(std::int64_t /*round*/, const RoundView& view, Eigen::Re
 const MethodInfo& dcgd_registration() {
   static const MethodInfo info{
       .name = "dcgd",
-      .doc = "distributed compressed gradient descent: x -= gamma mean_i C(grad f_i) (unbiased C; converges to "
-             "a neighbourhood)",
-      .reference = "Khirirat, Feyzmahdavian, Johansson 2018 (DCGD); Khaled & Richtárik 2020 (nonconvex theory)",
+      .doc =
+          "distributed compressed gradient descent: x -= gamma mean_i C(grad f_i) (unbiased C; converges to "
+          "a neighbourhood)",
+      .reference =
+          "Khirirat, Feyzmahdavian, Johansson 2018 (DCGD); Khaled & Richtárik 2020 (nonconvex theory)",
       .keys = {},
       .compressor = CompressorNeed::unbiased,
       .minibatch = true,
       .participation = true,
-      .theory_doc = "not implemented (its nonconvex rule depends on the horizon T): give an absolute stepsize",
-      .theory_stepsize =
-          [](const TheoryInputs&) -> double {
+      .theory_doc =
+          "not implemented (its nonconvex rule depends on the horizon T): give an absolute stepsize",
+      .theory_stepsize = [](const TheoryInputs&) -> double {
         throw TheoryUnavailable(
             "dcgd has no theory stepsize here (its nonconvex rule, Khaled & Richtárik 2020, depends on the "
             "number of rounds): give algorithm.stepsize");

@@ -59,18 +59,20 @@ void Diana::server_round(std::int64_t round, const RoundView& view, Eigen::Ref<E
 const MethodInfo& diana_registration() {
   static const MethodInfo info{
       .name = "diana",
-      .doc = "DIANA: compressed differences to learned shifts h_i (unbiased C), g = h + mean C(grad f_i - h_i)",
+      .doc =
+          "DIANA: compressed differences to learned shifts h_i (unbiased C), g = h + mean C(grad f_i - h_i)",
       .reference = "Mishchenko, Gorbunov, Takáč, Richtárik 2019 (DIANA); Horváth et al. 2019 (nonconvex)",
       .keys = {number_param("shift_rate", std::nullopt, 0.0, 1.0, false, true, "shift rate α of the h_i",
                             "1/(1+ω)")},
       .compressor = CompressorNeed::unbiased,
       .minibatch = true,
-      .theory_doc = "not implemented (the nonconvex rule of Horváth et al. 2019 needs more than L and ω): give an "
-                    "absolute stepsize",
-      .theory_stepsize =
-          [](const TheoryInputs&) -> double {
+      .theory_doc =
+          "not implemented (the nonconvex rule of Horváth et al. 2019 needs more than L and ω): give an "
+          "absolute stepsize",
+      .theory_stepsize = [](const TheoryInputs&) -> double {
         throw TheoryUnavailable(
-            "diana has no theory stepsize here (the nonconvex analysis of Horváth et al. 2019 needs constants the "
+            "diana has no theory stepsize here (the nonconvex analysis of Horváth et al. 2019 needs "
+            "constants the "
             "run does not know): give algorithm.stepsize");
       },
       .make = [](const MethodContext& c) -> std::unique_ptr<Method> { return std::make_unique<Diana>(c); },

@@ -22,7 +22,7 @@ class Diana final : public Method {
   std::vector<Eigen::VectorXd> shift_;  // h_i
   Eigen::VectorXd mean_shift_;          // h
   Eigen::VectorXd sum_;
-  Eigen::VectorXd step_;                // g^t
+  Eigen::VectorXd step_;  // g^t
 };
 
 const MethodInfo& diana_registration();

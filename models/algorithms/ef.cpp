@@ -9,8 +9,9 @@ namespace ef21::algorithms {
 ErrorFeedback::ErrorFeedback(const MethodContext& context)
     : Method(context), error_(workers(), Eigen::VectorXd::Zero(dim())), sum_(dim()) {}
 
-void ErrorFeedback::worker_round(std::size_t worker, std::int64_t round, const Eigen::Ref<const Eigen::VectorXd>& x,
-                                 WorkerOutput& out, WorkerScratch& scratch, Eigen::VectorXd& gradient) {
+void ErrorFeedback::worker_round(std::size_t worker, std::int64_t round,
+                                 const Eigen::Ref<const Eigen::VectorXd>& x, WorkerOutput& out,
+                                 WorkerScratch& scratch, Eigen::VectorXd& gradient) {
   evaluate(worker, x, out, gradient);
   Eigen::VectorXd& e = error_[worker];
   e += gamma() * local_gradient(worker, x, out, scratch, gradient);  // e_i + gamma grad f_i(x^t)
@@ -19,7 +20,8 @@ void ErrorFeedback::worker_round(std::size_t worker, std::int64_t round, const E
   bill_compressed(round, out);
 }
 
-void ErrorFeedback::server_round(std::int64_t /*round*/, const RoundView& view, Eigen::Ref<Eigen::VectorXd> x) {
+void ErrorFeedback::server_round(std::int64_t /*round*/, const RoundView& view,
+                                 Eigen::Ref<Eigen::VectorXd> x) {
   sum_messages(view, sum_);
   x -= sum_ / static_cast<double>(view.outputs.size());
 }
@@ -27,7 +29,9 @@ void ErrorFeedback::server_round(std::int64_t /*round*/, const RoundView& view, 
 const MethodInfo& ef_registration() {
   static const MethodInfo info{
       .name = "ef",
-      .doc = "classic error feedback (Seide et al. 2014): workers compress e_i + gamma grad f_i and keep the error",
+      .doc =
+          "classic error feedback (Seide et al. 2014): workers compress e_i + gamma grad f_i and keep the "
+          "error",
       .reference = "Stich & Karimireddy 2020; the EF21 paper's comparison uses EF21's rule",
       .keys = {},
       .compressor = CompressorNeed::contractive,
@@ -39,7 +43,9 @@ const MethodInfo& ef_registration() {
             if (c.alpha == 1.0) return 1.0 / in.L;
             return 1.0 / (in.L + in.L_tilde * std::sqrt(c.beta / c.theta));
           },
-      .make = [](const MethodContext& c) -> std::unique_ptr<Method> { return std::make_unique<ErrorFeedback>(c); },
+      .make = [](const MethodContext& c) -> std::unique_ptr<Method> {
+        return std::make_unique<ErrorFeedback>(c);
+      },
   };
   return info;
 }

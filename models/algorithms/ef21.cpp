@@ -1,11 +1,10 @@
 #include "models/algorithms/ef21.hpp"
 
-#include <algorithm>
-#include <cstring>
-
 #include <fmt/format.h>
 
+#include <algorithm>
 #include <cmath>
+#include <cstring>
 
 #include "models/algorithms/method_registry.hpp"
 #include "models/support/check.hpp"
@@ -199,15 +198,17 @@ void Ef21::server_round(std::int64_t round, const RoundView& view, Eigen::Ref<Ei
 const MethodInfo& ef21_registration() {
   static const MethodInfo info{
       .name = "ef21",
-      .doc = "EF21 (Richtárik et al. 2021): g_i += C(grad f_i - g_i), x -= gamma mean g_i; with [gradient] "
-             "EF21-SGD, with [participation] EF21-PP",
+      .doc =
+          "EF21 (Richtárik et al. 2021): g_i += C(grad f_i - g_i), x -= gamma mean g_i; with [gradient] "
+          "EF21-SGD, with [participation] EF21-PP",
       .reference = "Richtárik, Sokolov, Fatkhullin 2021 (Thm 1); Fatkhullin et al. 2021 (EF21-SGD, EF21-PP)",
       .keys = {},
       .compressor = CompressorNeed::contractive,
       .minibatch = true,
       .participation = true,
-      .theory_doc = "1/(L + L~ sqrt(β/θ)) (α = 1: 1/L); with minibatches or partial participation: give "
-                    "an absolute stepsize",
+      .theory_doc =
+          "1/(L + L~ sqrt(β/θ)) (α = 1: 1/L); with minibatches or partial participation: give "
+          "an absolute stepsize",
       .theory_stepsize = [](const TheoryInputs& in) { return ef21_theory_stepsize(in, "ef21"); },
       .make = [](const MethodContext& c) -> std::unique_ptr<Method> { return std::make_unique<Ef21>(c); },
   };
@@ -216,10 +217,11 @@ const MethodInfo& ef21_registration() {
 
 double ef21_theory_stepsize(const TheoryInputs& in, std::string_view method) {
   if (in.stochastic || in.participation < 1.0)
-    throw TheoryUnavailable(fmt::format(
-        "{}'s theory stepsize with minibatches or partial participation depends on constants the run does not "
-        "know (Fatkhullin et al. 2021): give algorithm.stepsize",
-        method));
+    throw TheoryUnavailable(
+        fmt::format("{}'s theory stepsize with minibatches or partial participation depends on constants the "
+                    "run does not "
+                    "know (Fatkhullin et al. 2021): give algorithm.stepsize",
+                    method));
   const ContractionConstants c = contraction_constants(require_alpha(in, method));
   if (c.alpha == 1.0) return 1.0 / in.L;
   return 1.0 / (in.L + in.L_tilde * std::sqrt(c.beta / c.theta));

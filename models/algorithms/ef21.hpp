@@ -57,10 +57,10 @@ class Ef21 : public Method {
   };
   std::vector<Eigen::VectorXd> local_;  // g_i, one per worker (dense form; empty in the sparse form)
   std::vector<State> state_;
-  std::vector<SparseLocal> sparse_;     // sparse form
-  Eigen::VectorXd base_;                // 0.0 + regulariser term at x^0
-  Eigen::VectorXd shared_diff_;         // D^t = (0.0 + regulariser term at x^t) - base
-  Eigen::VectorXd global_;              // g = mean g_i, kept incrementally by the server
+  std::vector<SparseLocal> sparse_;  // sparse form
+  Eigen::VectorXd base_;             // 0.0 + regulariser term at x^0
+  Eigen::VectorXd shared_diff_;      // D^t = (0.0 + regulariser term at x^t) - base
+  Eigen::VectorXd global_;           // g = mean g_i, kept incrementally by the server
   Eigen::VectorXd sum_;
 };
 
@@ -72,8 +72,8 @@ void send_replacement(WorkerOutput& out, const Eigen::VectorXd& gradient, Eigen:
 /// round every worker takes part in, all replacements); g = (1/n) sum over all n g_i, kept
 /// incrementally. Does not move x.
 /// With `weights` (EF21-W), g = sum_i w_i g_i instead.
-void apply_ef21_increments(std::int64_t round, const RoundView& view, Eigen::VectorXd& global, Eigen::VectorXd& sum,
-                           std::span<const double> weights = {});
+void apply_ef21_increments(std::int64_t round, const RoundView& view, Eigen::VectorXd& global,
+                           Eigen::VectorXd& sum, std::span<const double> weights = {});
 
 const MethodInfo& ef21_registration();
 

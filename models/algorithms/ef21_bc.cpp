@@ -31,19 +31,21 @@ std::optional<DownlinkMessage> Ef21Bc::downlink(std::int64_t round) const {
 const MethodInfo& ef21_bc_registration() {
   static const MethodInfo info{
       .name = "ef21-bc",
-      .doc = "EF21 with bidirectional compression: the server broadcasts C_down(w - g) ([compressor.down]), not "
-             "the model",
+      .doc =
+          "EF21 with bidirectional compression: the server broadcasts C_down(w - g) ([compressor.down]), not "
+          "the model",
       .reference = "Fatkhullin, Sokolov, Gorbunov, Li, Richtárik 2021, EF21 with Bells & Whistles (EF21-BC)",
       .keys = {},
       .compressor = CompressorNeed::contractive,
       .minibatch = true,
       .participation = true,
       .downlink_compressor = true,
-      .theory_doc = "not implemented (its rule couples both compressors' constants): give an absolute stepsize",
-      .theory_stepsize =
-          [](const TheoryInputs&) -> double {
+      .theory_doc =
+          "not implemented (its rule couples both compressors' constants): give an absolute stepsize",
+      .theory_stepsize = [](const TheoryInputs&) -> double {
         throw TheoryUnavailable(
-            "ef21-bc has no theory stepsize here (Fatkhullin et al. 2021 couple both compressors' constants): "
+            "ef21-bc has no theory stepsize here (Fatkhullin et al. 2021 couple both compressors' "
+            "constants): "
             "give algorithm.stepsize");
       },
       .make = [](const MethodContext& c) -> std::unique_ptr<Method> {

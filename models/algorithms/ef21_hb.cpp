@@ -26,8 +26,7 @@ const MethodInfo& ef21_hb_registration() {
       .minibatch = true,
       .participation = true,
       .theory_doc = "not implemented (its rule couples γ and η): give an absolute stepsize",
-      .theory_stepsize =
-          [](const TheoryInputs&) -> double {
+      .theory_stepsize = [](const TheoryInputs&) -> double {
         throw TheoryUnavailable(
             "ef21-hb has no theory stepsize here (Fatkhullin et al. 2021 couple gamma and eta): give "
             "algorithm.stepsize");

@@ -46,8 +46,9 @@ void Ef21Page::prepare_round(std::int64_t round, const Eigen::Ref<const Eigen::V
   if (*coin_ == 0) problems::regulariser_at(objectives().front().spec(), previous_x_, previous_regulariser_);
 }
 
-void Ef21Page::worker_round(std::size_t worker, std::int64_t round, const Eigen::Ref<const Eigen::VectorXd>& x,
-                            WorkerOutput& out, WorkerScratch& scratch, Eigen::VectorXd& gradient) {
+void Ef21Page::worker_round(std::size_t worker, std::int64_t round,
+                            const Eigen::Ref<const Eigen::VectorXd>& x, WorkerOutput& out,
+                            WorkerScratch& scratch, Eigen::VectorXd& gradient) {
   evaluate(worker, x, out, gradient);
   Eigen::VectorXd& v = estimator_[worker];
   if (round == 0) {
@@ -70,9 +71,11 @@ void Ef21Page::worker_round(std::size_t worker, std::int64_t round, const Eigen:
 const MethodInfo& ef21_page_registration() {
   static const MethodInfo info{
       .name = "ef21-page",
-      .doc = "EF21 on PAGE estimators: with probability p a full local gradient, else a minibatch difference "
-             "(needs [gradient])",
-      .reference = "Fatkhullin, Sokolov, Gorbunov, Li, Richtárik 2021, EF21 with Bells & Whistles (EF21-PAGE)",
+      .doc =
+          "EF21 on PAGE estimators: with probability p a full local gradient, else a minibatch difference "
+          "(needs [gradient])",
+      .reference =
+          "Fatkhullin, Sokolov, Gorbunov, Li, Richtárik 2021, EF21 with Bells & Whistles (EF21-PAGE)",
       .keys = {number_param("page_probability", std::nullopt, 0.0, 1.0, false, true,
                             "probability p of a full-gradient round (one coin for all workers)",
                             "mean τ_i/(τ_i + m_i)")},
@@ -80,10 +83,10 @@ const MethodInfo& ef21_page_registration() {
       .minibatch = true,
       .requires_minibatch = true,
       .theory_doc = "not implemented (its rule needs the minibatch variance): give an absolute stepsize",
-      .theory_stepsize =
-          [](const TheoryInputs&) -> double {
+      .theory_stepsize = [](const TheoryInputs&) -> double {
         throw TheoryUnavailable(
-            "ef21-page has no theory stepsize here (Fatkhullin et al. 2021: it needs the minibatch smoothness "
+            "ef21-page has no theory stepsize here (Fatkhullin et al. 2021: it needs the minibatch "
+            "smoothness "
             "constants): give algorithm.stepsize");
       },
       .make = [](const MethodContext& c) -> std::unique_ptr<Method> { return std::make_unique<Ef21Page>(c); },

@@ -21,7 +21,7 @@ class Ef21Page final : public Ef21 {
 
   double probability_;
   Rng coin_rng_;
-  std::optional<int> coin_;                // this round's coin (rounds >= 1)
+  std::optional<int> coin_;                 // this round's coin (rounds >= 1)
   std::vector<Eigen::VectorXd> estimator_;  // v_i
   Eigen::VectorXd previous_x_;              // x^{t}, the point before this round's
   Eigen::VectorXd current_x_;

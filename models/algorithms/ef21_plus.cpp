@@ -16,8 +16,9 @@ Ef21Plus::Ef21Plus(const MethodContext& context)
       global_(Eigen::VectorXd::Zero(dim())),
       sum_(dim()) {}
 
-void Ef21Plus::worker_round(std::size_t worker, std::int64_t round, const Eigen::Ref<const Eigen::VectorXd>& x,
-                            WorkerOutput& out, WorkerScratch& scratch, Eigen::VectorXd& gradient) {
+void Ef21Plus::worker_round(std::size_t worker, std::int64_t round,
+                            const Eigen::Ref<const Eigen::VectorXd>& x, WorkerOutput& out,
+                            WorkerScratch& scratch, Eigen::VectorXd& gradient) {
   evaluate(worker, x, out, gradient);
   Eigen::VectorXd& g = local_[worker];
   if (round == 0) {
@@ -70,8 +71,10 @@ std::uint64_t Ef21Plus::markov_choices() const {
 const MethodInfo& ef21_plus_registration() {
   static const MethodInfo info{
       .name = "ef21-plus",
-      .doc = "EF21+ (Richtárik et al. 2021): each worker sends whichever of C(grad f_i) and EF21's candidate lies "
-             "closer to grad f_i",
+      .doc =
+          "EF21+ (Richtárik et al. 2021): each worker sends whichever of C(grad f_i) and EF21's candidate "
+          "lies "
+          "closer to grad f_i",
       .reference = "Richtárik, Sokolov, Fatkhullin 2021 (EF21+)",
       .keys = {},
       .compressor = CompressorNeed::contractive,

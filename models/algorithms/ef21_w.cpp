@@ -44,8 +44,9 @@ void Ef21W::server_round(std::int64_t round, const RoundView& view, Eigen::Ref<E
 const MethodInfo& ef21_w_registration() {
   static const MethodInfo info{
       .name = "ef21-w",
-      .doc = "weighted EF21: g = sum_i w_i g_i with w_i = L_i / sum L_j (iterates = EF21's for homogeneous C; "
-             "the theory stepsize uses L_AM)",
+      .doc =
+          "weighted EF21: g = sum_i w_i g_i with w_i = L_i / sum L_j (iterates = EF21's for homogeneous C; "
+          "the theory stepsize uses L_AM)",
       .reference = "Richtárik, Gasanov, Burlachenko 2024, Error Feedback Reloaded (EF21-W)",
       .keys = {},
       .compressor = CompressorNeed::contractive,

@@ -10,7 +10,8 @@ namespace ef21::algorithms {
 Federation::Federation(std::vector<problems::Objective> objectives,
                        std::unique_ptr<compressors::Compressor> compressor, const MethodInfo& method,
                        const MethodContext& context_template, Eigen::VectorXd x0, std::size_t threads,
-                       ParticipationSpec participation, std::unique_ptr<compressors::Compressor> down_compressor)
+                       ParticipationSpec participation,
+                       std::unique_ptr<compressors::Compressor> down_compressor)
     : objectives_(std::move(objectives)),
       compressor_(std::move(compressor)),
       down_compressor_(std::move(down_compressor)),
@@ -27,7 +28,8 @@ Federation::Federation(std::vector<problems::Objective> objectives,
   context.objectives = &objectives_;
   context.compressor = compressor_.get();
   for (const ParamDecl& decl : method.keys)  // declared defaults for keys a direct caller left out
-    if (!context.params.has(decl.name) && decl.default_value) context.params.set(decl.name, *decl.default_value);
+    if (!context.params.has(decl.name) && decl.default_value)
+      context.params.set(decl.name, *decl.default_value);
   context.down_compressor = down_compressor_.get();
   context.partial_participation = participation_.partial(static_cast<std::int64_t>(objectives_.size()));
   method_ = method.make(context);
@@ -42,7 +44,8 @@ const std::vector<std::uint32_t>& Federation::participants(std::int64_t round) {
   while (drawn_round_ < round) {
     ++drawn_round_;
     std::vector<std::uint32_t>& slot = drawn_[drawn_round_ & 1];
-    const std::vector<std::int32_t> chosen = sample_without_replacement(n, participation_.per_round(n), participation_rng_);
+    const std::vector<std::int32_t> chosen =
+        sample_without_replacement(n, participation_.per_round(n), participation_rng_);
     slot.assign(chosen.begin(), chosen.end());
   }
   return drawn_[round & 1];

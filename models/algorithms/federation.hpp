@@ -87,12 +87,12 @@ class Federation {
   ParticipationSpec participation_;
   Rng participation_rng_;
   std::vector<std::uint32_t> everyone_;
-  std::int64_t drawn_round_ = 0;                 // the latest round whose participants are drawn
-  std::vector<std::uint32_t> drawn_[2];          // participants of rounds drawn_round_ - 1, drawn_round_
+  std::int64_t drawn_round_ = 0;         // the latest round whose participants are drawn
+  std::vector<std::uint32_t> drawn_[2];  // participants of rounds drawn_round_ - 1, drawn_round_
   std::unique_ptr<Method> method_;
   Eigen::VectorXd x_;
   std::vector<WorkerOutput> outputs_;
-  std::vector<std::uint8_t> taking_part_;  // this round's participants, by worker id
+  std::vector<std::uint8_t> taking_part_;         // this round's participants, by worker id
   std::vector<WorkerScratch> scratch_;            // one per thread slot
   std::vector<Eigen::VectorXd> block_gradients_;  // grad f_i of the block's workers
   Eigen::VectorXd gradient_sum_;

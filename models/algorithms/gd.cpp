@@ -6,15 +6,17 @@ namespace ef21::algorithms {
 
 GradientDescent::GradientDescent(const MethodContext& context) : Method(context), sum_(dim()) {}
 
-void GradientDescent::worker_round(std::size_t worker, std::int64_t round, const Eigen::Ref<const Eigen::VectorXd>& x,
-                                   WorkerOutput& out, WorkerScratch& scratch, Eigen::VectorXd& gradient) {
+void GradientDescent::worker_round(std::size_t worker, std::int64_t round,
+                                   const Eigen::Ref<const Eigen::VectorXd>& x, WorkerOutput& out,
+                                   WorkerScratch& scratch, Eigen::VectorXd& gradient) {
   evaluate(worker, x, out, gradient);
   out.message.assign_dense(local_gradient(worker, x, out, scratch, gradient));
   out.message.exact = true;
   bill_dense(round, out);
 }
 
-void GradientDescent::server_round(std::int64_t /*round*/, const RoundView& view, Eigen::Ref<Eigen::VectorXd> x) {
+void GradientDescent::server_round(std::int64_t /*round*/, const RoundView& view,
+                                   Eigen::Ref<Eigen::VectorXd> x) {
   sum_messages(view, sum_);
   x -= gamma() * (sum_ / static_cast<double>(view.participants.size()));
 }
@@ -30,7 +32,9 @@ const MethodInfo& gd_registration() {
       .participation = true,
       .theory_doc = "1/L",
       .theory_stepsize = [](const TheoryInputs& in) { return 1.0 / in.L; },
-      .make = [](const MethodContext& c) -> std::unique_ptr<Method> { return std::make_unique<GradientDescent>(c); },
+      .make = [](const MethodContext& c) -> std::unique_ptr<Method> {
+        return std::make_unique<GradientDescent>(c);
+      },
   };
   return info;
 }

@@ -69,7 +69,8 @@ const MethodInfo& marina_registration() {
           [](const TheoryInputs& in) {
             const double omega = require_omega(in, "marina");
             const double p = marina_probability(*in.params, omega);
-            return 1.0 / (in.L + in.L_tilde * std::sqrt((1.0 - p) * omega / (p * static_cast<double>(in.workers))));
+            return 1.0 /
+                   (in.L + in.L_tilde * std::sqrt((1.0 - p) * omega / (p * static_cast<double>(in.workers))));
           },
       .make = [](const MethodContext& c) -> std::unique_ptr<Method> { return std::make_unique<Marina>(c); },
   };

@@ -94,8 +94,8 @@ void Method::draw_batch(std::size_t worker, WorkerOutput& out, int passes) {
   EF21_CHECK(!batch_size_.empty(), "draw_batch without [gradient] batch");
   const auto& objective = objectives()[worker];
   out.batch = sample_without_replacement(objective.rows(), batch_size_[worker], batch_rngs_[worker]);
-  out.compute_fraction =
-      static_cast<double>(passes) * static_cast<double>(out.batch.size()) / static_cast<double>(objective.rows());
+  out.compute_fraction = static_cast<double>(passes) * static_cast<double>(out.batch.size()) /
+                         static_cast<double>(objective.rows());
   out.compute_flops = static_cast<double>(passes) * objective.flops_per_minibatch(out.batch);
 }
 

@@ -101,8 +101,9 @@ class Method {
   /// Worker `worker`'s round `round` at the current model x (= x^round), after begin_round(x).
   /// Writes grad f_i(x) into `gradient` (size d; the caller's buffer, read by the caller for
   /// the metrics once the call returns).
-  virtual void worker_round(std::size_t worker, std::int64_t round, const Eigen::Ref<const Eigen::VectorXd>& x,
-                            WorkerOutput& out, WorkerScratch& scratch, Eigen::VectorXd& gradient) = 0;
+  virtual void worker_round(std::size_t worker, std::int64_t round,
+                            const Eigen::Ref<const Eigen::VectorXd>& x, WorkerOutput& out,
+                            WorkerScratch& scratch, Eigen::VectorXd& gradient) = 0;
   /// A worker that sits the round out: only grad f_i(x) (and f_i) for the run's metrics; its
   /// state is untouched and it sends nothing.
   void skip_round(std::size_t worker, const Eigen::Ref<const Eigen::VectorXd>& x, WorkerOutput& out,
@@ -148,15 +149,16 @@ class Method {
   void draw_batch(std::size_t worker, WorkerOutput& out, int passes = 1);
   /// The stochastic estimate on out.batch at x (the round's x: the shared regulariser), into
   /// `estimate`.
-  void minibatch_gradient(std::size_t worker, const Eigen::Ref<const Eigen::VectorXd>& x, const WorkerOutput& out,
-                          Eigen::VectorXd& estimate) const;
+  void minibatch_gradient(std::size_t worker, const Eigen::Ref<const Eigen::VectorXd>& x,
+                          const WorkerOutput& out, Eigen::VectorXd& estimate) const;
   /// The same at another point (its own regulariser terms).
   void minibatch_gradient_at(std::size_t worker, const Eigen::Ref<const Eigen::VectorXd>& x,
                              std::span<const std::int32_t> rows, Eigen::VectorXd& estimate) const;
   /// The gradient the method uses this round: `gradient` itself (full), or with a batch the
   /// minibatch estimate (drawn now, into scratch.estimate).
   const Eigen::VectorXd& local_gradient(std::size_t worker, const Eigen::Ref<const Eigen::VectorXd>& x,
-                                        WorkerOutput& out, WorkerScratch& scratch, const Eigen::VectorXd& gradient);
+                                        WorkerOutput& out, WorkerScratch& scratch,
+                                        const Eigen::VectorXd& gradient);
   /// message = C(in) with the worker's stream; records the drawn coordinates of a random
   /// sparsifier in out.kept.
   void compress(std::size_t worker, const Eigen::Ref<const Eigen::VectorXd>& in, WorkerOutput& out,
@@ -174,9 +176,9 @@ class Method {
   std::vector<Rng> worker_rngs_;
   std::vector<Rng> batch_rngs_;
   std::vector<std::int64_t> batch_size_;  // tau_i
-  bool shared_regulariser_ = false;      // every objective has the same spec
-  bool values_ = true;                   // this round computes f_i (begin_round)
-  problems::RegulariserAt regulariser_;  // at the round's x (begin_round)
+  bool shared_regulariser_ = false;       // every objective has the same spec
+  bool values_ = true;                    // this round computes f_i (begin_round)
+  problems::RegulariserAt regulariser_;   // at the round's x (begin_round)
 };
 
 /// Distinct values drawn uniformly without replacement from [0, population), ascending:

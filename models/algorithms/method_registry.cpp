@@ -23,10 +23,9 @@ namespace ef21::algorithms {
 const std::vector<const MethodInfo*>& method_registry() {
   // One line per method; each registration is defined in the method's own file.
   static const std::vector<const MethodInfo*> all{
-      &gd_registration(),        &ef_registration(),        &ef21_registration(),
-      &ef21_plus_registration(), &ef21_hb_registration(),   &ef21_bc_registration(),
-      &ef21_sgdm_registration(), &ef21_page_registration(), &ef21_w_registration(),
-      &dcgd_registration(),      &diana_registration(),     &marina_registration(),
+      &gd_registration(),      &ef_registration(),      &ef21_registration(),      &ef21_plus_registration(),
+      &ef21_hb_registration(), &ef21_bc_registration(), &ef21_sgdm_registration(), &ef21_page_registration(),
+      &ef21_w_registration(),  &dcgd_registration(),    &diana_registration(),     &marina_registration(),
   };
   return all;
 }
@@ -55,16 +54,17 @@ ContractionConstants contraction_constants(double alpha) {
 
 double require_alpha(const TheoryInputs& in, std::string_view method) {
   if (!in.alpha)
-    throw TheoryUnavailable(fmt::format(
-        "the theory stepsize of {} needs a contractive compressor (alpha, or omega < 1): give algorithm.stepsize",
-        method));
+    throw TheoryUnavailable(
+        fmt::format("the theory stepsize of {} needs a contractive compressor (alpha, or omega < 1): give "
+                    "algorithm.stepsize",
+                    method));
   return *in.alpha;
 }
 
 double require_omega(const TheoryInputs& in, std::string_view method) {
   if (!in.omega)
-    throw TheoryUnavailable(
-        fmt::format("the theory stepsize of {} needs an unbiased compressor (omega): give algorithm.stepsize", method));
+    throw TheoryUnavailable(fmt::format(
+        "the theory stepsize of {} needs an unbiased compressor (omega): give algorithm.stepsize", method));
   return *in.omega;
 }
 

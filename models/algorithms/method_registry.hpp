@@ -30,14 +30,14 @@ struct TheoryInputs {
   double L_tilde = 0.0;  // sqrt(mean L_i^2)
   double L_am = 0.0;     // mean L_i
   double L_max = 0.0;
-  double mu = 0.0;                         // the regulariser's strong convexity (EF21+)
-  std::size_t workers = 1;                 // n
-  std::optional<double> alpha;             // the compressor's contraction (Compressor::contraction)
-  std::optional<double> omega;             // its variance, if unbiased
-  std::optional<double> alpha_down;        // the downlink compressor's contraction
-  double participation = 1.0;              // the fraction of workers per round
-  bool stochastic = false;                 // minibatch gradients
-  const ParamSet* params = nullptr;        // the method's keys
+  double mu = 0.0;                   // the regulariser's strong convexity (EF21+)
+  std::size_t workers = 1;           // n
+  std::optional<double> alpha;       // the compressor's contraction (Compressor::contraction)
+  std::optional<double> omega;       // its variance, if unbiased
+  std::optional<double> alpha_down;  // the downlink compressor's contraction
+  double participation = 1.0;        // the fraction of workers per round
+  bool stochastic = false;           // minibatch gradients
+  const ParamSet* params = nullptr;  // the method's keys
 };
 
 /// A theory rule that does not apply to this run: the message says why and asks for an
@@ -48,9 +48,9 @@ class TheoryUnavailable : public std::invalid_argument {
 };
 
 struct MethodInfo {
-  std::string name;       // algorithm.kind
-  std::string doc;        // one line: what it does
-  std::string reference;  // the paper its update and theory stepsize follow
+  std::string name;             // algorithm.kind
+  std::string doc;              // one line: what it does
+  std::string reference;        // the paper its update and theory stepsize follow
   std::vector<ParamDecl> keys;  // its own [algorithm] keys
   CompressorNeed compressor = CompressorNeed::contractive;
   bool minibatch = false;            // composes with [gradient] batch / batch_ratio

@@ -22,7 +22,8 @@ std::unique_ptr<Compressor> make_compressor(const CompressorSpec& spec, Eigen::I
         fmt::format("compressor.k must be between 1 and d = {} (the data's dimension), got {}", dim, spec.k));
   CompressorSpec filled = spec;  // declared defaults for keys a direct caller left out
   for (const ParamDecl& decl : info->keys)
-    if (!filled.params.has(decl.name) && decl.default_value) filled.params.set(decl.name, *decl.default_value);
+    if (!filled.params.has(decl.name) && decl.default_value)
+      filled.params.set(decl.name, *decl.default_value);
   return info->make(filled, dim);
 }
 

@@ -26,11 +26,8 @@ const std::vector<const CompressorInfo*>& compressor_registry() {
   // the kind's own file.
   static const std::vector<const CompressorInfo*> all = [] {
     std::vector<const CompressorInfo*> kinds{
-        &identity_registration(),
-        &top_k_registration(),
-        &rand_k_registration(),
-        &qsgd_registration(),
-        &sign_registration(),
+        &identity_registration(), &top_k_registration(), &rand_k_registration(),
+        &qsgd_registration(),     &sign_registration(),
     };
     for (const CompressorInfo* q : quantizer_registry()) kinds.push_back(q);
     return kinds;

@@ -51,8 +51,9 @@ const CompressorInfo& rand_k_registration() {
       "scaled by d/k: unbiased, omega = d/k - 1)",
       true,
       false,
-      {boolean_param("scaled", false, "multiply the kept values by d/k: unbiased (omega = d/k - 1), no longer "
-                                      "contractive unless k > d/2"),
+      {boolean_param("scaled", false,
+                     "multiply the kept values by d/k: unbiased (omega = d/k - 1), no longer "
+                     "contractive unless k > d/2"),
        sparsifier_then_param()},
       [](const CompressorSpec& spec, Eigen::Index dim) {
         return with_then(std::make_unique<RandK>(spec.k, dim, spec.params.boolean("scaled")), spec, dim);

@@ -44,9 +44,13 @@ struct SparseVector {
   void borrow_dense(const Eigen::VectorXd& v);
   bool borrowed() const { return borrowed_ != nullptr; }
   /// Value of the p-th stored entry (index indices[p], or p when borrowed).
-  double value(std::size_t p) const { return borrowed_ != nullptr ? (*borrowed_)[static_cast<Eigen::Index>(p)] : values[p]; }
+  double value(std::size_t p) const {
+    return borrowed_ != nullptr ? (*borrowed_)[static_cast<Eigen::Index>(p)] : values[p];
+  }
   /// Index of the p-th stored entry.
-  std::int32_t index(std::size_t p) const { return borrowed_ != nullptr ? static_cast<std::int32_t>(p) : indices[p]; }
+  std::int32_t index(std::size_t p) const {
+    return borrowed_ != nullptr ? static_cast<std::int32_t>(p) : indices[p];
+  }
   /// target += scale * this (coordinate by coordinate, in index order).
   void add_to(Eigen::Ref<Eigen::VectorXd> target, double scale = 1.0) const;
   /// The vector as a dense one (tests, diagnostics).

@@ -7,8 +7,8 @@
 
 namespace ef21::compressors {
 
-SparsifierThen::SparsifierThen(std::unique_ptr<Compressor> sparsifier, std::unique_ptr<ValueQuantizer> quantizer,
-                               std::string name)
+SparsifierThen::SparsifierThen(std::unique_ptr<Compressor> sparsifier,
+                               std::unique_ptr<ValueQuantizer> quantizer, std::string name)
     : sparsifier_(std::move(sparsifier)), quantizer_(std::move(quantizer)), name_(std::move(name)) {}
 
 void SparsifierThen::compress(const Eigen::Ref<const Eigen::VectorXd>& in, SparseVector& out, Rng& rng,
@@ -32,7 +32,8 @@ std::optional<double> SparsifierThen::omega() const {
   return (1.0 + *w) * (1.0 + quantizer_->omega()) - 1.0;
 }
 
-std::uint64_t SparsifierThen::payload_bits(const SparseVector& message, const BitAccounting& accounting) const {
+std::uint64_t SparsifierThen::payload_bits(const SparseVector& message,
+                                           const BitAccounting& accounting) const {
   BitAccounting quantized = accounting;
   quantized.value_bits = quantizer_->value_bits();
   return quantized.payload_bits(message);
@@ -56,7 +57,8 @@ std::unique_ptr<Compressor> with_then(std::unique_ptr<Compressor> sparsifier, co
   if (!then) return sparsifier;
   const CompressorInfo* info = find_compressor(*then);
   if (info == nullptr || !info->make_quantizer)
-    throw std::invalid_argument(fmt::format("compressor.then = \"{}\" is not an element-wise quantizer", *then));
+    throw std::invalid_argument(
+        fmt::format("compressor.then = \"{}\" is not an element-wise quantizer", *then));
   std::string name = fmt::format("{}+{}", sparsifier->name(), *then);
   return std::make_unique<SparsifierThen>(std::move(sparsifier), info->make_quantizer(), std::move(name));
 }

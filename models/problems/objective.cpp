@@ -268,8 +268,9 @@ void Objective::finish_gradient(double inv_m, const RegulariserAt& reg,
   for (Eigen::Index l = 0; l < gradient.size(); ++l) g[l] = g[l] * inv_m + r[l];
 }
 
-void Objective::minibatch_gradient(const Eigen::Ref<const Eigen::VectorXd>& x, std::span<const std::int32_t> rows,
-                                   Eigen::Ref<Eigen::VectorXd> gradient, const RegulariserAt& reg) const {
+void Objective::minibatch_gradient(const Eigen::Ref<const Eigen::VectorXd>& x,
+                                   std::span<const std::int32_t> rows, Eigen::Ref<Eigen::VectorXd> gradient,
+                                   const RegulariserAt& reg) const {
   EF21_CHECK(x.size() == dim() && gradient.size() == dim() && reg.gradient.size() == dim(),
              "x, gradient or regulariser has the wrong dimension");
   EF21_CHECK(!rows.empty(), "a minibatch needs at least one row");

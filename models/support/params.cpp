@@ -79,8 +79,8 @@ ParamDecl boolean_param(std::string name, bool fallback, std::string doc) {
   return d;
 }
 
-ParamDecl choice_param(std::string name, std::optional<std::string> fallback, std::vector<std::string> choices,
-                       std::string doc) {
+ParamDecl choice_param(std::string name, std::optional<std::string> fallback,
+                       std::vector<std::string> choices, std::string doc) {
   ParamDecl d;
   d.name = std::move(name);
   d.type = ParamType::choice;
@@ -142,7 +142,8 @@ std::int64_t ParamSet::integer(std::string_view name) const {
 
 bool ParamSet::boolean(std::string_view name) const {
   const auto it = values_.find(name);
-  EF21_CHECK(it != values_.end() && std::holds_alternative<bool>(it->second), "a declared boolean key is missing");
+  EF21_CHECK(it != values_.end() && std::holds_alternative<bool>(it->second),
+             "a declared boolean key is missing");
   return std::get<bool>(it->second);
 }
 

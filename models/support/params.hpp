@@ -45,8 +45,8 @@ ParamDecl number_param(std::string name, std::optional<double> fallback, double 
 ParamDecl integer_param(std::string name, std::optional<std::int64_t> fallback, std::int64_t min,
                         std::int64_t max, std::string doc, std::string default_doc = {});
 ParamDecl boolean_param(std::string name, bool fallback, std::string doc);
-ParamDecl choice_param(std::string name, std::optional<std::string> fallback, std::vector<std::string> choices,
-                       std::string doc);
+ParamDecl choice_param(std::string name, std::optional<std::string> fallback,
+                       std::vector<std::string> choices, std::string doc);
 
 /// Whether `value` lies in the declaration's range (numbers, integers) or choices.
 bool param_in_range(const ParamDecl& decl, const ParamValue& value);

@@ -40,7 +40,7 @@ struct Span {
 
 /// When a stop target was first met (all empty if never).
 struct TargetReach {
-  std::string name;  // "grad_norm_sq", "grad_norm_sq_relative", "sim_time", "bits_up"
+  std::string name;    // "grad_norm_sq", "grad_norm_sq_relative", "sim_time", "bits_up"
   double value = 0.0;  // the target, in the key's unit (seconds for sim_time)
   std::optional<std::int64_t> round;
   std::optional<double> time_s;
@@ -52,18 +52,19 @@ std::string_view to_string(RunStatus status);
 
 struct RunResult {
   RunStatus status = RunStatus::max_rounds;
-  std::int64_t rounds = 0;        // index of the last iterate reached (finite)
-  TraceRow final_row;             // metrics at that iterate
-  std::vector<TraceRow> trace;    // recorded rows
+  std::int64_t rounds = 0;      // index of the last iterate reached (finite)
+  TraceRow final_row;           // metrics at that iterate
+  std::vector<TraceRow> trace;  // recorded rows
   std::vector<TargetReach> targets;
   std::optional<std::int64_t> diverged_at;  // round whose metrics were not finite
   algorithms::DerivedConstants constants;
   std::int64_t samples = 0, dim = 0, workers = 0, k = 0;
-  std::vector<std::pair<std::string, std::uint64_t>> method_counters;  // the method's own counts (Method::counters)
+  std::vector<std::pair<std::string, std::uint64_t>>
+      method_counters;  // the method's own counts (Method::counters)
   std::uint64_t messages = 0;
-  std::uint64_t bytes_up = 0;    // total over all workers, incl. headers
+  std::uint64_t bytes_up = 0;  // total over all workers, incl. headers
   std::uint64_t bytes_down = 0;
-  double sim_time_s = 0.0;  // when the run ended (last event)
+  double sim_time_s = 0.0;                 // when the run ended (last event)
   std::vector<MessageRecord> message_log;  // when run.record_messages
   std::vector<Span> spans;                 // when run.timeline
   std::vector<std::string> node_names;     // topology node id -> name

@@ -63,7 +63,8 @@ std::uint64_t message_bytes(std::uint64_t header_bytes, std::uint64_t payload_bi
 /// The compressor `choice` names, its k resolved against d (written to *k when asked);
 /// errors at the scenario key `key` ("compressor", "compressor.down").
 std::unique_ptr<compressors::Compressor> build_compressor(const Scenario& s, const CompressorChoice& choice,
-                                                          const std::string& key, std::int64_t d, std::int64_t* k) {
+                                                          const std::string& key, std::int64_t d,
+                                                          std::int64_t* k) {
   const compressors::CompressorInfo& info = *compressors::find_compressor(choice.spec.kind);
   compressors::CompressorSpec spec = choice.spec;
   spec.k = choice.k_for(d, info.takes_k);
@@ -85,13 +86,14 @@ void check_compressor_need(const Scenario& s, const algorithms::MethodInfo& meth
   if (method.compressor == algorithms::CompressorNeed::contractive && !c.contraction()) {
     const auto omega = c.omega();
     throw InputError(s.where(s.locations.count("compressor.kind") ? "compressor.kind" : "algorithm.kind"),
-                     fmt::format("{} needs a contractive compressor; {} is not contractive{}", method.name, what,
-                                 omega ? fmt::format(" (unbiased with omega = {} >= 1)", *omega) : ""));
+                     fmt::format("{} needs a contractive compressor; {} is not contractive{}", method.name,
+                                 what, omega ? fmt::format(" (unbiased with omega = {} >= 1)", *omega) : ""));
   }
   if (method.compressor == algorithms::CompressorNeed::unbiased && !c.omega())
-    throw InputError(s.where(s.locations.count("compressor.kind") ? "compressor.kind" : "algorithm.kind"),
-                     fmt::format("{} needs an unbiased compressor (scaled rand-k, natural, qsgd); {} is biased",
-                                 method.name, what));
+    throw InputError(
+        s.where(s.locations.count("compressor.kind") ? "compressor.kind" : "algorithm.kind"),
+        fmt::format("{} needs an unbiased compressor (scaled rand-k, natural, qsgd); {} is biased",
+                    method.name, what));
 }
 
 }  // namespace
@@ -122,7 +124,8 @@ Simulation::Simulation(const Scenario& scenario) : scenario_(scenario) {
 
   // The method, its compressors and the constants they imply.
   const algorithms::MethodInfo& method = *algorithms::find_method(s.algorithm.kind);
-  std::unique_ptr<compressors::Compressor> compressor = build_compressor(s, s.compressor, "compressor", d, &k_);
+  std::unique_ptr<compressors::Compressor> compressor =
+      build_compressor(s, s.compressor, "compressor", d, &k_);
   std::unique_ptr<compressors::Compressor> down_compressor;
   if (method.downlink_compressor && s.compressor.down)
     down_compressor = build_compressor(s, *s.compressor.down, "compressor.down", d, nullptr);
@@ -136,10 +139,10 @@ Simulation::Simulation(const Scenario& scenario) : scenario_(scenario) {
                          fmt::format("gradient.batch = {} exceeds worker {}'s shard of {} rows", tau, i, m));
     }
   const bool uses_compressor = method.compressor != algorithms::CompressorNeed::unused;
-  algorithms::TheoryInputs inputs = algorithms::theory_inputs(
-      L, L_i, problems::regularisation_mu(s.problem.spec), n,
-      uses_compressor ? compressor->contraction() : std::optional<double>(1.0),
-      uses_compressor ? compressor->omega() : std::optional<double>(0.0));
+  algorithms::TheoryInputs inputs =
+      algorithms::theory_inputs(L, L_i, problems::regularisation_mu(s.problem.spec), n,
+                                uses_compressor ? compressor->contraction() : std::optional<double>(1.0),
+                                uses_compressor ? compressor->omega() : std::optional<double>(0.0));
   inputs.alpha_down = down_compressor ? down_compressor->contraction() : std::nullopt;
   inputs.participation = s.algorithm.participation.fraction;
   inputs.stochastic = s.algorithm.gradient.stochastic();
@@ -148,8 +151,8 @@ Simulation::Simulation(const Scenario& scenario) : scenario_(scenario) {
     constants_ = algorithms::derive_constants(s.algorithm, method, inputs);
   } catch (const algorithms::TheoryUnavailable& e) {
     // At the stepsize when given ("theory" explicitly), else at the method that has no rule.
-    throw InputError(s.where(s.locations.count("algorithm.stepsize") ? "algorithm.stepsize" : "algorithm.kind"),
-                     e.what());
+    throw InputError(
+        s.where(s.locations.count("algorithm.stepsize") ? "algorithm.stepsize" : "algorithm.kind"), e.what());
   }
 
   // Compute model: a fixed duration, or this worker's gradient flops / its speed; a round
@@ -169,9 +172,9 @@ Simulation::Simulation(const Scenario& scenario) : scenario_(scenario) {
   context.params = s.algorithm.params;
   context.gradient = s.algorithm.gradient;
   Eigen::VectorXd x0 = algorithms::make_initial_point(s.problem.x0, d);
-  federation_ = std::make_unique<algorithms::Federation>(std::move(objectives), std::move(compressor), method, context,
-                                                         std::move(x0), s.run.threads, s.algorithm.participation,
-                                                         std::move(down_compressor));
+  federation_ = std::make_unique<algorithms::Federation>(
+      std::move(objectives), std::move(compressor), method, context, std::move(x0), s.run.threads,
+      s.algorithm.participation, std::move(down_compressor));
 
   // Topology and network.
   if (s.network.star) {

@@ -62,7 +62,7 @@ class Simulation {
   std::int64_t samples_ = 0;
   std::int64_t k_ = 0;
   std::vector<SimTime> gradient_time_;  // one full local gradient, ps
-  std::vector<double> full_flops_;       // flops of one full local gradient
+  std::vector<double> full_flops_;      // flops of one full local gradient
 
   Topology topology_;
   Engine engine_;
@@ -75,7 +75,7 @@ class Simulation {
   std::int64_t round_ = 0;
   std::size_t uploads_pending_ = 0;
   std::size_t downloads_pending_ = 0;
-  SimTime server_time_ = 0;  // when the server got the current iterate
+  SimTime server_time_ = 0;     // when the server got the current iterate
   double bits_up_total_ = 0;    // cumulative billed uplink bits, all workers
   double bits_down_total_ = 0;  // cumulative downlink bits, all workers
   double initial_grad_norm_sq_ = 0;

@@ -62,8 +62,8 @@ std::string_view span_name(SpanKind kind) {
 std::string format_trace_csv(const std::vector<TraceRow>& rows) {
   std::string out = "round,time_s,bits_up,bits_down,f,grad_norm_sq\n";
   for (const auto& r : rows)
-    fmt::format_to(std::back_inserter(out), "{},{},{},{},{},{}\n", r.round, r.time_s, r.bits_up, r.bits_down, r.f,
-                   r.grad_norm_sq);
+    fmt::format_to(std::back_inserter(out), "{},{},{},{},{},{}\n", r.round, r.time_s, r.bits_up, r.bits_down,
+                   r.f, r.grad_norm_sq);
   return out;
 }
 
@@ -82,18 +82,20 @@ std::string format_timeline_json(const RunResult& result) {
   std::string out = "{\"displayTimeUnit\":\"ms\",\"traceEvents\":[\n";
   bool first = true;
   for (std::int64_t w = 0; w < result.workers; ++w) {
-    fmt::format_to(std::back_inserter(out),
-                   "{}{{\"name\":\"thread_name\",\"ph\":\"M\",\"pid\":0,\"tid\":{},\"args\":{{\"name\":\"w{}\"}}}}",
-                   first ? "" : ",\n", w, w);
+    fmt::format_to(
+        std::back_inserter(out),
+        "{}{{\"name\":\"thread_name\",\"ph\":\"M\",\"pid\":0,\"tid\":{},\"args\":{{\"name\":\"w{}\"}}}}",
+        first ? "" : ",\n", w, w);
     first = false;
   }
   for (const auto& s : result.spans) {
     const double ts_us = static_cast<double>(s.begin) / 1e6;
     const double dur_us = static_cast<double>(s.end - s.begin) / 1e6;
-    fmt::format_to(std::back_inserter(out),
-                   "{}{{\"name\":\"{}\",\"cat\":\"{}\",\"ph\":\"X\",\"pid\":0,\"tid\":{},\"ts\":{},\"dur\":{},"
-                   "\"args\":{{\"round\":{}}}}}",
-                   first ? "" : ",\n", span_name(s.kind), span_name(s.kind), s.worker, ts_us, dur_us, s.round);
+    fmt::format_to(
+        std::back_inserter(out),
+        "{}{{\"name\":\"{}\",\"cat\":\"{}\",\"ph\":\"X\",\"pid\":0,\"tid\":{},\"ts\":{},\"dur\":{},"
+        "\"args\":{{\"round\":{}}}}}",
+        first ? "" : ",\n", span_name(s.kind), span_name(s.kind), s.worker, ts_us, dur_us, s.round);
     first = false;
   }
   out += "\n]}\n";
@@ -110,10 +112,11 @@ std::string format_summary_json(const Scenario& scenario, const RunResult& r, co
   field("rounds", std::to_string(r.rounds));
   field("diverged_at_round", json_optional(r.diverged_at));
   const TraceRow& f = r.final_row;
-  field("final", fmt::format("{{\"round\": {}, \"time_s\": {}, \"bits_up\": {}, \"bits_down\": {}, \"f\": {}, "
-                             "\"grad_norm_sq\": {}}}",
-                             f.round, json_number(f.time_s), json_number(f.bits_up), json_number(f.bits_down),
-                             json_number(f.f), json_number(f.grad_norm_sq)));
+  field("final",
+        fmt::format("{{\"round\": {}, \"time_s\": {}, \"bits_up\": {}, \"bits_down\": {}, \"f\": {}, "
+                    "\"grad_norm_sq\": {}}}",
+                    f.round, json_number(f.time_s), json_number(f.bits_up), json_number(f.bits_down),
+                    json_number(f.f), json_number(f.grad_norm_sq)));
   std::string targets = "[";
   for (std::size_t i = 0; i < r.targets.size(); ++i) {
     const auto& t = r.targets[i];
@@ -126,19 +129,22 @@ std::string format_summary_json(const Scenario& scenario, const RunResult& r, co
   targets += r.targets.empty() ? "]" : "\n  ]";
   field("targets", targets);
   const auto& c = r.constants;
-  field("constants",
-        fmt::format("{{\"N\": {}, \"d\": {}, \"n\": {}, \"k\": {}, \"L\": {}, \"L_i_max\": {}, \"L_tilde\": {}, "
-                    "\"alpha\": {}, \"theta\": {}, \"beta\": {}, \"gamma_theory\": {}, \"gamma\": {}}}",
-                    r.samples, r.dim, r.workers, r.k, json_number(c.L), json_number(c.L_max), json_number(c.L_tilde),
-                    json_number(c.contraction.alpha), json_number(c.contraction.theta),
-                    json_number(c.contraction.beta), c.gamma_theory ? json_number(*c.gamma_theory) : "null",
-                    json_number(c.gamma)));
+  field(
+      "constants",
+      fmt::format(
+          "{{\"N\": {}, \"d\": {}, \"n\": {}, \"k\": {}, \"L\": {}, \"L_i_max\": {}, \"L_tilde\": {}, "
+          "\"alpha\": {}, \"theta\": {}, \"beta\": {}, \"gamma_theory\": {}, \"gamma\": {}}}",
+          r.samples, r.dim, r.workers, r.k, json_number(c.L), json_number(c.L_max), json_number(c.L_tilde),
+          json_number(c.contraction.alpha), json_number(c.contraction.theta), json_number(c.contraction.beta),
+          c.gamma_theory ? json_number(*c.gamma_theory) : "null", json_number(c.gamma)));
   if (c.omega) field("omega", json_number(*c.omega));
-  field("network", fmt::format("{{\"sim_time_s\": {}, \"messages\": {}, \"bytes_up\": {}, \"bytes_down\": {}}}",
-                               json_number(r.sim_time_s), r.messages, r.bytes_up, r.bytes_down));
+  field("network",
+        fmt::format("{{\"sim_time_s\": {}, \"messages\": {}, \"bytes_up\": {}, \"bytes_down\": {}}}",
+                    json_number(r.sim_time_s), r.messages, r.bytes_up, r.bytes_down));
   for (const auto& [name, count] : r.method_counters) field(name, std::to_string(count));
-  field("host", fmt::format("{{\"wall_seconds\": {}, \"threads\": {}, \"version\": {}}}", json_number(host.wall_seconds),
-                            host.threads, json_string(host.version)),
+  field("host",
+        fmt::format("{{\"wall_seconds\": {}, \"threads\": {}, \"version\": {}}}",
+                    json_number(host.wall_seconds), host.threads, json_string(host.version)),
         true);
   out += "}\n";
   return out;

@@ -23,8 +23,8 @@ std::optional<ParamValue> read_declared(const TableReader& table, const ParamDec
       return ParamValue{*table.integer(decl.name, lo, hi)};
     }
     case ParamType::number: {
-      const double value = *table.number(decl.name, -std::numeric_limits<double>::max(),
-                                         std::numeric_limits<double>::max());
+      const double value =
+          *table.number(decl.name, -std::numeric_limits<double>::max(), std::numeric_limits<double>::max());
       if (!param_in_range(decl, ParamValue{value}))
         table.fail(decl.name, fmt::format("`{}` must be in {}, got {}", table.full_name(decl.name),
                                           decl.range_text(), value));
@@ -41,8 +41,8 @@ ParamSet read_plugin_keys(const TableReader& table, const DeclaredPlugin& owner,
     std::vector<std::string> takers;
     for (const auto& plugin : family)
       if (find_param(*plugin.keys, key) != nullptr) takers.push_back(plugin.name);
-    table.fail(key, fmt::format("`{}` applies to {}, not to {}", table.full_name(key), fmt::join(takers, ", "),
-                                owner.name));
+    table.fail(key, fmt::format("`{}` applies to {}, not to {}", table.full_name(key),
+                                fmt::join(takers, ", "), owner.name));
   }
   ParamSet params;
   for (const ParamDecl& decl : *owner.keys) {

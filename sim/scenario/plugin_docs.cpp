@@ -37,7 +37,8 @@ std::string compositions(const algorithms::MethodInfo& m) {
 std::string key_rows(const std::string& owner, const std::vector<ParamDecl>& keys) {
   std::string out;
   for (const ParamDecl& k : keys)
-    out += fmt::format("| `{}` | {} | {} | {} | {} |\n", k.name, owner, k.default_text(), k.range_text(), k.doc);
+    out +=
+        fmt::format("| `{}` | {} | {} | {} | {} |\n", k.name, owner, k.default_text(), k.range_text(), k.doc);
   return out;
 }
 
@@ -45,12 +46,14 @@ std::string key_rows(const std::string& owner, const std::vector<ParamDecl>& key
 
 std::string methods_markdown() {
   std::string out =
-      "| `kind` | what | compressor | composes with | theory stepsize | reference |\n|---|---|---|---|---|---|\n";
+      "| `kind` | what | compressor | composes with | theory stepsize | reference "
+      "|\n|---|---|---|---|---|---|\n";
   for (const auto* m : algorithms::method_registry())
     out += fmt::format("| `\"{}\"` | {} | {} | {} | {} | {} |\n", m->name, m->doc, need_text(m->compressor),
                        compositions(*m), m->theory_doc, m->reference.empty() ? "—" : m->reference);
-  out += "\nMethod keys (in `[algorithm]`, only for the methods that declare them):\n\n"
-         "| key | method | default | range | meaning |\n|---|---|---|---|---|\n";
+  out +=
+      "\nMethod keys (in `[algorithm]`, only for the methods that declare them):\n\n"
+      "| key | method | default | range | meaning |\n|---|---|---|---|---|\n";
   for (const auto* m : algorithms::method_registry()) out += key_rows(m->name, m->keys);
   return out;
 }
@@ -59,8 +62,10 @@ std::string compressors_markdown() {
   std::string out = "| `kind` | what | takes `k` |\n|---|---|---|\n";
   for (const auto* c : compressors::compressor_registry())
     out += fmt::format("| `\"{}\"` | {} | {} |\n", c->name, c->doc, c->takes_k ? "yes" : "no");
-  out += "\nCompressor keys (in `[compressor]` and `[compressor.down]`, only for the kinds that declare them):\n\n"
-         "| key | kind | default | range | meaning |\n|---|---|---|---|---|\n";
+  out +=
+      "\nCompressor keys (in `[compressor]` and `[compressor.down]`, only for the kinds that declare "
+      "them):\n\n"
+      "| key | kind | default | range | meaning |\n|---|---|---|---|---|\n";
   for (const auto* c : compressors::compressor_registry()) out += key_rows(c->name, c->keys);
   return out;
 }
@@ -72,14 +77,15 @@ std::string plugins_text() {
     out += fmt::format("  {:<10}   compressor: {}; composes with: {}; theory stepsize: {}\n", "",
                        need_text(m->compressor), compositions(*m), m->theory_doc);
     for (const ParamDecl& k : m->keys)
-      out += fmt::format("  {:<10}   algorithm.{} = {} ({}): {}\n", "", k.name, k.default_text(), k.range_text(), k.doc);
+      out += fmt::format("  {:<10}   algorithm.{} = {} ({}): {}\n", "", k.name, k.default_text(),
+                         k.range_text(), k.doc);
   }
   out += "compressors (compressor.kind, compressor.down.kind):\n";
   for (const auto* c : compressors::compressor_registry()) {
     out += fmt::format("  {:<10} {}{}\n", c->name, c->doc, c->takes_k ? " [k | ratio]" : "");
     for (const ParamDecl& k : c->keys)
-      out += fmt::format("  {:<10}   compressor.{} = {} ({}): {}\n", "", k.name, k.default_text(), k.range_text(),
-                         k.doc);
+      out += fmt::format("  {:<10}   compressor.{} = {} ({}): {}\n", "", k.name, k.default_text(),
+                         k.range_text(), k.doc);
   }
   return out;
 }

@@ -45,7 +45,8 @@ namespace ef21::sim {
 
 std::int64_t CompressorChoice::k_for(std::int64_t d, bool takes_k) const {
   if (!takes_k) return d;
-  if (ratio) return std::max<std::int64_t>(1, static_cast<std::int64_t>(std::ceil(*ratio * static_cast<double>(d))));
+  if (ratio)
+    return std::max<std::int64_t>(1, static_cast<std::int64_t>(std::ceil(*ratio * static_cast<double>(d))));
   return spec.k;
 }
 

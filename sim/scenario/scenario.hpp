@@ -8,8 +8,8 @@
 #include <string>
 #include <vector>
 
-#include "models/algorithms/initial_point.hpp"
 #include "models/algorithms/algorithm_spec.hpp"
+#include "models/algorithms/initial_point.hpp"
 #include "models/compressors/bit_accounting.hpp"
 #include "models/compressors/compressor.hpp"
 #include "models/data/split.hpp"
@@ -34,10 +34,10 @@ struct RunSpec {
   std::int64_t metrics_every = 1;  // trace.csv keeps every k-th iterate (and the last)
   std::size_t threads = 1;         // worker computations in parallel; never changes outputs
   StopTargets stop;
-  std::filesystem::path output;    // run directory; empty = results/<name>
-  bool record_messages = false;    // write messages.csv
-  bool timeline = false;           // write timeline.json
-  bool record_samples = false;     // write samples.jsonl (every random draw, by round)
+  std::filesystem::path output;  // run directory; empty = results/<name>
+  bool record_messages = false;  // write messages.csv
+  bool timeline = false;         // write timeline.json
+  bool record_samples = false;   // write samples.jsonl (every random draw, by round)
 };
 
 enum class DataFormat { libsvm, csv };
@@ -88,9 +88,9 @@ enum class DownlinkPayload {
 
 struct NetworkSpec {
   bool star = true;
-  std::filesystem::path topology_file;  // absolute, when !star
+  std::filesystem::path topology_file;             // absolute, when !star
   LinkSpec worker_link{125e6, 125e6, 20'000'000};  // 1 Gbps, 20 us
-  std::optional<LinkSpec> server_link;  // absent: infinite bandwidth, zero latency
+  std::optional<LinkSpec> server_link;             // absent: infinite bandwidth, zero latency
   std::uint64_t header_bytes = 0;
   DownlinkPayload downlink_payload = DownlinkPayload::model;
 };

@@ -12,9 +12,9 @@
 #include <span>
 #include <sstream>
 
-#include "models/support/input_error.hpp"
 #include "models/algorithms/method_registry.hpp"
 #include "models/compressors/compressor_registry.hpp"
+#include "models/support/input_error.hpp"
 #include "sim/scenario/declared_keys.hpp"
 #include "sim/scenario/toml_reader.hpp"
 
@@ -24,30 +24,29 @@ namespace {
 namespace fs = std::filesystem;
 
 // The schema: every table and its keys. Keep in sync with scenarios/README.md.
-constexpr std::string_view kTopKeys[] = {"run",     "data",    "problem",       "algorithm", "gradient",
-                                         "participation", "compressor", "compute", "network", "workers"};
-constexpr std::string_view kRunKeys[] = {"name",   "seed",   "rounds",          "metrics_every", "threads",
-                                         "stop",   "output", "record_messages", "timeline",      "record_samples"};
-constexpr std::string_view kStopKeys[] = {"grad_norm_sq", "grad_norm_sq_relative", "sim_time",
-                                                               "bits_up"};
-constexpr std::string_view kDataKeys[] = {"source", "format", "workers", "split", "split_seed",
-                                                               "synthetic"};
-constexpr std::string_view kSyntheticKeys[] = {"rows", "dim", "density", "heterogeneity",
-                                                                    "label_noise", "seed"};
+constexpr std::string_view kTopKeys[] = {"run",           "data",       "problem", "algorithm", "gradient",
+                                         "participation", "compressor", "compute", "network",   "workers"};
+constexpr std::string_view kRunKeys[] = {"name",     "seed",          "rounds", "metrics_every",
+                                         "threads",  "stop",          "output", "record_messages",
+                                         "timeline", "record_samples"};
+constexpr std::string_view kStopKeys[] = {"grad_norm_sq", "grad_norm_sq_relative", "sim_time", "bits_up"};
+constexpr std::string_view kDataKeys[] = {"source", "format", "workers", "split", "split_seed", "synthetic"};
+constexpr std::string_view kSyntheticKeys[] = {"rows",          "dim",         "density",
+                                               "heterogeneity", "label_noise", "seed"};
 constexpr std::string_view kProblemKeys[] = {"kind", "lambda", "x0", "x0_scale", "x0_seed"};
 // Fixed keys of the plug-in tables; each method and compressor declares the rest (registries).
 constexpr std::string_view kAlgorithmFixedKeys[] = {"kind", "stepsize", "multiplier"};
 constexpr std::string_view kGradientKeys[] = {"batch", "batch_ratio"};
 constexpr std::string_view kParticipationKeys[] = {"fraction"};
-constexpr std::string_view kCompressorFixedKeys[] = {"kind", "k", "ratio", "value_bits", "index_bits",
-                                                     "bill_initialization", "down"};
+constexpr std::string_view kCompressorFixedKeys[] = {
+    "kind", "k", "ratio", "value_bits", "index_bits", "bill_initialization", "down"};
 constexpr std::string_view kDownCompressorFixedKeys[] = {"kind", "k", "ratio"};
 constexpr std::string_view kComputeKeys[] = {"gradient_time", "speed"};
-constexpr std::string_view kNetworkKeys[] = {
-    "topology", "uplink", "downlink", "latency", "header_bytes", "downlink_payload", "server"};
+constexpr std::string_view kNetworkKeys[] = {"topology",     "uplink",           "downlink", "latency",
+                                             "header_bytes", "downlink_payload", "server"};
 constexpr std::string_view kServerKeys[] = {"uplink", "downlink", "latency"};
 constexpr std::string_view kWorkerGroupKeys[] = {"ids",     "uplink",        "downlink",
-                                                                      "latency", "gradient_time", "speed"};
+                                                 "latency", "gradient_time", "speed"};
 
 constexpr double kHuge = 1e300;
 constexpr std::int64_t kMaxInt = std::numeric_limits<std::int64_t>::max();
@@ -58,8 +57,8 @@ fs::path resolve_path(const fs::path& scenario_file, const std::string& text) {
   return p.lexically_normal();
 }
 
-TableReader sub_reader(const TableReader& parent, std::string_view key, std::span<const std::string_view> known,
-                       const toml::table& empty) {
+TableReader sub_reader(const TableReader& parent, std::string_view key,
+                       std::span<const std::string_view> known, const toml::table& empty) {
   const toml::table* t = parent.subtable(key);
   return TableReader(t ? *t : empty, parent.full_name(key), known, parent.where(key));
 }
@@ -95,23 +94,29 @@ std::vector<std::int64_t> parse_ids(const TableReader& group, std::int64_t worke
     char dash = 0;
     std::istringstream in(text);
     bool ok = static_cast<bool>(in >> lo);
-    if (ok && in.peek() == '-') ok = static_cast<bool>(in >> dash >> hi);
-    else hi = lo;
+    if (ok && in.peek() == '-')
+      ok = static_cast<bool>(in >> dash >> hi);
+    else
+      hi = lo;
     if (!ok || !in.eof() || text.empty())
-      throw InputError(location_of(*node), fmt::format("bad worker id range \"{}\": expected \"3\" or \"0-3\"", raw));
-    if (lo < 0 || hi < lo || hi >= workers)
       throw InputError(location_of(*node),
-                       fmt::format("worker ids \"{}\" out of range: this scenario has workers 0-{}", raw, workers - 1));
+                       fmt::format("bad worker id range \"{}\": expected \"3\" or \"0-3\"", raw));
+    if (lo < 0 || hi < lo || hi >= workers)
+      throw InputError(
+          location_of(*node),
+          fmt::format("worker ids \"{}\" out of range: this scenario has workers 0-{}", raw, workers - 1));
     for (std::int64_t id = lo; id <= hi; ++id) ids.push_back(id);
   }
-  if (ids.empty()) group.fail("ids", "`workers.ids` names no worker: give \"0-3\", \"0-1,5\" or a list of ids");
+  if (ids.empty())
+    group.fail("ids", "`workers.ids` names no worker: give \"0-3\", \"0-1,5\" or a list of ids");
   return ids;
 }
 
 void record_locations(const toml::table& table, const std::string& prefix,
                       std::map<std::string, SourceLocation, std::less<>>& out) {
   for (auto&& [key, value] : table) {
-    const std::string name = prefix.empty() ? std::string(key.str()) : fmt::format("{}.{}", prefix, key.str());
+    const std::string name =
+        prefix.empty() ? std::string(key.str()) : fmt::format("{}.{}", prefix, key.str());
     out.emplace(name, location_of(value));
     if (const auto* t = value.as_table()) record_locations(*t, name, out);
   }
@@ -160,9 +165,11 @@ CompressorChoice read_compressor_choice(const TableReader& table, std::string_vi
   c.spec.kind = table.choice("kind", compressors::compressor_names()).value_or(std::string(fallback_kind));
   const compressors::CompressorInfo& info = *compressors::find_compressor(c.spec.kind);
   if (table.has("k") && table.has("ratio"))
-    table.fail("ratio", fmt::format("give either `{}` or `{}`, not both", table.full_name("k"), table.full_name("ratio")));
+    table.fail("ratio", fmt::format("give either `{}` or `{}`, not both", table.full_name("k"),
+                                    table.full_name("ratio")));
   if (!info.takes_k && (table.has("k") || table.has("ratio")))
-    table.fail(table.has("k") ? "k" : "ratio", fmt::format("the {} compressor takes no `k` or `ratio`", info.name));
+    table.fail(table.has("k") ? "k" : "ratio",
+               fmt::format("the {} compressor takes no `k` or `ratio`", info.name));
   c.spec.k = table.integer("k", 1, std::numeric_limits<std::int32_t>::max()).value_or(1);
   c.ratio = table.number("ratio", 0.0, 1.0, false);
   c.spec.params = read_plugin_keys(table, {info.name, &info.keys}, family);
@@ -199,8 +206,10 @@ void apply_override(toml::table& table, const Override& o) {
   std::stringstream ss(o.key);
   std::string part;
   while (std::getline(ss, part, '.')) parts.push_back(part);
-  if (parts.empty() || o.key.back() == '.' || std::any_of(parts.begin(), parts.end(), [](const std::string& s) { return s.empty(); }))
-    throw InputError({origin, 0, 0}, fmt::format("bad key \"{}\": expected a dotted key like compressor.k", o.key));
+  if (parts.empty() || o.key.back() == '.' ||
+      std::any_of(parts.begin(), parts.end(), [](const std::string& s) { return s.empty(); }))
+    throw InputError({origin, 0, 0},
+                     fmt::format("bad key \"{}\": expected a dotted key like compressor.k", o.key));
   toml::table* current = &table;
   for (std::size_t i = 0; i + 1 < parts.size(); ++i) {
     toml::node* next = current->get(parts[i]);
@@ -209,7 +218,8 @@ void apply_override(toml::table& table, const Override& o) {
       next = current->get(parts[i]);
     }
     if (!next->is_table())
-      throw InputError({origin, 0, 0}, fmt::format("cannot set \"{}\": `{}` is not a table", o.key, parts[i]));
+      throw InputError({origin, 0, 0},
+                       fmt::format("cannot set \"{}\": `{}` is not a table", o.key, parts[i]));
     current = next->as_table();
   }
   current->insert_or_assign(parts.back(), std::move(*value));
@@ -258,7 +268,8 @@ Scenario parse_scenario(const toml::table& root, const fs::path& file_in) {
   s.run.stop.grad_norm_sq = stop.number("grad_norm_sq", 0.0, kHuge, false);
   s.run.stop.grad_norm_sq_relative = stop.number("grad_norm_sq_relative", 0.0, kHuge, false);
   s.run.stop.sim_time = stop.duration("sim_time");
-  if (s.run.stop.sim_time && *s.run.stop.sim_time <= 0) stop.fail("sim_time", "`run.stop.sim_time` must be positive");
+  if (s.run.stop.sim_time && *s.run.stop.sim_time <= 0)
+    stop.fail("sim_time", "`run.stop.sim_time` must be positive");
   s.run.stop.bits_up = stop.number("bits_up", 0.0, kHuge, false);
 
   // [data]
@@ -268,8 +279,7 @@ Scenario parse_scenario(const toml::table& root, const fs::path& file_in) {
   s.data.synthetic = source == "synthetic";
   if (!s.data.synthetic) {
     s.data.source = resolve_path(file, source);
-    const std::string format =
-        data.choice("format", {"auto", "libsvm", "csv"}).value_or("auto");
+    const std::string format = data.choice("format", {"auto", "libsvm", "csv"}).value_or("auto");
     if (format == "csv" || (format == "auto" && s.data.source.extension() == ".csv"))
       s.data.format = DataFormat::csv;
     else
@@ -277,11 +287,13 @@ Scenario parse_scenario(const toml::table& root, const fs::path& file_in) {
   } else if (data.has("format")) {
     data.fail("format", "`data.format` applies to a data file, not to synthetic data");
   }
-  const std::string split = data.choice("split", {"sequential", "shuffled", "label-skew"}).value_or("sequential");
+  const std::string split =
+      data.choice("split", {"sequential", "shuffled", "label-skew"}).value_or("sequential");
   s.data.split.kind = split == "sequential" ? data::SplitKind::sequential
-                      : split == "shuffled"  ? data::SplitKind::shuffled
-                                             : data::SplitKind::label_skew;
-  s.data.split.seed = static_cast<std::uint64_t>(data.integer("split_seed", 0, kMaxInt).value_or(static_cast<std::int64_t>(s.run.seed)));
+                      : split == "shuffled" ? data::SplitKind::shuffled
+                                            : data::SplitKind::label_skew;
+  s.data.split.seed = static_cast<std::uint64_t>(
+      data.integer("split_seed", 0, kMaxInt).value_or(static_cast<std::int64_t>(s.run.seed)));
   const TableReader synthetic = sub_reader(data, "synthetic", kSyntheticKeys, empty);
   if (!s.data.synthetic && !synthetic.table().empty())
     data.fail("synthetic", "[data.synthetic] is only used with data.source = \"synthetic\"");
@@ -291,19 +303,23 @@ Scenario parse_scenario(const toml::table& root, const fs::path& file_in) {
   syn.density = synthetic.number("density", 0.0, 1.0, false).value_or(1.0);
   syn.heterogeneity = synthetic.number("heterogeneity", 0.0, 1.0).value_or(0.0);
   syn.label_noise = synthetic.number("label_noise", 0.0, 0.5).value_or(0.0);
-  syn.seed = static_cast<std::uint64_t>(synthetic.integer("seed", 0, kMaxInt).value_or(static_cast<std::int64_t>(s.run.seed)));
+  syn.seed = static_cast<std::uint64_t>(
+      synthetic.integer("seed", 0, kMaxInt).value_or(static_cast<std::int64_t>(s.run.seed)));
   syn.workers = s.data.workers;
   if (s.data.synthetic && syn.rows < s.data.workers)
-    data.fail("workers", fmt::format("{} workers but the synthetic data has only {} rows", s.data.workers, syn.rows));
+    data.fail("workers",
+              fmt::format("{} workers but the synthetic data has only {} rows", s.data.workers, syn.rows));
 
   // [problem]
   const TableReader problem = sub_reader(top, "problem", kProblemKeys, empty);
-  const std::string kind = problem.choice("kind", problems::problem_kind_names()).value_or("logreg-nonconvex");
+  const std::string kind =
+      problem.choice("kind", problems::problem_kind_names()).value_or("logreg-nonconvex");
   s.problem.spec.kind = *problems::problem_kind_from_string(kind);
   s.problem.spec.lambda = problem.number("lambda", 0.0, kHuge).value_or(0.1);
   syn.regression = s.problem.spec.kind == problems::ProblemKind::least_squares;
   const std::string x0 = problem.string("x0").value_or("normal");
-  s.problem.x0.seed = static_cast<std::uint64_t>(problem.integer("x0_seed", 0, kMaxInt).value_or(static_cast<std::int64_t>(s.run.seed)));
+  s.problem.x0.seed = static_cast<std::uint64_t>(
+      problem.integer("x0_seed", 0, kMaxInt).value_or(static_cast<std::int64_t>(s.run.seed)));
   s.problem.x0.scale = problem.number("x0_scale", 0.0, kHuge).value_or(1.0);
   if (x0 == "normal") {
     s.problem.x0.kind = algorithms::InitialPointKind::normal;
@@ -316,7 +332,8 @@ Scenario parse_scenario(const toml::table& root, const fs::path& file_in) {
       problem.fail("x0", fmt::format("`problem.x0` is \"normal\", \"zeros\" or a file of numbers; no file {}",
                                      s.problem.x0.file.string()));
   }
-  if (s.problem.x0.kind != algorithms::InitialPointKind::normal && (problem.has("x0_scale") || problem.has("x0_seed")))
+  if (s.problem.x0.kind != algorithms::InitialPointKind::normal &&
+      (problem.has("x0_scale") || problem.has("x0_seed")))
     problem.fail(problem.has("x0_scale") ? "x0_scale" : "x0_seed",
                  "`problem.x0_scale` and `problem.x0_seed` apply only to x0 = \"normal\"");
 
@@ -328,8 +345,9 @@ Scenario parse_scenario(const toml::table& root, const fs::path& file_in) {
   if (const toml::node* n = algorithm.node("stepsize")) {
     if (const auto* str = n->as_string()) {
       if (str->get() != "theory")
-        algorithm.fail("stepsize", fmt::format("`algorithm.stepsize` must be \"theory\" or a positive number, got \"{}\"",
-                                               str->get()));
+        algorithm.fail("stepsize",
+                       fmt::format("`algorithm.stepsize` must be \"theory\" or a positive number, got \"{}\"",
+                                   str->get()));
     } else {
       s.algorithm.stepsize = algorithm.number("stepsize", 0.0, kHuge, false);
     }
@@ -348,15 +366,17 @@ Scenario parse_scenario(const toml::table& root, const fs::path& file_in) {
                   fmt::format("{} does not take minibatches ([gradient]); methods that do: {}", method.name,
                               fmt::join(methods_with([](const auto& m) { return m.minibatch; }), ", ")));
   if (method.requires_minibatch && !s.algorithm.gradient.stochastic())
-    algorithm.fail("kind", fmt::format("{} needs minibatches: give [gradient] batch or batch_ratio", method.name));
+    algorithm.fail("kind",
+                   fmt::format("{} needs minibatches: give [gradient] batch or batch_ratio", method.name));
 
   // [participation]
   const TableReader participation = sub_reader(top, "participation", kParticipationKeys, empty);
   s.algorithm.participation.fraction = participation.number("fraction", 0.0, 1.0, false).value_or(1.0);
   if (s.algorithm.participation.partial(s.data.workers) && !method.participation)
-    participation.fail("fraction",
-                       fmt::format("{} has no partial participation (fraction < 1); methods that do: {}", method.name,
-                                   fmt::join(methods_with([](const auto& m) { return m.participation; }), ", ")));
+    participation.fail(
+        "fraction",
+        fmt::format("{} has no partial participation (fraction < 1); methods that do: {}", method.name,
+                    fmt::join(methods_with([](const auto& m) { return m.participation; }), ", ")));
 
   // [compressor]: kind, k | ratio, the kind's declared keys, the bit accounting, and
   // [compressor.down] for methods with a downlink compressor.
@@ -372,7 +392,10 @@ Scenario parse_scenario(const toml::table& root, const fs::path& file_in) {
       else if (str->get() == "log2d")
         acc.index_mode = compressors::IndexBits::log2d;
       else
-        compressor.fail("index_bits", fmt::format("`compressor.index_bits` must be \"none\", \"log2d\" or an integer, got \"{}\"", str->get()));
+        compressor.fail(
+            "index_bits",
+            fmt::format("`compressor.index_bits` must be \"none\", \"log2d\" or an integer, got \"{}\"",
+                        str->get()));
     } else {
       acc.index_mode = compressors::IndexBits::fixed;
       acc.index_bits_fixed = *compressor.integer("index_bits", 0, 64);
@@ -381,9 +404,11 @@ Scenario parse_scenario(const toml::table& root, const fs::path& file_in) {
   acc.bill_initialization = compressor.boolean("bill_initialization").value_or(false);
   if (const toml::table* down = compressor.subtable("down")) {
     if (!method.downlink_compressor)
-      compressor.fail("down", fmt::format("[compressor.down] applies to {}, not to {}",
-                                          fmt::join(methods_with([](const auto& m) { return m.downlink_compressor; }), ", "),
-                                          method.name));
+      compressor.fail(
+          "down",
+          fmt::format("[compressor.down] applies to {}, not to {}",
+                      fmt::join(methods_with([](const auto& m) { return m.downlink_compressor; }), ", "),
+                      method.name));
     TableReader reader(*down, "compressor.down", known_keys(kDownCompressorFixedKeys, compressor_family()),
                        compressor.where("down"));
     s.compressor.down = read_compressor_choice(reader, s.compressor.spec.kind);
@@ -393,7 +418,8 @@ Scenario parse_scenario(const toml::table& root, const fs::path& file_in) {
 
   // [compute]
   const TableReader compute = sub_reader(top, "compute", kComputeKeys, empty);
-  if (const toml::node* n = compute.node("gradient_time"); n && n->as_string() && n->as_string()->get() == "auto")
+  if (const toml::node* n = compute.node("gradient_time");
+      n && n->as_string() && n->as_string()->get() == "auto")
     s.compute.gradient_time.reset();
   else
     s.compute.gradient_time = compute.duration("gradient_time");
@@ -410,15 +436,19 @@ Scenario parse_scenario(const toml::table& root, const fs::path& file_in) {
                                            s.network.topology_file.string()));
     for (const char* key : {"uplink", "downlink", "latency", "server"})
       if (network.has(key))
-        network.fail(key, fmt::format("`network.{}` applies to the star topology; a .dot topology gives its own links", key));
+        network.fail(
+            key, fmt::format("`network.{}` applies to the star topology; a .dot topology gives its own links",
+                             key));
   }
   s.network.worker_link.uplink = network.bandwidth("uplink").value_or(s.network.worker_link.uplink);
   s.network.worker_link.downlink = network.bandwidth("downlink").value_or(s.network.worker_link.downlink);
   s.network.worker_link.latency = network.duration("latency").value_or(s.network.worker_link.latency);
-  s.network.header_bytes = static_cast<std::uint64_t>(network.integer("header_bytes", 0, 1'000'000'000).value_or(0));
+  s.network.header_bytes =
+      static_cast<std::uint64_t>(network.integer("header_bytes", 0, 1'000'000'000).value_or(0));
   s.network.downlink_payload =
-      network.choice("downlink_payload", {"model", "update"}).value_or("model") == "model" ? DownlinkPayload::model
-                                                                                          : DownlinkPayload::update;
+      network.choice("downlink_payload", {"model", "update"}).value_or("model") == "model"
+          ? DownlinkPayload::model
+          : DownlinkPayload::update;
   if (const toml::table* server = network.subtable("server")) {
     TableReader srv(*server, "network.server", kServerKeys, network.where("server"));
     LinkSpec link{std::numeric_limits<double>::infinity(), std::numeric_limits<double>::infinity(), 0};
@@ -441,7 +471,8 @@ Scenario parse_scenario(const toml::table& root, const fs::path& file_in) {
       for (std::int64_t id : group.ids) {
         int& o = owner[static_cast<std::size_t>(id)];
         if (o >= 0)
-          g.fail("ids", fmt::format("worker {} is in two [[workers]] groups (groups {} and {})", id, o + 1, index + 1));
+          g.fail("ids", fmt::format("worker {} is in two [[workers]] groups (groups {} and {})", id, o + 1,
+                                    index + 1));
         o = index;
       }
       if (!s.network.star)
@@ -450,17 +481,20 @@ Scenario parse_scenario(const toml::table& root, const fs::path& file_in) {
       group.uplink = g.bandwidth("uplink");
       group.downlink = g.bandwidth("downlink");
       group.latency = g.duration("latency");
-      if (const toml::node* n = g.node("gradient_time"); n && n->as_string() && n->as_string()->get() == "auto") {
+      if (const toml::node* n = g.node("gradient_time");
+          n && n->as_string() && n->as_string()->get() == "auto") {
         if (!g.has("speed") && s.compute.gradient_time)
-          g.fail("gradient_time", "a group with gradient_time = \"auto\" needs its `speed` (compute.gradient_time is fixed)");
+          g.fail("gradient_time",
+                 "a group with gradient_time = \"auto\" needs its `speed` (compute.gradient_time is fixed)");
         group.auto_gradient_time = true;
       } else {
         group.gradient_time = g.duration("gradient_time");
       }
       group.speed = g.compute_speed("speed");
       if (group.speed && !group.gradient_time && s.compute.gradient_time && !g.has("gradient_time"))
-        g.fail("speed", "this group sets `speed`, but compute.gradient_time is a fixed duration: set the group's "
-                        "gradient_time, or use compute.gradient_time = \"auto\"");
+        g.fail("speed",
+               "this group sets `speed`, but compute.gradient_time is a fixed duration: set the group's "
+               "gradient_time, or use compute.gradient_time = \"auto\"");
       s.worker_groups.push_back(std::move(group));
       ++index;
     }

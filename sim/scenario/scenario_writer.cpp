@@ -16,11 +16,14 @@ namespace {
 namespace fs = std::filesystem;
 
 std::string relative_to(const fs::path& target, const fs::path& dir) {
-  const fs::path rel = fs::absolute(target).lexically_normal().lexically_relative(fs::absolute(dir).lexically_normal());
+  const fs::path rel =
+      fs::absolute(target).lexically_normal().lexically_relative(fs::absolute(dir).lexically_normal());
   return rel.empty() ? fs::absolute(target).string() : rel.generic_string();
 }
 
-std::string bandwidth(double bytes_per_s) { return std::isinf(bytes_per_s) ? "inf" : format_bandwidth(bytes_per_s); }
+std::string bandwidth(double bytes_per_s) {
+  return std::isinf(bytes_per_s) ? "inf" : format_bandwidth(bytes_per_s);
+}
 
 void insert_params(toml::table& table, const ParamSet& params) {
   for (const auto& [name, value] : params.values())
@@ -44,7 +47,8 @@ std::string resolved_scenario_toml(const Scenario& s, std::int64_t k, const fs::
                   {"record_samples", s.run.record_samples}};
   toml::table stop;
   if (s.run.stop.grad_norm_sq) stop.insert("grad_norm_sq", *s.run.stop.grad_norm_sq);
-  if (s.run.stop.grad_norm_sq_relative) stop.insert("grad_norm_sq_relative", *s.run.stop.grad_norm_sq_relative);
+  if (s.run.stop.grad_norm_sq_relative)
+    stop.insert("grad_norm_sq_relative", *s.run.stop.grad_norm_sq_relative);
   if (s.run.stop.sim_time) stop.insert("sim_time", format_duration(*s.run.stop.sim_time));
   if (s.run.stop.bits_up) stop.insert("bits_up", *s.run.stop.bits_up);
   run.insert("stop", std::move(stop));
@@ -70,7 +74,8 @@ std::string resolved_scenario_toml(const Scenario& s, std::int64_t k, const fs::
   data.insert("split_seed", static_cast<std::int64_t>(s.data.split.seed));
   root.insert("data", std::move(data));
 
-  toml::table problem{{"kind", std::string(problems::to_string(s.problem.spec.kind))}, {"lambda", s.problem.spec.lambda}};
+  toml::table problem{{"kind", std::string(problems::to_string(s.problem.spec.kind))},
+                      {"lambda", s.problem.spec.lambda}};
   switch (s.problem.x0.kind) {
     case algorithms::InitialPointKind::normal:
       problem.insert("x0", "normal");
@@ -124,19 +129,22 @@ std::string resolved_scenario_toml(const Scenario& s, std::int64_t k, const fs::
   root.insert("compressor", std::move(compressor));
 
   toml::table compute;
-  compute.insert("gradient_time", s.compute.gradient_time ? format_duration(*s.compute.gradient_time) : std::string("auto"));
+  compute.insert("gradient_time",
+                 s.compute.gradient_time ? format_duration(*s.compute.gradient_time) : std::string("auto"));
   compute.insert("speed", format_compute_speed(s.compute.speed));
   root.insert("compute", std::move(compute));
 
   toml::table network;
-  network.insert("topology", s.network.star ? std::string("star") : relative_to(s.network.topology_file, dir));
+  network.insert("topology",
+                 s.network.star ? std::string("star") : relative_to(s.network.topology_file, dir));
   if (s.network.star) {
     network.insert("uplink", bandwidth(s.network.worker_link.uplink));
     network.insert("downlink", bandwidth(s.network.worker_link.downlink));
     network.insert("latency", format_duration(s.network.worker_link.latency));
   }
   network.insert("header_bytes", static_cast<std::int64_t>(s.network.header_bytes));
-  network.insert("downlink_payload", s.network.downlink_payload == DownlinkPayload::model ? "model" : "update");
+  network.insert("downlink_payload",
+                 s.network.downlink_payload == DownlinkPayload::model ? "model" : "update");
   if (s.network.server_link)
     network.insert("server", toml::table{{"uplink", bandwidth(s.network.server_link->uplink)},
                                          {"downlink", bandwidth(s.network.server_link->downlink)},
@@ -162,7 +170,8 @@ std::string resolved_scenario_toml(const Scenario& s, std::int64_t k, const fs::
 
   std::ostringstream out;
   out << "# Resolved by ef21sim: every default filled in. Running this file again gives identical outputs.\n";
-  out << toml::toml_formatter(root, toml::toml_formatter::default_flags & ~toml::format_flags::allow_literal_strings);
+  out << toml::toml_formatter(
+      root, toml::toml_formatter::default_flags & ~toml::format_flags::allow_literal_strings);
   out << '\n';
   return out.str();
 }

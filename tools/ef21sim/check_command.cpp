@@ -26,11 +26,11 @@ int check_command(const std::vector<std::string>& args) {
   const auto& c = simulation.constants();
   std::cout << sim::resolved_scenario_toml(scenario, simulation.k(), std::filesystem::current_path());
   fmt::print("\n# derived constants\n");
-  fmt::print("# N = {}, d = {}, n = {}, k = {}\n", simulation.samples(), simulation.dim(), scenario.data.workers,
-             simulation.k());
+  fmt::print("# N = {}, d = {}, n = {}, k = {}\n", simulation.samples(), simulation.dim(),
+             scenario.data.workers, simulation.k());
   fmt::print("# L = {}, L_i max = {}, L~ = {}, L_AM = {}\n", c.L, c.L_max, c.L_tilde, c.L_am);
-  fmt::print("# alpha = {}, theta = {}, beta = {}{}\n", c.contraction.alpha, c.contraction.theta, c.contraction.beta,
-             c.omega ? fmt::format(", omega = {}", *c.omega) : "");
+  fmt::print("# alpha = {}, theta = {}, beta = {}{}\n", c.contraction.alpha, c.contraction.theta,
+             c.contraction.beta, c.omega ? fmt::format(", omega = {}", *c.omega) : "");
   fmt::print("# gamma (theory) = {}, gamma (used) = {}\n",
              c.gamma_theory ? fmt::format("{}", *c.gamma_theory) : "n/a (no rule for this run)", c.gamma);
   sim::SimTime slowest = 0;

@@ -2,7 +2,6 @@
 // Helpers for the models/algorithms tests: a small random federated problem split the
 // paper's way, and a recorder that runs a Federation round by round.
 #include <catch2/catch.hpp>
-
 #include <memory>
 #include <optional>
 #include <utility>
@@ -26,8 +25,8 @@ struct FederatedProblem {
   Eigen::VectorXd b;
   problems::ProblemSpec spec;
   std::vector<std::pair<Eigen::Index, Eigen::Index>> ranges;  // [begin, end) per worker
-  std::vector<problems::Objective> objectives;                 // sparse storage, as LIBSVM data
-  double L = 0.0;                                              // over all N rows
+  std::vector<problems::Objective> objectives;                // sparse storage, as LIBSVM data
+  double L = 0.0;                                             // over all N rows
   std::vector<double> L_i;
 
   Eigen::Index dim() const { return a.cols(); }
@@ -93,10 +92,10 @@ inline std::vector<RoundRecord> record_run(const FederatedProblem& p, const RunC
   context.sparse_state = config.sparse_state;
   context.params = config.params;
   context.gradient = config.gradient;
-  algorithms::Federation federation(p.objectives, compressors::make_compressor(config.compressor, p.dim()),
-                                    *algorithms::find_method(config.method), context, x0, config.threads,
-                                    config.participation,
-                                    config.down ? compressors::make_compressor(*config.down, p.dim()) : nullptr);
+  algorithms::Federation federation(
+      p.objectives, compressors::make_compressor(config.compressor, p.dim()),
+      *algorithms::find_method(config.method), context, x0, config.threads, config.participation,
+      config.down ? compressors::make_compressor(*config.down, p.dim()) : nullptr);
   federation.keep_gradients(true);
   std::vector<RoundRecord> records;
   for (int t = 0; t <= config.rounds; ++t) {
@@ -104,7 +103,8 @@ inline std::vector<RoundRecord> record_run(const FederatedProblem& p, const RunC
     const algorithms::IterateMetrics metrics = federation.metrics();
     std::vector<Eigen::VectorXd> gradients;
     for (std::size_t i = 0; i < federation.workers(); ++i) gradients.push_back(federation.gradient(i));
-    records.push_back({federation.x(), metrics.f, metrics.grad_norm_sq, federation.outputs(), std::move(gradients)});
+    records.push_back(
+        {federation.x(), metrics.f, metrics.grad_norm_sq, federation.outputs(), std::move(gradients)});
     if (t < config.rounds) federation.aggregate(t);
   }
   if (ef21_sparse_workers != nullptr) {
@@ -125,15 +125,16 @@ inline double theory_gamma(const FederatedProblem& p, std::string method, std::i
   spec.kind = method;
   spec.multiplier = multiplier;
   const double alpha = static_cast<double>(k) / static_cast<double>(p.dim());
-  const auto inputs = algorithms::theory_inputs(p.L, p.L_i, problems::regularisation_mu(p.spec), p.L_i.size(), alpha,
-                                                k == p.dim() ? std::optional<double>(0.0) : std::nullopt);
+  const auto inputs =
+      algorithms::theory_inputs(p.L, p.L_i, problems::regularisation_mu(p.spec), p.L_i.size(), alpha,
+                                k == p.dim() ? std::optional<double>(0.0) : std::nullopt);
   return algorithms::derive_constants(spec, *algorithms::find_method(method), inputs).gamma;
 }
 
 /// A Top-k run of `method` at `multiplier` x its theory stepsize: the configuration most tests
 /// start from (the rest of RunConfig keeps its defaults).
-inline RunConfig top_k_run(const FederatedProblem& p, std::string method, std::int64_t k,
-                           double multiplier, std::uint64_t seed, int rounds) {
+inline RunConfig top_k_run(const FederatedProblem& p, std::string method, std::int64_t k, double multiplier,
+                           std::uint64_t seed, int rounds) {
   RunConfig config;
   config.method = method;
   config.compressor = {"top-k", k, {}};

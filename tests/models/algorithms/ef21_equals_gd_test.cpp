@@ -46,7 +46,7 @@ TEST_CASE("EF21 and EF21+ with k = d equal GD bit for bit for 50 rounds", "[ef21
   ef21::ParamSet scaled;
   scaled.set("scaled", true);
   for (MethodKind method : {"ef21", "ef21-plus"}) {
-    for (const CompressorSpec compressor : {CompressorSpec{"top-k", d, {}},
+    for (const CompressorSpec& compressor : {CompressorSpec{"top-k", d, {}},
                                             CompressorSpec{"identity", 1, {}},
                                             CompressorSpec{"rand-k", d, {}},
                                             CompressorSpec{"rand-k", d, scaled}}) {

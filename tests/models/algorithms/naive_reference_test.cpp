@@ -232,7 +232,7 @@ TEST_CASE("GD, EF, EF21 and EF21+ match a naive dense re-implementation for 30 r
   // Theory stepsizes times a multiplier, as the paper's experiments use (large multipliers make
   // the methods actually move in 30 rounds; all stay stable here). EF21+'s theory stepsize is
   // the smallest (theta/(2 mu) binds), and a large multiplier makes its Markov branch occur.
-  for (const Case c : {Case{"gd", "top-k", 1.0}, Case{"ef", "top-k", 4.0},
+  for (const Case& c : {Case{"gd", "top-k", 1.0}, Case{"ef", "top-k", 4.0},
                        Case{"ef21", "top-k", 4.0}, Case{"ef21-plus", "top-k", 64.0},
                        Case{"ef", "rand-k", 2.0}, Case{"ef21", "rand-k", 2.0}}) {
     CAPTURE(c.method, c.compressor);

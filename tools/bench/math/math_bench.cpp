@@ -164,10 +164,8 @@ int main(int argc, char** argv) try {
   algorithms::MethodContext ctx;
   ctx.gamma = o.gamma;
   ctx.seed = 1;
-  algorithms::Federation fed(
-      std::move(objectives),
-      compressors::make_compressor({"top-k", o.k, {}}, dim),
-      *algorithms::find_method("ef21"), ctx, Eigen::VectorXd::Zero(dim), o.threads);
+  algorithms::Federation fed(std::move(objectives), compressors::make_compressor({"top-k", o.k, {}}, dim),
+                             *algorithms::find_method("ef21"), ctx, Eigen::VectorXd::Zero(dim), o.threads);
   std::int64_t round = 0;
   double compute_ms = 0, metrics_ms = 0, aggregate_ms = 0;
   algorithms::IterateMetrics last{};
@@ -208,9 +206,9 @@ int main(int argc, char** argv) try {
       "%.17g}\n",
       o.data.c_str(), static_cast<long long>(rows), static_cast<long long>(dim), static_cast<long long>(nnz),
       sparse ? "true" : "false", static_cast<long long>(o.workers), static_cast<long long>(o.k), o.threads,
-      static_cast<long long>(round), bytes, unit ? "true" : "false", sorted[sorted.size() / 2], sorted.front(),
-      compute_ms / timed_rounds, metrics_ms / timed_rounds, aggregate_ms / timed_rounds, last.f,
-      last.grad_norm_sq);
+      static_cast<long long>(round), bytes, unit ? "true" : "false", sorted[sorted.size() / 2],
+      sorted.front(), compute_ms / timed_rounds, metrics_ms / timed_rounds, aggregate_ms / timed_rounds,
+      last.f, last.grad_norm_sq);
   return 0;
 } catch (const std::exception& e) {
   std::fprintf(stderr, "ef21_bench_math: %s\n", e.what());
