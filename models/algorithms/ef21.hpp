@@ -43,6 +43,12 @@ class Ef21 : public Method {
   /// itself when exact and every worker takes part).
   void ef21_step(std::size_t worker, std::int64_t round, const Eigen::VectorXd& target, WorkerOutput& out,
                  WorkerScratch& scratch);
+  /// `context` with the sparse form of g_i off: for variants whose g_i (scaled, momentum,
+  /// PAGE estimators) are not "the shared regulariser term outside S_i".
+  static MethodContext with_dense_state(MethodContext context) {
+    context.sparse_state = false;
+    return context;
+  }
   /// Round 0: g_i^0 = target exactly, sent whole (dense, free under the paper's accounting).
   void ef21_initial(std::size_t worker, const Eigen::VectorXd& target, WorkerOutput& out);
 

@@ -6,11 +6,6 @@
 namespace ef21::algorithms {
 namespace {
 
-MethodContext dense_state(MethodContext context) {
-  context.sparse_state = false;  // v_i mixes gradients of several points: not the sparse form's shape
-  return context;
-}
-
 /// p = mean_i tau_i/(tau_i + m_i), PAGE's choice, unless the scenario gives one.
 double page_probability(const MethodContext& c) {
   if (const auto p = c.params.optional_number("page_probability")) return *p;
@@ -26,7 +21,7 @@ double page_probability(const MethodContext& c) {
 }  // namespace
 
 Ef21Page::Ef21Page(const MethodContext& context)
-    : Ef21(dense_state(context)),
+    : Ef21(with_dense_state(context)),
       probability_(page_probability(context)),
       coin_rng_(Rng::stream(context.seed, "coin")),
       estimator_(workers()) {

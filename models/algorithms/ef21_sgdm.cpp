@@ -3,17 +3,8 @@
 #include "models/algorithms/method_registry.hpp"
 
 namespace ef21::algorithms {
-namespace {
-
-MethodContext dense_state(MethodContext context) {
-  context.sparse_state = false;  // v_i mixes gradients of several points: not the sparse form's shape
-  return context;
-}
-
-}  // namespace
-
 Ef21Sgdm::Ef21Sgdm(const MethodContext& context)
-    : Ef21(dense_state(context)), momentum_(context.params.number("momentum")), velocity_(workers()) {}
+    : Ef21(with_dense_state(context)), momentum_(context.params.number("momentum")), velocity_(workers()) {}
 
 void Ef21Sgdm::worker_round(std::size_t worker, std::int64_t round,
                             const Eigen::Ref<const Eigen::VectorXd>& x, WorkerOutput& out,

@@ -5,16 +5,7 @@
 #include "models/algorithms/method_registry.hpp"
 
 namespace ef21::algorithms {
-namespace {
-
-MethodContext dense_state(MethodContext context) {
-  context.sparse_state = false;  // the scaled g_i are not of the sparse form's shape
-  return context;
-}
-
-}  // namespace
-
-Ef21W::Ef21W(const MethodContext& context) : Ef21(dense_state(context)) {
+Ef21W::Ef21W(const MethodContext& context) : Ef21(with_dense_state(context)) {
   double total = 0.0;
   for (const auto& objective : objectives()) total += objective.smoothness();
   const double n = static_cast<double>(workers());
