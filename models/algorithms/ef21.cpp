@@ -166,12 +166,9 @@ void send_replacement(WorkerOutput& out, const Eigen::VectorXd& gradient, Eigen:
 
 void apply_ef21_increments(std::int64_t round, const RoundView& view, Eigen::VectorXd& global,
                            Eigen::VectorXd& sum, std::span<const double> weights) {
-  sum.setZero();
+  view.sum(sum, weights);
   std::size_t replacements = 0;
-  for (const std::uint32_t i : view.participants) {
-    view.outputs[i].message.add_to(sum, weights.empty() ? 1.0 : weights[i]);
-    replacements += view.outputs[i].replaces ? 1 : 0;
-  }
+  for (const std::uint32_t i : view.participants) replacements += view.outputs[i].replaces ? 1 : 0;
   if (!weights.empty()) {  // g = sum_i w_i g_i: no 1/n
     EF21_CHECK(round > 0 || replacements == view.outputs.size(), "EF21 round 0 must send every g_i^0");
     if (replacements > 0)

@@ -152,9 +152,16 @@ double Federation::mean_value(const Eigen::VectorXd& x) {
   return sum / static_cast<double>(n);
 }
 
+void Federation::use_ring_reduction(std::vector<std::uint32_t> ring, Eigen::Index chunk) {
+  EF21_CHECK(ring.size() == workers() && chunk >= 1, "a ring order names every worker");
+  ring_ = std::move(ring);
+  ring_reduction_ = RingReduction{ring_, chunk};
+}
+
 void Federation::aggregate(std::int64_t round) {
   const std::vector<std::uint32_t>& round_participants = participants(round);
-  method_->server_round(round, RoundView{outputs_, round_participants}, x_);
+  method_->server_round(round, RoundView{outputs_, round_participants, ring_.empty() ? nullptr : &ring_reduction_},
+                        x_);
 }
 
 }  // namespace ef21::algorithms

@@ -53,6 +53,8 @@ class Federation {
   /// drawn uniformly without replacement from the run's stream, one draw per round in round
   /// order (asking ahead for the next round is fine: the sim needs it at the broadcast).
   const std::vector<std::uint32_t>& participants(std::int64_t round);
+  /// Sums dense messages in a ring all-reduce's order from now on (RingReduction).
+  void use_ring_reduction(std::vector<std::uint32_t> ring, Eigen::Index chunk);
 
   /// Every worker's round `round` at the current x (x^round), in parallel, and the metrics
   /// at x^round (sums in worker-id order). With RoundValues::defer, f(x^round) is computed
@@ -85,6 +87,8 @@ class Federation {
   std::unique_ptr<compressors::Compressor> compressor_;
   std::unique_ptr<compressors::Compressor> down_compressor_;
   ParticipationSpec participation_;
+  std::vector<std::uint32_t> ring_;  // ring all-reduce order (empty: worker-id order)
+  RingReduction ring_reduction_;
   Rng participation_rng_;
   std::vector<std::uint32_t> everyone_;
   std::int64_t drawn_round_ = 0;         // the latest round whose participants are drawn

@@ -143,9 +143,29 @@ void Method::bill_dense(std::int64_t round, WorkerOutput& out) const {
   out.billed = round > 0 || accounting().bill_initialization;
 }
 
-void Method::sum_messages(const RoundView& view, Eigen::Ref<Eigen::VectorXd> sum) {
-  sum.setZero();
-  for (const std::uint32_t i : view.participants) view.outputs[i].message.add_to(sum);
+void Method::sum_messages(const RoundView& view, Eigen::Ref<Eigen::VectorXd> sum) { view.sum(sum); }
+
+void RoundView::sum(Eigen::Ref<Eigen::VectorXd> out, std::span<const double> weights) const {
+  out.setZero();
+  if (ring == nullptr) {
+    for (const std::uint32_t i : participants) outputs[i].message.add_to(out, weights.empty() ? 1.0 : weights[i]);
+    return;
+  }
+  EF21_CHECK(full() && ring->ring.size() == outputs.size(), "a ring all-reduce needs every worker");
+  const auto n = ring->ring.size();
+  const Eigen::Index d = out.size();
+  for (std::size_t c = 0; c < n; ++c) {
+    const Eigen::Index from = static_cast<Eigen::Index>(c) * ring->chunk;
+    const Eigen::Index to = std::min(d, from + ring->chunk);
+    for (std::size_t j = 0; j < n; ++j) {
+      const std::uint32_t w = ring->ring[(c + j) % n];
+      const compressors::SparseVector& m = outputs[w].message;
+      EF21_CHECK(m.dense, "a ring all-reduce sums dense messages only");
+      const double scale = weights.empty() ? 1.0 : weights[w];
+      for (Eigen::Index l = from; l < to; ++l)
+        out[l] += scale == 1.0 ? m.value(static_cast<std::size_t>(l)) : scale * m.value(static_cast<std::size_t>(l));
+    }
+  }
 }
 
 }  // namespace ef21::algorithms

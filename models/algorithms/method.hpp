@@ -57,12 +57,24 @@ struct WorkerScratch {
   compressors::CompressorWorkspace compressor;
 };
 
+/// A ring all-reduce's summation order: coordinates in chunks of `chunk` values, chunk c
+/// summed along the ring from ring[c]: ring[c], ring[c+1], ..., ring[c+n-1] (mod n), the order
+/// its reduce-scatter adds them in.
+struct RingReduction {
+  std::span<const std::uint32_t> ring;  // worker ids in ring order (a permutation)
+  Eigen::Index chunk = 1;               // ceil(d / n)
+};
+
 /// What the server sees of a round: every worker's output (indexed by worker id) and the
 /// participants, ascending.
 struct RoundView {
   std::span<const WorkerOutput> outputs;
   std::span<const std::uint32_t> participants;
+  const RingReduction* ring = nullptr;  // set: dense messages summed in ring order (ring-allreduce)
   bool full() const { return participants.size() == outputs.size(); }
+  /// out = sum over the participants of weight_i * message_i (weights empty: 1), in
+  /// worker-id order, or in the ring's order when `ring` is set (every message dense then).
+  void sum(Eigen::Ref<Eigen::VectorXd> out, std::span<const double> weights = {}) const;
 };
 
 /// A broadcast the method makes itself instead of the scenario's downlink payload (EF21-BC's

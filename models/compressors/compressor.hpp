@@ -63,6 +63,9 @@ class Compressor {
   virtual std::uint64_t message_bits(const BitAccounting& accounting, Eigen::Index dim) const {
     return accounting.payload_bits(entries(), dim, entries() == dim);
   }
+  /// Whether every message it makes is exact and dense (identity, top-k or rand-k with k = d):
+  /// what a dense-only protocol (ring all-reduce) can carry.
+  virtual bool lossless() const { return false; }
   /// Whether it draws which coordinates to keep (rand-k): run.record_samples writes them.
   virtual bool draws_indices() const { return false; }
 

@@ -18,6 +18,7 @@ class Identity final : public Compressor {
   std::optional<double> alpha() const override { return 1.0; }
   std::optional<double> omega() const override { return 0.0; }
   std::int64_t entries() const override { return dim_; }
+  bool lossless() const override { return true; }
 
  private:
   Eigen::Index dim_;

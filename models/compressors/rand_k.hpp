@@ -17,6 +17,7 @@ class RandK final : public Compressor {
   std::optional<double> omega() const override;
   bool draws_indices() const override { return true; }
   std::int64_t entries() const override { return k_; }
+  bool lossless() const override { return k_ == dim_; }
 
  private:
   std::int64_t k_;

@@ -15,6 +15,7 @@ class TopK final : public Compressor {
                 CompressorWorkspace& workspace) const override;
   std::optional<double> alpha() const override { return static_cast<double>(k_) / static_cast<double>(dim_); }
   std::int64_t entries() const override { return k_; }
+  bool lossless() const override { return k_ == dim_; }
 
  private:
   std::int64_t k_;

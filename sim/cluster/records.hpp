@@ -64,6 +64,8 @@ struct RunResult {
   std::uint64_t messages = 0;
   std::uint64_t bytes_up = 0;  // total over all workers, incl. headers
   std::uint64_t bytes_down = 0;
+  std::uint64_t bytes_peer = 0;  // worker-to-worker transfers (decentralised protocols)
+  std::uint64_t wire_bytes = 0;  // every transfer of every step, headers included
   double sim_time_s = 0.0;                 // when the run ended (last event)
   std::vector<MessageRecord> message_log;  // when run.record_messages
   std::vector<Span> spans;                 // when run.timeline

@@ -16,6 +16,7 @@
 #include "models/support/check.hpp"
 #include "models/support/input_error.hpp"
 #include "sim/cluster/draw_record.hpp"
+#include "sim/cluster/protocol_registry.hpp"
 #include "sim/net/dot_loader.hpp"
 #include "sim/net/star.hpp"
 
@@ -191,7 +192,16 @@ Simulation::Simulation(const Scenario& scenario) : scenario_(scenario) {
     topology_ = located_at_key(s, "network.topology", s.network.topology_file,
                                [&] { return load_dot(s.network.topology_file, n); });
   }
-  server_node_ = *topology_.find_node("server");
+  const ProtocolInfo& protocol = *find_protocol(s.protocol.kind);
+  if (protocol.dense_only && method.compressor != algorithms::CompressorNeed::unused &&
+      !federation_->compressor().lossless())
+    throw InputError(s.where(s.locations.count("compressor.kind") ? "compressor.kind" : "protocol.kind"),
+                     fmt::format("protocol {} sums dense messages only (identity, or k = d): {} sends sparse or "
+                                 "quantized messages; use protocol.kind = \"allgather\" to move them",
+                                 protocol.name, federation_->compressor().name()));
+  const auto server = topology_.find_node("server");
+  EF21_CHECK(server.has_value() || !protocol.needs_server, "the topology lacks its server (the loader checks)");
+  server_node_ = server.value_or(kNoNode);
   worker_of_node_.assign(topology_.node_count(), kNoWorker);
   for (std::size_t i = 0; i < n; ++i) {
     const auto node = topology_.find_node(fmt::format("w{}", i));
@@ -200,14 +210,27 @@ Simulation::Simulation(const Scenario& scenario) : scenario_(scenario) {
     worker_of_node_[*node] = static_cast<std::uint32_t>(i);
   }
   network_ = std::make_unique<FlowNetwork>(engine_, topology_);
-  for (std::size_t i = 0; i < n; ++i) {  // resolve every route now: no route is an input error
-    network_->route(worker_nodes_[i], server_node_);
-    network_->route(server_node_, worker_nodes_[i]);
-  }
+  std::vector<std::uint32_t> ring = s.protocol.ring;
+  if (ring.empty())
+    for (std::uint32_t i = 0; i < n; ++i) ring.push_back(i);
+  // Resolve every route the protocol uses now: no route is an input error, before any output.
+  located_at_key(s, "network.topology", s.network.topology_file, [&] {
+    for (std::size_t i = 0; i < n; ++i) {
+      if (protocol.needs_server) {
+        network_->route(worker_nodes_[i], server_node_);
+        network_->route(server_node_, worker_nodes_[i]);
+      } else {
+        network_->route(worker_nodes_[ring[i]], worker_nodes_[ring[(i + 1) % n]]);
+      }
+    }
+    return 0;
+  });
+  if (protocol.dense_only) federation_->use_ring_reduction(ring, (d + static_cast<Eigen::Index>(n) - 1) / static_cast<Eigen::Index>(n));
+  protocol_ = protocol.make(*this, std::move(ring));
   union_marks_.assign(static_cast<std::size_t>(d), -1);
 }
 
-std::uint64_t Simulation::downlink_payload_bits() const {
+std::uint64_t Simulation::downlink_payload_bits(std::int64_t round) const {
   const auto& acc = scenario_.compressor.accounting;
   const std::int64_t d = federation_->dim();
   if (scenario_.network.downlink_payload == DownlinkPayload::model) return acc.payload_bits(d, d, true);
@@ -218,8 +241,8 @@ std::uint64_t Simulation::downlink_payload_bits() const {
     if (!out.participated) continue;
     if (out.message.dense) return acc.payload_bits(d, d, true);
     for (const auto l : out.message.indices)
-      if (marks[static_cast<std::size_t>(l)] != static_cast<std::int32_t>(round_)) {
-        marks[static_cast<std::size_t>(l)] = static_cast<std::int32_t>(round_);
+      if (marks[static_cast<std::size_t>(l)] != static_cast<std::int32_t>(round)) {
+        marks[static_cast<std::size_t>(l)] = static_cast<std::int32_t>(round);
         ++entries;
       }
   }
@@ -297,8 +320,9 @@ bool Simulation::record_iterate(std::int64_t round) {
   return !stop;
 }
 
-void Simulation::start_round(std::int64_t round) {
+bool Simulation::begin_round(std::int64_t round, SimTime model_time) {
   round_ = round;
+  server_time_ = model_time;
   // f(x^round) is needed now only for a row that is certainly written; any other row that
   // turns out to be written (a stop target met, or the final row of a run cut short) gets
   // its f from the Federation later, to the same bits.
@@ -308,64 +332,56 @@ void Simulation::start_round(std::int64_t round) {
   if (!record_iterate(round)) {
     stopped_ = true;
     engine_.stop();
-    return;
+    return false;
   }
-  const std::vector<std::uint32_t>& participants = federation_->participants(round);
-  uploads_pending_ = participants.size();
+  return true;
+}
+
+const std::vector<std::uint32_t>& Simulation::participants(std::int64_t round) {
+  return federation_->participants(round);
+}
+
+void Simulation::start_compute(std::uint32_t worker, std::int64_t round) {
   const SimTime now = engine_.now();
-  for (const std::uint32_t i : participants) {
-    const SimTime done = checked_add(now, compute_time(i));
-    if (scenario_.run.timeline)
-      result_.spans.push_back({static_cast<std::uint32_t>(i), SpanKind::compute, round, now, done});
-    engine_.schedule_at(done, [this, i] {
-      const std::uint64_t bytes =
-          message_bytes(scenario_.network.header_bytes, federation_->output(i).payload_bits);
-      network_->send(worker_nodes_[i], server_node_, bytes,
-                     [this](const Delivery& d) { on_uplink_delivered(d); });
-    });
+  const SimTime done = checked_add(now, compute_time(worker));
+  if (scenario_.run.timeline) result_.spans.push_back({worker, SpanKind::compute, round, now, done});
+  engine_.schedule_at(done, [this, worker, round] { protocol_->computed(worker, round); });
+}
+
+std::uint64_t Simulation::uplink_bits(std::uint32_t worker) const { return federation_->output(worker).payload_bits; }
+
+std::uint64_t Simulation::aggregate(std::int64_t round, std::vector<std::uint32_t>* recipients) {
+  if (recipients == nullptr) {  // every worker aggregates for itself: no broadcast
+    federation_->aggregate(round);
+    return 0;
   }
-}
-
-void Simulation::log_delivery(const Delivery& d, std::uint32_t worker, SpanKind kind) {
-  if (scenario_.run.record_messages)
-    result_.message_log.push_back({round_, d.src, d.dst, d.bytes, d.t_send, d.t_flow, d.t_done});
-  if (scenario_.run.timeline) result_.spans.push_back({worker, kind, round_, d.t_send, d.t_done});
-}
-
-void Simulation::on_uplink_delivered(const Delivery& d) {
-  result_.bytes_up += d.bytes;
-  log_delivery(d, worker_of_node_[d.src], SpanKind::upload);
-  if (--uploads_pending_ > 0) return;
-
-  // All uplinks are in: the server aggregates in worker-id order, in zero time, and sends the
-  // method's own broadcast to every worker, or the scenario's downlink payload to the next
-  // round's participants.
-  const auto method_down = federation_->method().downlink(round_);
-  const std::uint64_t down_bits = method_down ? method_down->payload_bits : downlink_payload_bits();
-  federation_->aggregate(round_);
-  server_time_ = engine_.now();
-  recipients_.clear();
+  // The method's own broadcast goes to every worker (billed with its round, record_iterate);
+  // the scenario's downlink payload to the next round's participants, billed now.
+  const auto method_down = federation_->method().downlink(round);
+  const std::uint64_t down_bits = method_down ? method_down->payload_bits : downlink_payload_bits(round);
+  federation_->aggregate(round);
+  recipients->clear();
   if (method_down) {
-    for (std::uint32_t i = 0; i < federation_->workers(); ++i) recipients_.push_back(i);
+    for (std::uint32_t i = 0; i < federation_->workers(); ++i) recipients->push_back(i);
   } else {
-    const auto& next = federation_->participants(round_ + 1);
-    recipients_.assign(next.begin(), next.end());
-    bits_down_total_ += static_cast<double>(down_bits) * static_cast<double>(recipients_.size());
+    const auto& next = federation_->participants(round + 1);
+    recipients->assign(next.begin(), next.end());
+    bits_down_total_ += static_cast<double>(down_bits) * static_cast<double>(recipients->size());
   }
-  const std::uint64_t bytes = message_bytes(scenario_.network.header_bytes, down_bits);
-  downloads_pending_ = recipients_.size();
-  for (const std::uint32_t i : recipients_)
-    network_->send(server_node_, worker_nodes_[i], bytes,
-                   [this](const Delivery& dl) { on_downlink_delivered(dl); });
+  return down_bits;
 }
 
-void Simulation::on_downlink_delivered(const Delivery& d) {
-  result_.bytes_down += d.bytes;
-  log_delivery(d, worker_of_node_[d.dst], SpanKind::download);
-  if (--downloads_pending_ > 0) return;
-  // Every worker holds x^{round+1}: the next round starts now. Scheduled (not called) so the
-  // stack stays flat; equal-time ordering keeps it next.
-  engine_.schedule_at(engine_.now(), [this] { start_round(round_ + 1); });
+void Simulation::log_transfer(const Delivery& d, std::int64_t round, SpanKind kind) {
+  if (d.dst == server_node_)
+    result_.bytes_up += d.bytes;
+  else if (d.src == server_node_)
+    result_.bytes_down += d.bytes;
+  else
+    result_.bytes_peer += d.bytes;
+  const std::uint32_t worker = kind == SpanKind::download ? worker_of_node_[d.dst] : worker_of_node_[d.src];
+  if (scenario_.run.record_messages)
+    result_.message_log.push_back({round, d.src, d.dst, d.bytes, d.t_send, d.t_flow, d.t_done});
+  if (scenario_.run.timeline) result_.spans.push_back({worker, kind, round, d.t_send, d.t_done});
 }
 
 SimTime Simulation::compute_time(std::size_t worker) const {
@@ -385,7 +401,7 @@ RunResult Simulation::run(const ProgressFn& progress) {
   if (stop.grad_norm_sq_relative)
     result_.targets.push_back({"grad_norm_sq_relative", *stop.grad_norm_sq_relative, {}, {}, {}});
   if (stop.bits_up) result_.targets.push_back({"bits_up", *stop.bits_up, {}, {}, {}});
-  engine_.schedule_at(0, [this] { start_round(0); });
+  protocol_->start();
   engine_.run();
   EF21_CHECK(stopped_, "the event loop ran dry before the run stopped");
   // A run cut short (diverged, time limit) still ends its trace with its last good iterate.
@@ -401,6 +417,7 @@ RunResult Simulation::run(const ProgressFn& progress) {
   result_.k = k_;
   result_.method_counters = std::as_const(*federation_).method().counters();
   result_.messages = network_->messages_delivered();
+  result_.wire_bytes = protocol_->wire_bytes();
   result_.sim_time_s = time_to_seconds(engine_.now());
   for (std::size_t node = 0; node < topology_.node_count(); ++node)
     result_.node_names.push_back(topology_.node_name(static_cast<NodeId>(node)));

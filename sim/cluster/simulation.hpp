@@ -8,6 +8,7 @@
 
 #include "models/algorithms/federation.hpp"
 #include "sim/cluster/records.hpp"
+#include "sim/cluster/round_protocol.hpp"
 #include "sim/core/engine.hpp"
 #include "sim/net/flow_network.hpp"
 #include "sim/net/topology.hpp"
@@ -23,13 +24,13 @@ struct Progress {
 };
 using ProgressFn = std::function<void(const Progress&)>;
 
-class Simulation {
+class Simulation final : public ProtocolHost {
  public:
   /// Loads and splits the data, builds objectives, compressor, method, topology and network.
   /// Every input error (data file, k > d, no route, ...) throws InputError here, before any
   /// output exists.
   explicit Simulation(const Scenario& scenario);
-  ~Simulation();
+  ~Simulation() override;
   Simulation(const Simulation&) = delete;
   Simulation& operator=(const Simulation&) = delete;
 
@@ -38,21 +39,29 @@ class Simulation {
 
   const algorithms::DerivedConstants& constants() const { return constants_; }
   std::int64_t samples() const { return samples_; }
-  std::int64_t dim() const { return federation_->dim(); }
   std::int64_t k() const { return k_; }
   const Scenario& scenario() const { return scenario_; }
   /// Worker i's local compute time per round, ps.
   SimTime gradient_time(std::size_t worker) const { return gradient_time_[worker]; }
 
+  // ProtocolHost: what the round protocol asks of the driver (round_protocol.hpp).
+  Engine& engine() override { return engine_; }
+  FlowNetwork& network() override { return *network_; }
+  std::size_t workers() const override { return federation_->workers(); }
+  NodeId worker_node(std::uint32_t worker) const override { return worker_nodes_[worker]; }
+  NodeId server_node() const override { return server_node_; }
+  std::uint64_t header_bytes() const override { return scenario_.network.header_bytes; }
+  std::int64_t dim() const override { return federation_->dim(); }
+  bool begin_round(std::int64_t round, SimTime model_time) override;
+  const std::vector<std::uint32_t>& participants(std::int64_t round) override;
+  void start_compute(std::uint32_t worker, std::int64_t round) override;
+  std::uint64_t uplink_bits(std::uint32_t worker) const override;
+  std::uint64_t aggregate(std::int64_t round, std::vector<std::uint32_t>* recipients) override;
+  void log_transfer(const Delivery& d, std::int64_t round, SpanKind kind) override;
+
  private:
-  struct RoundState;
-  void start_round(std::int64_t round);
-  /// messages.csv and timeline records of one delivery (when the scenario asks for them).
-  void log_delivery(const Delivery& d, std::uint32_t worker, SpanKind kind);
-  void on_uplink_delivered(const Delivery& d);
-  void on_downlink_delivered(const Delivery& d);
   bool record_iterate(std::int64_t round);  // false = stop
-  std::uint64_t downlink_payload_bits() const;
+  std::uint64_t downlink_payload_bits(std::int64_t round) const;
   /// Worker i's compute time for the round it just computed (its output's gradient work), ps.
   SimTime compute_time(std::size_t worker) const;
 
@@ -71,17 +80,15 @@ class Simulation {
   std::vector<NodeId> worker_nodes_;
   std::vector<std::uint32_t> worker_of_node_;  // node id -> worker index (or npos)
 
-  // Protocol state.
-  std::int64_t round_ = 0;
-  std::size_t uploads_pending_ = 0;
-  std::size_t downloads_pending_ = 0;
-  SimTime server_time_ = 0;     // when the server got the current iterate
+  std::unique_ptr<RoundProtocol> protocol_;  // declared after the network it sends on
+  // Round state.
+  std::int64_t round_ = 0;      // the latest round begun
+  SimTime server_time_ = 0;     // when x^round_ came to exist (the server, or the first worker, held it)
   double bits_up_total_ = 0;    // cumulative billed uplink bits, all workers
   double bits_down_total_ = 0;  // cumulative downlink bits, all workers
   double initial_grad_norm_sq_ = 0;
   bool stopped_ = false;
   std::vector<std::int32_t> union_marks_;  // scratch for the sparse-update downlink size
-  std::vector<std::uint32_t> recipients_;  // the current broadcast's workers
   RunResult result_;
   ProgressFn progress_;
 };

@@ -141,6 +141,9 @@ std::string format_summary_json(const Scenario& scenario, const RunResult& r, co
   field("network",
         fmt::format("{{\"sim_time_s\": {}, \"messages\": {}, \"bytes_up\": {}, \"bytes_down\": {}}}",
                     json_number(r.sim_time_s), r.messages, r.bytes_up, r.bytes_down));
+  if (scenario.protocol.kind != "ps")  // ps's traffic is bytes_up + bytes_down above
+    field("protocol", fmt::format("{{\"kind\": {}, \"wire_bytes\": {}, \"bytes_peer\": {}}}",
+                                  json_string(scenario.protocol.kind), r.wire_bytes, r.bytes_peer));
   for (const auto& [name, count] : r.method_counters) field(name, std::to_string(count));
   field("host",
         fmt::format("{{\"wall_seconds\": {}, \"threads\": {}, \"version\": {}}}",

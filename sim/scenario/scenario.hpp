@@ -95,6 +95,12 @@ struct NetworkSpec {
   DownlinkPayload downlink_payload = DownlinkPayload::model;
 };
 
+/// [protocol]: the round protocol (sim/cluster/protocol_registry.hpp).
+struct ProtocolSpec {
+  std::string kind = "ps";
+  std::vector<std::uint32_t> ring;  // worker ids in ring order (decentralised protocols); empty = id order
+};
+
 /// Per-worker overrides from [[workers]] groups.
 struct WorkerGroup {
   std::vector<std::int64_t> ids;
@@ -115,6 +121,7 @@ struct Scenario {
   CompressorSection compressor;
   ComputeSpec compute;
   NetworkSpec network;
+  ProtocolSpec protocol;
   std::vector<WorkerGroup> worker_groups;
 
   /// Where each dotted key was given ("compressor.k" -> file:line:col), so checks that need

@@ -15,6 +15,7 @@
 #include "models/algorithms/method_registry.hpp"
 #include "models/compressors/compressor_registry.hpp"
 #include "models/support/input_error.hpp"
+#include "sim/cluster/protocol_registry.hpp"
 #include "sim/scenario/declared_keys.hpp"
 #include "sim/scenario/toml_reader.hpp"
 
@@ -24,8 +25,8 @@ namespace {
 namespace fs = std::filesystem;
 
 // The schema: every table and its keys. Keep in sync with scenarios/README.md.
-constexpr std::string_view kTopKeys[] = {"run",           "data",       "problem", "algorithm", "gradient",
-                                         "participation", "compressor", "compute", "network",   "workers"};
+constexpr std::string_view kTopKeys[] = {"run",        "data",    "problem", "algorithm", "gradient", "participation",
+                                         "compressor", "compute", "network", "protocol",  "workers"};
 constexpr std::string_view kRunKeys[] = {"name",     "seed",          "rounds", "metrics_every",
                                          "threads",  "stop",          "output", "record_messages",
                                          "timeline", "record_samples"};
@@ -38,6 +39,7 @@ constexpr std::string_view kProblemKeys[] = {"kind", "lambda", "x0", "x0_scale",
 constexpr std::string_view kAlgorithmFixedKeys[] = {"kind", "stepsize", "multiplier"};
 constexpr std::string_view kGradientKeys[] = {"batch", "batch_ratio"};
 constexpr std::string_view kParticipationKeys[] = {"fraction"};
+constexpr std::string_view kProtocolKeys[] = {"kind", "ring"};
 constexpr std::string_view kCompressorFixedKeys[] = {
     "kind", "k", "ratio", "value_bits", "index_bits", "bill_initialization", "down"};
 constexpr std::string_view kDownCompressorFixedKeys[] = {"kind", "k", "ratio"};
@@ -128,6 +130,30 @@ std::vector<std::string> methods_with(Pred pred) {
   for (const auto* info : algorithms::method_registry())
     if (pred(*info)) names.push_back(info->name);
   return names;
+}
+
+/// protocol.ring: a permutation of the worker ids 0..n-1.
+std::vector<std::uint32_t> parse_ring(const TableReader& table, std::int64_t workers) {
+  const toml::array* a = table.node("ring")->as_array();
+  if (a == nullptr) table.fail("ring", "`protocol.ring` must be an array of worker ids, e.g. [0, 2, 1, 3]");
+  std::vector<std::uint32_t> ring;
+  std::vector<bool> seen(static_cast<std::size_t>(workers), false);
+  for (const auto& item : *a) {
+    const auto* id = item.as_integer();
+    if (id == nullptr || id->get() < 0 || id->get() >= workers)
+      throw InputError(location_of(item), fmt::format("`protocol.ring` lists worker ids 0-{}: got {}", workers - 1,
+                                                      id ? std::to_string(id->get()) : std::string("a non-integer")));
+    if (seen[static_cast<std::size_t>(id->get())])
+      throw InputError(location_of(item), fmt::format("`protocol.ring` lists worker {} twice: the ring must be a "
+                                                      "permutation of 0-{}",
+                                                      id->get(), workers - 1));
+    seen[static_cast<std::size_t>(id->get())] = true;
+    ring.push_back(static_cast<std::uint32_t>(id->get()));
+  }
+  if (static_cast<std::int64_t>(ring.size()) != workers)
+    table.fail("ring", fmt::format("`protocol.ring` must be a permutation of the {} worker ids 0-{}: it lists {}",
+                                   workers, workers - 1, ring.size()));
+  return ring;
 }
 
 std::vector<DeclaredPlugin> method_family() {
@@ -458,6 +484,26 @@ Scenario parse_scenario(const toml::table& root, const fs::path& file_in) {
     s.network.server_link = link;
   }
 
+  // [protocol]
+  const TableReader protocol = sub_reader(top, "protocol", kProtocolKeys, empty);
+  s.protocol.kind = protocol.choice("kind", protocol_names()).value_or("ps");
+  const ProtocolInfo& protocol_info = *find_protocol(s.protocol.kind);
+  if (protocol.has("ring")) {
+    if (!protocol_info.takes_ring)
+      protocol.fail("ring", fmt::format("`protocol.ring` applies to the decentralised protocols, not to {}",
+                                        protocol_info.name));
+    s.protocol.ring = parse_ring(protocol, s.data.workers);
+  }
+  if (!protocol_info.partial_participation && s.algorithm.participation.partial(s.data.workers))
+    participation.fail("fraction", fmt::format("protocol {} runs every worker every round: partial participation "
+                                               "needs protocol.kind = \"ps\"",
+                                               protocol_info.name));
+  if (!protocol_info.method_broadcast && method.downlink_compressor)
+    protocol.fail(protocol.has("kind") ? "kind" : "ring",
+                  fmt::format("{} keeps server state the workers cannot replicate (its compressed broadcast): it "
+                              "needs protocol.kind = \"ps\"",
+                              method.name));
+
   // [[workers]]
   if (const toml::array* groups = top.array("workers")) {
     std::vector<int> owner(static_cast<std::size_t>(s.data.workers), -1);
@@ -523,6 +569,7 @@ std::vector<std::string> known_scenario_keys() {
   add("compute", kComputeKeys);
   add("network", kNetworkKeys, {"server"});
   add("network.server", kServerKeys);
+  add("protocol", kProtocolKeys);
   add("workers", kWorkerGroupKeys);
   return keys;
 }

@@ -151,6 +151,14 @@ std::string resolved_scenario_toml(const Scenario& s, std::int64_t k, const fs::
                                          {"latency", format_duration(s.network.server_link->latency)}});
   root.insert("network", std::move(network));
 
+  toml::table protocol{{"kind", s.protocol.kind}};
+  if (!s.protocol.ring.empty()) {
+    toml::array ring;
+    for (const std::uint32_t id : s.protocol.ring) ring.push_back(static_cast<std::int64_t>(id));
+    protocol.insert("ring", std::move(ring));
+  }
+  root.insert("protocol", std::move(protocol));
+
   if (!s.worker_groups.empty()) {
     toml::array groups;
     for (const auto& g : s.worker_groups) {
