@@ -41,6 +41,17 @@ auto located_at_key(const Scenario& s, std::string_view key, const std::filesyst
   }
 }
 
+/// A trace file named at `at` in the scenario; an error without a line of its own (a missing
+/// file) is reported there. Errors inside the file keep their line:col.
+Trace trace_named_at(const SourceLocation& at, const std::filesystem::path& file, TraceDomain domain) {
+  try {
+    return read_trace_file(file, domain);
+  } catch (const InputError& e) {
+    if (e.where().line > 0) throw;
+    throw InputError(at, fmt::format("{}: {}", file.string(), e.message()));
+  }
+}
+
 data::Dataset load_data(const Scenario& s) {
   if (s.data.synthetic) {
     try {
@@ -156,15 +167,25 @@ Simulation::Simulation(const Scenario& scenario) : scenario_(scenario) {
         s.where(s.locations.count("algorithm.stepsize") ? "algorithm.stepsize" : "algorithm.kind"), e.what());
   }
 
-  // Compute model: a fixed duration, or this worker's gradient flops / its speed; a round
-  // that does other work (minibatches) scales it (compute_time).
-  gradient_time_.resize(n);
-  full_flops_.resize(n);
+  // Compute model: a fixed duration, or this worker's gradient flops / its speed, scaled for
+  // rounds that do other work (minibatches), with the scenario's jitter and speed traces.
+  std::vector<WorkerCompute> compute(n);
   for (std::size_t i = 0; i < n; ++i) {
     const ComputeSpec c = s.compute_of(static_cast<std::int64_t>(i));
-    full_flops_[i] = objectives[i].flops_per_gradient();
-    gradient_time_[i] = c.gradient_time ? *c.gradient_time : seconds_to_time_ceil(full_flops_[i] / c.speed);
+    compute[i].fixed_time = c.gradient_time;
+    compute[i].speed = c.speed;
+    compute[i].full_flops = objectives[i].flops_per_gradient();
   }
+  for (const WorkerGroup& g : s.worker_groups) {
+    if (g.speed_trace.empty()) continue;
+    const Trace trace = trace_named_at(g.speed_trace_at, g.speed_trace, TraceDomain::positive_factor);
+    for (const std::int64_t id : g.ids) compute[static_cast<std::size_t>(id)].speed_trace = trace;
+  }
+  compute_ = std::make_unique<ComputeModel>(std::move(compute),
+                                            s.jitter == JitterKind::lognormal     ? Jitter::lognormal
+                                            : s.jitter == JitterKind::exponential ? Jitter::exponential
+                                                                                  : Jitter::none,
+                                            s.jitter_sigma, s.run.seed);
 
   algorithms::MethodContext context;
   context.accounting = s.compressor.accounting;
@@ -343,7 +364,8 @@ const std::vector<std::uint32_t>& Simulation::participants(std::int64_t round) {
 
 void Simulation::start_compute(std::uint32_t worker, std::int64_t round) {
   const SimTime now = engine_.now();
-  const SimTime done = checked_add(now, compute_time(worker));
+  const algorithms::WorkerOutput& out = federation_->output(worker);
+  const SimTime done = compute_->finish_time(worker, now, out.compute_fraction, out.compute_flops);
   if (scenario_.run.timeline) result_.spans.push_back({worker, SpanKind::compute, round, now, done});
   engine_.schedule_at(done, [this, worker, round] { protocol_->computed(worker, round); });
 }
@@ -382,16 +404,6 @@ void Simulation::log_transfer(const Delivery& d, std::int64_t round, SpanKind ki
   if (scenario_.run.record_messages)
     result_.message_log.push_back({round, d.src, d.dst, d.bytes, d.t_send, d.t_flow, d.t_done});
   if (scenario_.run.timeline) result_.spans.push_back({worker, kind, round, d.t_send, d.t_done});
-}
-
-SimTime Simulation::compute_time(std::size_t worker) const {
-  const algorithms::WorkerOutput& out = federation_->output(worker);
-  // One full local gradient: the precomputed time (the same integer as always).
-  if (out.compute_fraction == 1.0 && out.compute_flops == full_flops_[worker]) return gradient_time_[worker];
-  const ComputeSpec c = scenario_.compute_of(static_cast<std::int64_t>(worker));
-  if (c.gradient_time)
-    return static_cast<SimTime>(std::ceil(static_cast<double>(*c.gradient_time) * out.compute_fraction));
-  return seconds_to_time_ceil(out.compute_flops / c.speed);
 }
 
 RunResult Simulation::run(const ProgressFn& progress) {

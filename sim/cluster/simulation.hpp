@@ -7,6 +7,7 @@
 #include <vector>
 
 #include "models/algorithms/federation.hpp"
+#include "sim/cluster/compute_model.hpp"
 #include "sim/cluster/records.hpp"
 #include "sim/cluster/round_protocol.hpp"
 #include "sim/core/engine.hpp"
@@ -42,7 +43,7 @@ class Simulation final : public ProtocolHost {
   std::int64_t k() const { return k_; }
   const Scenario& scenario() const { return scenario_; }
   /// Worker i's local compute time per round, ps.
-  SimTime gradient_time(std::size_t worker) const { return gradient_time_[worker]; }
+  SimTime gradient_time(std::size_t worker) const { return compute_->full_time(worker); }
 
   // ProtocolHost: what the round protocol asks of the driver (round_protocol.hpp).
   Engine& engine() override { return engine_; }
@@ -62,16 +63,13 @@ class Simulation final : public ProtocolHost {
  private:
   bool record_iterate(std::int64_t round);  // false = stop
   std::uint64_t downlink_payload_bits(std::int64_t round) const;
-  /// Worker i's compute time for the round it just computed (its output's gradient work), ps.
-  SimTime compute_time(std::size_t worker) const;
 
   Scenario scenario_;
   std::unique_ptr<algorithms::Federation> federation_;
   algorithms::DerivedConstants constants_;
   std::int64_t samples_ = 0;
   std::int64_t k_ = 0;
-  std::vector<SimTime> gradient_time_;  // one full local gradient, ps
-  std::vector<double> full_flops_;      // flops of one full local gradient
+  std::unique_ptr<ComputeModel> compute_;
 
   Topology topology_;
   Engine engine_;

@@ -75,6 +75,9 @@ struct ComputeSpec {
   double speed = 10e9;                   // FLOP/s, for "auto"
 };
 
+/// [compute] jitter: a seeded factor with mean 1 on every computation.
+enum class JitterKind { none, lognormal, exponential };
+
 struct LinkSpec {
   double uplink = 125e6;    // bytes/s, node -> switch (1 Gbps)
   double downlink = 125e6;  // bytes/s, switch -> node
@@ -110,6 +113,8 @@ struct WorkerGroup {
   std::optional<SimTime> gradient_time;
   bool auto_gradient_time = false;  // gradient_time = "auto" for this group (flops / its speed)
   std::optional<double> speed;
+  std::filesystem::path speed_trace;  // absolute; empty = none (factors over time on its speed)
+  SourceLocation speed_trace_at;      // where the group names it (errors about the file)
 };
 
 struct Scenario {
@@ -120,6 +125,8 @@ struct Scenario {
   algorithms::AlgorithmSpec algorithm;
   CompressorSection compressor;
   ComputeSpec compute;
+  JitterKind jitter = JitterKind::none;
+  double jitter_sigma = 0.5;  // lognormal's sigma
   NetworkSpec network;
   ProtocolSpec protocol;
   std::vector<WorkerGroup> worker_groups;

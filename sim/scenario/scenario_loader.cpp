@@ -43,12 +43,11 @@ constexpr std::string_view kProtocolKeys[] = {"kind", "ring"};
 constexpr std::string_view kCompressorFixedKeys[] = {
     "kind", "k", "ratio", "value_bits", "index_bits", "bill_initialization", "down"};
 constexpr std::string_view kDownCompressorFixedKeys[] = {"kind", "k", "ratio"};
-constexpr std::string_view kComputeKeys[] = {"gradient_time", "speed"};
+constexpr std::string_view kComputeKeys[] = {"gradient_time", "speed", "jitter", "jitter_sigma"};
 constexpr std::string_view kNetworkKeys[] = {"topology",     "uplink",           "downlink", "latency",
                                              "header_bytes", "downlink_payload", "server"};
 constexpr std::string_view kServerKeys[] = {"uplink", "downlink", "latency"};
-constexpr std::string_view kWorkerGroupKeys[] = {"ids",     "uplink",        "downlink",
-                                                 "latency", "gradient_time", "speed"};
+constexpr std::string_view kWorkerGroupKeys[] = {"ids", "uplink", "downlink", "latency", "gradient_time", "speed", "speed_trace"};
 
 constexpr double kHuge = 1e300;
 constexpr std::int64_t kMaxInt = std::numeric_limits<std::int64_t>::max();
@@ -450,6 +449,11 @@ Scenario parse_scenario(const toml::table& root, const fs::path& file_in) {
   else
     s.compute.gradient_time = compute.duration("gradient_time");
   s.compute.speed = compute.compute_speed("speed").value_or(10e9);
+  const std::string jitter = compute.choice("jitter", {"none", "lognormal", "exponential"}).value_or("none");
+  s.jitter = jitter == "lognormal" ? JitterKind::lognormal : jitter == "exponential" ? JitterKind::exponential : JitterKind::none;
+  if (compute.has("jitter_sigma") && s.jitter != JitterKind::lognormal)
+    compute.fail("jitter_sigma", "`compute.jitter_sigma` applies to jitter = \"lognormal\"");
+  s.jitter_sigma = compute.number("jitter_sigma", 0.0, 10.0, false).value_or(0.5);
 
   // [network]
   const TableReader network = sub_reader(top, "network", kNetworkKeys, empty);
@@ -537,6 +541,10 @@ Scenario parse_scenario(const toml::table& root, const fs::path& file_in) {
         group.gradient_time = g.duration("gradient_time");
       }
       group.speed = g.compute_speed("speed");
+      if (const auto trace = g.string("speed_trace")) {
+        group.speed_trace = resolve_path(file, *trace);
+        group.speed_trace_at = g.where("speed_trace");
+      }
       if (group.speed && !group.gradient_time && s.compute.gradient_time && !g.has("gradient_time"))
         g.fail("speed",
                "this group sets `speed`, but compute.gradient_time is a fixed duration: set the group's "

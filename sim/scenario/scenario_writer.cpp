@@ -132,6 +132,8 @@ std::string resolved_scenario_toml(const Scenario& s, std::int64_t k, const fs::
   compute.insert("gradient_time",
                  s.compute.gradient_time ? format_duration(*s.compute.gradient_time) : std::string("auto"));
   compute.insert("speed", format_compute_speed(s.compute.speed));
+  compute.insert("jitter", s.jitter == JitterKind::none ? "none" : s.jitter == JitterKind::lognormal ? "lognormal" : "exponential");
+  if (s.jitter == JitterKind::lognormal) compute.insert("jitter_sigma", s.jitter_sigma);
   root.insert("compute", std::move(compute));
 
   toml::table network;
@@ -171,6 +173,7 @@ std::string resolved_scenario_toml(const Scenario& s, std::int64_t k, const fs::
       if (g.auto_gradient_time) t.insert("gradient_time", "auto");
       if (g.gradient_time) t.insert("gradient_time", format_duration(*g.gradient_time));
       if (g.speed) t.insert("speed", format_compute_speed(*g.speed));
+      if (!g.speed_trace.empty()) t.insert("speed_trace", relative_to(g.speed_trace, dir));
       groups.push_back(std::move(t));
     }
     root.insert("workers", std::move(groups));
