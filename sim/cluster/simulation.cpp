@@ -68,9 +68,6 @@ data::Dataset load_data(const Scenario& s) {
   });
 }
 
-std::uint64_t message_bytes(std::uint64_t header_bytes, std::uint64_t payload_bits) {
-  return header_bytes + (payload_bits + 7) / 8;
-}
 
 /// The compressor `choice` names, its k resolved against d (written to *k when asked);
 /// errors at the scenario key `key` ("compressor", "compressor.down").

@@ -7,6 +7,7 @@
 
 #include "models/algorithms/method_registry.hpp"
 #include "models/compressors/compressor_registry.hpp"
+#include "sim/cluster/protocol_registry.hpp"
 
 namespace ef21::sim {
 namespace {
@@ -70,6 +71,18 @@ std::string compressors_markdown() {
   return out;
 }
 
+std::string protocols_markdown() {
+  std::string out =
+      "| `kind` | what | server | messages | `ring` | partial participation | methods with their own broadcast |\n"
+      "|---|---|---|---|---|---|---|\n";
+  const auto yes = [](bool b) { return b ? "yes" : "no"; };
+  for (const auto* p : protocol_registry())
+    out += fmt::format("| `\"{}\"` | {} | {} | {} | {} | {} | {} |\n", p->name, p->doc, p->needs_server ? "needed" : "none",
+                       p->dense_only ? "dense only (identity, k = d)" : "any", yes(p->takes_ring),
+                       yes(p->partial_participation), yes(p->method_broadcast));
+  return out;
+}
+
 std::string plugins_text() {
   std::string out = "algorithms (algorithm.kind):\n";
   for (const auto* m : algorithms::method_registry()) {
@@ -80,6 +93,8 @@ std::string plugins_text() {
       out += fmt::format("  {:<10}   algorithm.{} = {} ({}): {}\n", "", k.name, k.default_text(),
                          k.range_text(), k.doc);
   }
+  out += "protocols (protocol.kind):\n";
+  for (const auto* p : protocol_registry()) out += fmt::format("  {:<14} {}\n", p->name, p->doc);
   out += "compressors (compressor.kind, compressor.down.kind):\n";
   for (const auto* c : compressors::compressor_registry()) {
     out += fmt::format("  {:<10} {}{}\n", c->name, c->doc, c->takes_k ? " [k | ratio]" : "");

@@ -12,6 +12,8 @@ namespace ef21::sim {
 std::string methods_markdown();
 /// Markdown tables: every compressor kind and every compressor key.
 std::string compressors_markdown();
+/// Markdown table: every round protocol and what it accepts.
+std::string protocols_markdown();
 /// Plain text for `ef21sim list`.
 std::string plugins_text();
 

@@ -18,13 +18,15 @@ int list_command(const std::vector<std::string>& args) {
            "the key tables that scenarios/README.md embeds.\n";
     return kExitOk;
   }
-  if (args.size() == 2 && args[0] == "--markdown" && (args[1] == "methods" || args[1] == "compressors")) {
-    std::cout << (args[1] == "methods" ? sim::methods_markdown() : sim::compressors_markdown());
-    return kExitOk;
+  if (args.size() == 2 && args[0] == "--markdown") {
+    if (args[1] == "methods") std::cout << sim::methods_markdown();
+    if (args[1] == "compressors") std::cout << sim::compressors_markdown();
+    if (args[1] == "protocols") std::cout << sim::protocols_markdown();
+    if (args[1] == "methods" || args[1] == "compressors" || args[1] == "protocols") return kExitOk;
   }
   if (!args.empty())
     throw UsageError(
-        fmt::format("unexpected argument \"{}\" (ef21sim list [--markdown methods|compressors])", args[0]));
+        fmt::format("unexpected argument \"{}\" (ef21sim list [--markdown methods|compressors|protocols])", args[0]));
   fmt::print("problems (problem.kind):        {}\n", fmt::join(problems::problem_kind_names(), ", "));
   fmt::print(
       "  keys: problem.lambda, problem.x0 (\"normal\" | \"zeros\" | FILE), problem.x0_scale, "

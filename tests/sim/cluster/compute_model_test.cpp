@@ -29,7 +29,7 @@ TEST_CASE("Without variability a computation takes its nominal time", "[compute]
   CHECK(model.full_time(0) == 10 * kUs);
   CHECK(model.full_time(1) == 20 * kUs);
   CHECK(model.finish_time(0, 3 * kUs, 1.0, 1000.0) == 13 * kUs);
-  CHECK(model.finish_time(0, 0, 0.25, 250.0) == 2500 * 1'000'000 / 1000);  // a quarter of the fixed time
+  CHECK(model.finish_time(0, 0, 0.25, 250.0) == 10 * kUs / 4);  // a quarter of the fixed time
   CHECK(model.finish_time(1, 0, 0.5, 1e4) == 10 * kUs);                    // flops / speed
 }
 

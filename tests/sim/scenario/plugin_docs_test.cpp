@@ -36,9 +36,10 @@ std::string generated_block(const std::string& readme, const std::string& name) 
 TEST_CASE("scenarios/README.md's method and compressor tables are the registries' declarations",
           "[docs][registry]") {
   const std::string readme = read_readme();
-  INFO("regenerate with: build/tools/ef21sim list --markdown methods|compressors");
+  INFO("regenerate with: build/tools/ef21sim list --markdown methods|compressors|protocols");
   CHECK(generated_block(readme, "methods") == ef21::sim::methods_markdown());
   CHECK(generated_block(readme, "compressors") == ef21::sim::compressors_markdown());
+  CHECK(generated_block(readme, "protocols") == ef21::sim::protocols_markdown());
 }
 
 TEST_CASE("Every scenario key the loader knows is documented in scenarios/README.md", "[docs]") {
