@@ -655,6 +655,54 @@ def record_samples_writes_every_draw(c):
     check([float(row.split(",")[2]) for row in trace[1:]] == [32.0 * t for t in range(6)], f"bits_up {trace}")
 
 
+# ------------------------------------------------------------------ protocols and traces
+
+@case
+def ring_not_a_permutation(c):
+    plugin_error(c, '[protocol]\nkind = "allgather"\nring = [0, 1, 1, 3]\n', "ring = [0, 1, 1, 3]",
+                 ["protocol.ring", "lists worker 1 twice", "permutation"], col=None)
+
+
+@case
+def ring_allreduce_with_a_sparse_compressor(c):
+    plugin_error(c, '[compressor]\nkind = "top-k"\nk = 2\n[protocol]\nkind = "ring-allreduce"\n',
+                 'kind = "top-k"', ["ring-allreduce sums dense messages only", "allgather"])
+
+
+def trace_error(c, trace, line, col, says):
+    path = c.write("speed.trace", trace)
+    text = SYNTHETIC + '[[workers]]\nids = "0-1"\nspeed_trace = "speed.trace"\n'
+    c.write("s.toml", text)
+    c.expect_error(["run", "s.toml"], path, line, col=col, says=says)
+
+
+@case
+def trace_unsorted_times(c):
+    trace_error(c, "100 us 0.5\n50 us 2\n", 2, 1, ["trace times must increase"])
+
+
+@case
+def trace_value_not_positive(c):
+    trace_error(c, "100 us 0.5\n200 us 0\n", 2, 8, ["must be > 0"])
+
+
+@case
+def trace_missing_unit(c):
+    trace_error(c, "100 0.5\n", 1, 1, ["bad time", "unit"])
+
+
+@case
+def trace_loopafter_too_short(c):
+    trace_error(c, "100 us 0.5\n300 us 2\nLOOPAFTER 200 us\n", 3, 11, ["LOOPAFTER", "not longer than the trace"])
+
+
+@case
+def trace_file_missing(c):
+    text = SYNTHETIC + '[[workers]]\nids = "0-1"\nspeed_trace = "nowhere.trace"\n'
+    c.write("s.toml", text)
+    c.expect_error(["run", "s.toml"], "s.toml", line_of(text, "speed_trace"), says=["nowhere.trace", "cannot open"])
+
+
 def main():
     return run_listed_cases(CASES, Ctx, "cli")
 
