@@ -16,6 +16,7 @@ void Dcgd::worker_round(std::size_t worker, std::int64_t round, const Eigen::Ref
 }
 
 void Dcgd::server_round(std::int64_t /*round*/, const RoundView& view, Eigen::Ref<Eigen::VectorXd> x) {
+  if (view.participants.empty()) return;  // nothing arrived (failures, a deadline): x stays
   sum_messages(view, sum_);
   x -= gamma() * (sum_ / static_cast<double>(view.participants.size()));
 }

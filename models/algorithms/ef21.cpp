@@ -75,6 +75,21 @@ void Ef21::try_sparsify(std::size_t worker) {
   state_[worker] = State::sparse;
 }
 
+void Ef21::save_worker(std::size_t worker) {
+  if (saved_.size() != workers()) saved_.resize(workers());
+  Saved& saved = saved_[worker];
+  saved.local = local_[worker];
+  saved.state = state_[worker];
+  saved.sparse = sparse_[worker];
+}
+
+void Ef21::restore_worker(std::size_t worker) {
+  Saved& saved = saved_.at(worker);
+  local_[worker] = saved.local;
+  state_[worker] = saved.state;
+  sparse_[worker] = saved.sparse;
+}
+
 std::size_t Ef21::sparse_workers() const {
   return static_cast<std::size_t>(std::count(state_.begin(), state_.end(), State::sparse));
 }
@@ -169,8 +184,14 @@ void apply_ef21_increments(std::int64_t round, const RoundView& view, Eigen::Vec
   view.sum(sum, weights);
   std::size_t replacements = 0;
   for (const std::uint32_t i : view.participants) replacements += view.outputs[i].replaces ? 1 : 0;
+  // Replacements come all together: in round 0 (g_i^0; a worker whose message was lost still
+  // holds g_i = 0, which the sum counts as such) or with a compressor that keeps everything
+  // when every worker takes part.
+  EF21_CHECK(replacements == 0 || replacements == view.participants.size(),
+             "EF21 round mixes replacement and increment messages");
+  EF21_CHECK(replacements == 0 || view.full() || round == 0, "EF21 replaced g_i without every worker");
+  EF21_CHECK(round > 0 || replacements == view.participants.size(), "EF21 round 0 must send g_i^0");
   if (!weights.empty()) {  // g = sum_i w_i g_i: no 1/n
-    EF21_CHECK(round > 0 || replacements == view.outputs.size(), "EF21 round 0 must send every g_i^0");
     if (replacements > 0)
       global = sum;
     else
@@ -178,9 +199,6 @@ void apply_ef21_increments(std::int64_t round, const RoundView& view, Eigen::Vec
     return;
   }
   const double n = static_cast<double>(view.outputs.size());
-  EF21_CHECK(replacements == 0 || (replacements == view.participants.size() && view.full()),
-             "EF21 round mixes replacement and increment messages");
-  EF21_CHECK(round > 0 || replacements == view.outputs.size(), "EF21 round 0 must send every g_i^0");
   if (replacements > 0)
     global = sum / n;  // g = (1/n) sum g_i (round 0, or a compressor that keeps everything)
   else

@@ -31,6 +31,8 @@ class Ef21 : public Method {
   void server_round(std::int64_t round, const RoundView& view, Eigen::Ref<Eigen::VectorXd> x) override;
   /// Workers holding g_i in the sparse form (diagnostics, tests).
   std::size_t sparse_workers() const;
+  void save_worker(std::size_t worker) override;
+  void restore_worker(std::size_t worker) override;
 
  protected:
   void prepare_round(std::int64_t round, const Eigen::Ref<const Eigen::VectorXd>& x) override;
@@ -64,6 +66,12 @@ class Ef21 : public Method {
   std::vector<Eigen::VectorXd> local_;  // g_i, one per worker (dense form; empty in the sparse form)
   std::vector<State> state_;
   std::vector<SparseLocal> sparse_;  // sparse form
+  struct Saved {  // g_i before the worker's latest round (failures, deadlines)
+    Eigen::VectorXd local;
+    State state = State::dense;
+    SparseLocal sparse;
+  };
+  std::vector<Saved> saved_;  // sized on first use
   Eigen::VectorXd base_;             // 0.0 + regulariser term at x^0
   Eigen::VectorXd shared_diff_;      // D^t = (0.0 + regulariser term at x^t) - base
   Eigen::VectorXd global_;           // g = mean g_i, kept incrementally by the server

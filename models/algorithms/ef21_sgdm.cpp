@@ -21,6 +21,17 @@ void Ef21Sgdm::worker_round(std::size_t worker, std::int64_t round,
   ef21_step(worker, round, v, out, scratch);
 }
 
+void Ef21Sgdm::save_worker(std::size_t worker) {
+  Ef21::save_worker(worker);
+  if (saved_velocity_.size() != workers()) saved_velocity_.resize(workers());
+  saved_velocity_[worker] = velocity_[worker];
+}
+
+void Ef21Sgdm::restore_worker(std::size_t worker) {
+  Ef21::restore_worker(worker);
+  velocity_[worker] = saved_velocity_.at(worker);
+}
+
 const MethodInfo& ef21_sgdm_registration() {
   static const MethodInfo info{
       .name = "ef21-sgdm",

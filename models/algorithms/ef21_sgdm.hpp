@@ -12,10 +12,13 @@ class Ef21Sgdm final : public Ef21 {
   explicit Ef21Sgdm(const MethodContext& context);
   void worker_round(std::size_t worker, std::int64_t round, const Eigen::Ref<const Eigen::VectorXd>& x,
                     WorkerOutput& out, WorkerScratch& scratch, Eigen::VectorXd& gradient) override;
+  void save_worker(std::size_t worker) override;
+  void restore_worker(std::size_t worker) override;
 
  private:
   double momentum_;
   std::vector<Eigen::VectorXd> velocity_;  // v_i
+  std::vector<Eigen::VectorXd> saved_velocity_;
 };
 
 const MethodInfo& ef21_sgdm_registration();

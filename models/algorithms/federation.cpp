@@ -31,13 +31,21 @@ Federation::Federation(std::vector<problems::Objective> objectives,
     if (!context.params.has(decl.name) && decl.default_value)
       context.params.set(decl.name, *decl.default_value);
   context.down_compressor = down_compressor_.get();
-  context.partial_participation = participation_.partial(static_cast<std::int64_t>(objectives_.size()));
+  context.partial_participation = participation_.subsets(static_cast<std::int64_t>(objectives_.size()));
+  rollback_ = participation_.unreliable;
   method_ = method.make(context);
   everyone_.resize(objectives_.size());
   for (std::size_t i = 0; i < everyone_.size(); ++i) everyone_[i] = static_cast<std::uint32_t>(i);
 }
 
+void Federation::set_participants(std::int64_t round, std::vector<std::uint32_t> ids) {
+  participants(round);  // draws the round first, so the stream stays in round order
+  overridden_round_ = round;
+  participants_override_ = std::move(ids);
+}
+
 const std::vector<std::uint32_t>& Federation::participants(std::int64_t round) {
+  if (round == overridden_round_) return participants_override_;
   const auto n = static_cast<std::int64_t>(objectives_.size());
   if (round == 0 || !participation_.partial(n)) return everyone_;
   EF21_CHECK(round >= drawn_round_ - 1 || drawn_round_ == 0, "participants are kept for two rounds only");
@@ -75,8 +83,10 @@ void Federation::compute_worker_round(std::int64_t round, RoundValues values) {
     const std::size_t count = std::min(block, n - begin);
     pool_.parallel_for(count, [&](std::size_t j, std::size_t slot) {
       const std::size_t i = begin + j;
-      if (taking_part[i])
+      if (taking_part[i]) {
+        if (rollback_) method_->save_worker(i);
         method_->worker_round(i, round, x_, outputs_[i], scratch_[slot], block_gradients_[j]);
+      }
       else
         method_->skip_round(i, x_, outputs_[i], block_gradients_[j]);
     });
@@ -156,6 +166,22 @@ void Federation::use_ring_reduction(std::vector<std::uint32_t> ring, Eigen::Inde
   EF21_CHECK(ring.size() == workers() && chunk >= 1, "a ring order names every worker");
   ring_ = std::move(ring);
   ring_reduction_ = RingReduction{ring_, chunk};
+}
+
+void Federation::aggregate(std::int64_t round, const std::vector<std::uint32_t>& applied) {
+  const std::vector<std::uint32_t>& round_participants = participants(round);
+  EF21_CHECK(rollback_ || applied.size() == round_participants.size(), "lost messages need enable_rollback");
+  std::size_t a = 0;
+  for (const std::uint32_t i : round_participants) {  // both ascending
+    if (a < applied.size() && applied[a] == i) {
+      ++a;
+      continue;
+    }
+    method_->restore_worker(i);
+    outputs_[i].participated = false;
+  }
+  EF21_CHECK(a == applied.size(), "applied messages must come from the round's participants");
+  method_->server_round(round, RoundView{outputs_, applied, ring_.empty() ? nullptr : &ring_reduction_}, x_);
 }
 
 void Federation::aggregate(std::int64_t round) {

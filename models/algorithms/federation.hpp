@@ -53,6 +53,15 @@ class Federation {
   /// drawn uniformly without replacement from the run's stream, one draw per round in round
   /// order (asking ahead for the next round is fine: the sim needs it at the broadcast).
   const std::vector<std::uint32_t>& participants(std::int64_t round);
+  /// Round `round`'s participants become `ids` (ascending, a subset of the drawn ones): the
+  /// simulation drops the workers that are down. For the current or the next round.
+  void set_participants(std::int64_t round, std::vector<std::uint32_t> ids);
+  /// Save every participant's state before its round, so that aggregate(round, applied) can
+  /// restore those whose message was lost (failures, deadlines).
+  void enable_rollback(bool on) { rollback_ = on; }
+  /// The server step with only `applied` (ascending, a subset of the round's participants)
+  /// reaching the server: the other participants get their state back.
+  void aggregate(std::int64_t round, const std::vector<std::uint32_t>& applied);
   /// Sums dense messages in a ring all-reduce's order from now on (RingReduction).
   void use_ring_reduction(std::vector<std::uint32_t> ring, Eigen::Index chunk);
 
@@ -88,6 +97,9 @@ class Federation {
   std::unique_ptr<compressors::Compressor> down_compressor_;
   ParticipationSpec participation_;
   std::vector<std::uint32_t> ring_;  // ring all-reduce order (empty: worker-id order)
+  bool rollback_ = false;
+  std::int64_t overridden_round_ = -1;      // participants_override_ holds this round's
+  std::vector<std::uint32_t> participants_override_;
   RingReduction ring_reduction_;
   Rng participation_rng_;
   std::vector<std::uint32_t> everyone_;

@@ -127,6 +127,13 @@ class Method {
   virtual std::optional<DownlinkMessage> downlink(std::int64_t /*round*/) const { return std::nullopt; }
   /// The common coin of the current round, if the method drew one (samples.jsonl).
   virtual std::optional<int> coin() const { return std::nullopt; }
+  /// Failures and deadlines: a participant's message may never reach the server. The
+  /// Federation saves every participant's local state before its round and restores it for
+  /// those whose message the server did not apply (the worker learns so from the next
+  /// broadcast), so worker and server copies never disagree. Methods with per-worker state
+  /// that accept partial participation (registry) implement both; stateless ones need not.
+  virtual void save_worker(std::size_t /*worker*/) {}
+  virtual void restore_worker(std::size_t /*worker*/) {}
   /// Method-specific counts for summary.json, as (field name, value) (EF21+: its Markov
   /// choices). Lets the simulation report them without knowing the method.
   virtual std::vector<std::pair<std::string, std::uint64_t>> counters() const { return {}; }

@@ -29,7 +29,7 @@ struct MessageRecord {
   SimTime t_send = 0, t_flow = 0, t_done = 0;
 };
 
-enum class SpanKind { compute, upload, download };
+enum class SpanKind { compute, upload, download, down };  // down: the worker is unavailable
 
 struct Span {
   std::uint32_t worker = 0;
@@ -66,6 +66,13 @@ struct RunResult {
   std::uint64_t bytes_down = 0;
   std::uint64_t bytes_peer = 0;  // worker-to-worker transfers (decentralised protocols)
   std::uint64_t wire_bytes = 0;  // every transfer of every step, headers included
+  // Failures and deadlines (issue 11): worker-rounds skipped because the worker was down when
+  // its round started, messages lost (the worker went down before it or while it was sent)
+  // or late (arrived after the server's deadline), and the bytes those put on the wire.
+  std::uint64_t skipped_rounds = 0;
+  std::uint64_t lost_messages = 0;
+  std::uint64_t late_messages = 0;
+  std::uint64_t wasted_bytes = 0;
   double sim_time_s = 0.0;                 // when the run ended (last event)
   std::vector<MessageRecord> message_log;  // when run.record_messages
   std::vector<Span> spans;                 // when run.timeline

@@ -30,11 +30,16 @@ class ProtocolHost {
   /// The server's node (protocols with a server only).
   virtual NodeId server_node() const = 0;
   virtual std::uint64_t header_bytes() const = 0;
+  /// protocol.round_deadline, if any (ps).
+  virtual std::optional<SimTime> round_deadline() const = 0;
 
   /// x^round exists from `model_time` on (the server or the first worker holds it): runs the
   /// round's math and records its row (time_s = model_time). False: the run stops here and
   /// the protocol must not go on.
-  virtual bool begin_round(std::int64_t round, SimTime model_time) = 0;
+  /// With `received` (ascending): only those may take part (they got x^round); the host also
+  /// leaves out the workers down now.
+  virtual bool begin_round(std::int64_t round, SimTime model_time,
+                           const std::vector<std::uint32_t>* received = nullptr) = 0;
   /// The workers taking part in round `round`, ascending.
   virtual const std::vector<std::uint32_t>& participants(std::int64_t round) = 0;
   /// Worker `worker` holds x^round now and computes its round; the host calls the
@@ -47,7 +52,18 @@ class ProtocolHost {
   /// worker for a method's own broadcast), bills bits_down and returns the payload bits of
   /// what the server sends them; without (decentralised protocols, every worker aggregates
   /// for itself): returns 0.
-  virtual std::uint64_t aggregate(std::int64_t round, std::vector<std::uint32_t>* recipients) = 0;
+  /// `applied` (ascending): the participants whose messages reached the server (nullptr:
+  /// all of them); the others get their state back.
+  virtual std::uint64_t aggregate(std::int64_t round, std::vector<std::uint32_t>* recipients,
+                                  const std::vector<std::uint32_t>* applied = nullptr) = 0;
+  /// Whether `worker` is up now (failures).
+  virtual bool worker_up(std::uint32_t worker) = 0;
+  /// The earliest instant after now at which a worker that is down comes back, or -1.
+  virtual SimTime next_recovery() = 0;
+  /// A message lost to a failure (`wasted_bytes` of it were on the wire, 0 if never sent), or
+  /// one that arrived after the server's deadline.
+  virtual void lost_message(std::uint64_t wasted_bytes) = 0;
+  virtual void late_message(std::uint64_t wasted_bytes) = 0;
   virtual std::int64_t dim() const = 0;
   /// A delivered transfer of round `round` for messages.csv, timeline.json (the span of the
   /// worker at its worker end: the sender of an upload or a peer transfer, the receiver of a
@@ -60,8 +76,12 @@ class RoundProtocol {
   virtual ~RoundProtocol() = default;
   /// Schedules round 0 at time 0.
   virtual void start() = 0;
-  /// Worker `worker` finished computing round `round`: its message is ready to send.
+  /// Worker `worker` finished computing round `round`: its message is ready to send. Not called
+  /// when the worker went down during the computation.
   virtual void computed(std::uint32_t worker, std::int64_t round) = 0;
+  /// Worker `worker` has just gone down (failures): what it was computing, sending or
+  /// receiving is lost. Protocols that run without failures need not override it.
+  virtual void worker_failed(std::uint32_t /*worker*/) {}
   /// Bytes on the wire so far (every transfer of every step, headers included).
   virtual std::uint64_t wire_bytes() const = 0;
 };

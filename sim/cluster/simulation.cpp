@@ -2,6 +2,7 @@
 
 #include <fmt/format.h>
 
+#include <algorithm>
 #include <cmath>
 #include <limits>
 #include <utility>
@@ -245,6 +246,19 @@ Simulation::Simulation(const Scenario& scenario) : scenario_(scenario) {
   });
   if (protocol.dense_only) federation_->use_ring_reduction(ring, (d + static_cast<Eigen::Index>(n) - 1) / static_cast<Eigen::Index>(n));
   protocol_ = protocol.make(*this, std::move(ring));
+
+  // Failures: availability traces per group, or [failures] mtbf/mttr for everyone else.
+  down_.assign(n, false);
+  epoch_.assign(n, 0);
+  down_since_.assign(n, 0);
+  std::vector<std::optional<Trace>> availability(n);
+  for (const WorkerGroup& g : s.worker_groups) {
+    if (g.availability_trace.empty()) continue;
+    const Trace trace = trace_named_at(g.availability_trace_at, g.availability_trace, TraceDomain::availability);
+    for (const std::int64_t id : g.ids) availability[static_cast<std::size_t>(id)] = trace;
+  }
+  auto model = std::make_unique<Availability>(std::move(availability), s.failures.mtbf, s.failures.mttr, s.run.seed);
+  if (model->enabled()) availability_ = std::move(model);
   union_marks_.assign(static_cast<std::size_t>(d), -1);
 }
 
@@ -338,9 +352,22 @@ bool Simulation::record_iterate(std::int64_t round) {
   return !stop;
 }
 
-bool Simulation::begin_round(std::int64_t round, SimTime model_time) {
+bool Simulation::begin_round(std::int64_t round, SimTime model_time, const std::vector<std::uint32_t>* received) {
   round_ = round;
   server_time_ = model_time;
+  if (availability_ || received != nullptr) {
+    // The drawn participants that got x^round and are up now; the others skip the round.
+    const std::vector<std::uint32_t>& drawn = federation_->participants(round);
+    taking_part_.clear();
+    for (const std::uint32_t i : drawn) {
+      const bool got_model = received == nullptr || std::binary_search(received->begin(), received->end(), i);
+      if (got_model && !down_[i])
+        taking_part_.push_back(i);
+      else
+        ++result_.skipped_rounds;
+    }
+    if (taking_part_.size() != drawn.size()) federation_->set_participants(round, taking_part_);
+  }
   // f(x^round) is needed now only for a row that is certainly written; any other row that
   // turns out to be written (a stop target met, or the final row of a run cut short) gets
   // its f from the Federation later, to the same bits.
@@ -359,32 +386,83 @@ const std::vector<std::uint32_t>& Simulation::participants(std::int64_t round) {
   return federation_->participants(round);
 }
 
+SimTime Simulation::next_recovery() {
+  SimTime best = -1;
+  for (std::uint32_t i = 0; i < down_.size(); ++i) {
+    if (!down_[i]) continue;
+    const SimTime at = availability_->next_change(i, engine_.now());
+    if (at >= 0 && (best < 0 || at < best)) best = at;
+  }
+  if (best < 0) {  // nobody ever comes back: the run ends with what it has
+    stopped_ = true;
+    engine_.stop();
+  }
+  return best;
+}
+
+void Simulation::lost_message(std::uint64_t wasted_bytes) {
+  ++result_.lost_messages;
+  result_.wasted_bytes += wasted_bytes;
+}
+
+void Simulation::late_message(std::uint64_t wasted_bytes) {
+  ++result_.late_messages;
+  result_.wasted_bytes += wasted_bytes;
+}
+
+void Simulation::on_availability_change(std::uint32_t worker) {
+  const SimTime now = engine_.now();
+  const bool up = availability_->up(worker, now);
+  if (up == !down_[worker]) return;  // no flip (a trace line that repeats the state)
+  down_[worker] = !up;
+  if (!up) {
+    ++epoch_[worker];  // what it was computing is lost
+    down_since_[worker] = now;
+    protocol_->worker_failed(worker);
+  } else if (scenario_.run.timeline) {
+    result_.spans.push_back({worker, SpanKind::down, round_, down_since_[worker], now});
+  }
+  const SimTime next = availability_->next_change(worker, now);
+  if (next >= 0) engine_.schedule_at(next, [this, worker] { on_availability_change(worker); });
+}
+
 void Simulation::start_compute(std::uint32_t worker, std::int64_t round) {
   const SimTime now = engine_.now();
   const algorithms::WorkerOutput& out = federation_->output(worker);
   const SimTime done = compute_->finish_time(worker, now, out.compute_fraction, out.compute_flops);
   if (scenario_.run.timeline) result_.spans.push_back({worker, SpanKind::compute, round, now, done});
-  engine_.schedule_at(done, [this, worker, round] { protocol_->computed(worker, round); });
+  engine_.schedule_at(done, [this, worker, round, epoch = epoch_[worker]] {
+    if (epoch == epoch_[worker]) protocol_->computed(worker, round);  // else it went down meanwhile
+  });
 }
 
 std::uint64_t Simulation::uplink_bits(std::uint32_t worker) const { return federation_->output(worker).payload_bits; }
 
-std::uint64_t Simulation::aggregate(std::int64_t round, std::vector<std::uint32_t>* recipients) {
+std::uint64_t Simulation::aggregate(std::int64_t round, std::vector<std::uint32_t>* recipients,
+                                    const std::vector<std::uint32_t>* applied) {
+  const auto server_step = [&] {
+    if (applied != nullptr)
+      federation_->aggregate(round, *applied);
+    else
+      federation_->aggregate(round);
+  };
   if (recipients == nullptr) {  // every worker aggregates for itself: no broadcast
-    federation_->aggregate(round);
+    server_step();
     return 0;
   }
   // The method's own broadcast goes to every worker (billed with its round, record_iterate);
   // the scenario's downlink payload to the next round's participants, billed now.
   const auto method_down = federation_->method().downlink(round);
   const std::uint64_t down_bits = method_down ? method_down->payload_bits : downlink_payload_bits(round);
-  federation_->aggregate(round);
+  server_step();
   recipients->clear();
+  // Workers down now get nothing (they skip the next round).
   if (method_down) {
-    for (std::uint32_t i = 0; i < federation_->workers(); ++i) recipients->push_back(i);
+    for (std::uint32_t i = 0; i < federation_->workers(); ++i)
+      if (!down_[i]) recipients->push_back(i);
   } else {
-    const auto& next = federation_->participants(round + 1);
-    recipients->assign(next.begin(), next.end());
+    for (const std::uint32_t i : federation_->participants(round + 1))
+      if (!down_[i]) recipients->push_back(i);
     bits_down_total_ += static_cast<double>(down_bits) * static_cast<double>(recipients->size());
   }
   return down_bits;
@@ -411,8 +489,19 @@ RunResult Simulation::run(const ProgressFn& progress) {
     result_.targets.push_back({"grad_norm_sq_relative", *stop.grad_norm_sq_relative, {}, {}, {}});
   if (stop.bits_up) result_.targets.push_back({"bits_up", *stop.bits_up, {}, {}, {}});
   protocol_->start();
+  if (availability_) {
+    for (std::uint32_t i = 0; i < down_.size(); ++i) {
+      down_[i] = !availability_->up(i, 0);  // down from the start: skips round 0
+      if (down_[i]) down_since_[i] = 0;
+      const SimTime next = availability_->next_change(i, 0);
+      if (next >= 0) engine_.schedule_at(next, [this, i] { on_availability_change(i); });
+    }
+  }
   engine_.run();
   EF21_CHECK(stopped_, "the event loop ran dry before the run stopped");
+  if (scenario_.run.timeline)  // down intervals still open at the end
+    for (std::uint32_t i = 0; i < down_.size(); ++i)
+      if (down_[i]) result_.spans.push_back({i, SpanKind::down, round_, down_since_[i], engine_.now()});
   // A run cut short (diverged, time limit) still ends its trace with its last good iterate.
   const bool has_iterate = !(result_.diverged_at && *result_.diverged_at == 0);
   if (has_iterate) result_.final_row.f = federation_->value(result_.final_row.round);

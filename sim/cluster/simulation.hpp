@@ -7,6 +7,7 @@
 #include <vector>
 
 #include "models/algorithms/federation.hpp"
+#include "sim/cluster/availability.hpp"
 #include "sim/cluster/compute_model.hpp"
 #include "sim/cluster/records.hpp"
 #include "sim/cluster/round_protocol.hpp"
@@ -52,16 +53,24 @@ class Simulation final : public ProtocolHost {
   NodeId worker_node(std::uint32_t worker) const override { return worker_nodes_[worker]; }
   NodeId server_node() const override { return server_node_; }
   std::uint64_t header_bytes() const override { return scenario_.network.header_bytes; }
+  std::optional<SimTime> round_deadline() const override { return scenario_.protocol.round_deadline; }
+  bool worker_up(std::uint32_t worker) override { return !down_[worker]; }
+  SimTime next_recovery() override;
+  void lost_message(std::uint64_t wasted_bytes) override;
+  void late_message(std::uint64_t wasted_bytes) override;
   std::int64_t dim() const override { return federation_->dim(); }
-  bool begin_round(std::int64_t round, SimTime model_time) override;
+  bool begin_round(std::int64_t round, SimTime model_time, const std::vector<std::uint32_t>* received) override;
   const std::vector<std::uint32_t>& participants(std::int64_t round) override;
   void start_compute(std::uint32_t worker, std::int64_t round) override;
   std::uint64_t uplink_bits(std::uint32_t worker) const override;
-  std::uint64_t aggregate(std::int64_t round, std::vector<std::uint32_t>* recipients) override;
+  std::uint64_t aggregate(std::int64_t round, std::vector<std::uint32_t>* recipients,
+                          const std::vector<std::uint32_t>* applied) override;
   void log_transfer(const Delivery& d, std::int64_t round, SpanKind kind) override;
 
  private:
   bool record_iterate(std::int64_t round);  // false = stop
+  /// Failures: worker `worker` flips up/down now; schedules its next flip.
+  void on_availability_change(std::uint32_t worker);
   std::uint64_t downlink_payload_bits(std::int64_t round) const;
 
   Scenario scenario_;
@@ -70,6 +79,11 @@ class Simulation final : public ProtocolHost {
   std::int64_t samples_ = 0;
   std::int64_t k_ = 0;
   std::unique_ptr<ComputeModel> compute_;
+  std::unique_ptr<Availability> availability_;
+  std::vector<bool> down_;                 // per worker, now
+  std::vector<std::uint64_t> epoch_;       // per worker: bumped when it goes down (its computation is lost)
+  std::vector<SimTime> down_since_;        // per worker, while down (timeline)
+  std::vector<std::uint32_t> taking_part_;  // scratch: a round's participants after availability
 
   Topology topology_;
   Engine engine_;

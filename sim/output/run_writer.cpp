@@ -53,6 +53,8 @@ std::string_view span_name(SpanKind kind) {
       return "upload";
     case SpanKind::download:
       return "download";
+    case SpanKind::down:
+      return "down";
   }
   return "?";
 }
@@ -144,6 +146,10 @@ std::string format_summary_json(const Scenario& scenario, const RunResult& r, co
   if (scenario.protocol.kind != "ps")  // ps's traffic is bytes_up + bytes_down above
     field("protocol", fmt::format("{{\"kind\": {}, \"wire_bytes\": {}, \"bytes_peer\": {}}}",
                                   json_string(scenario.protocol.kind), r.wire_bytes, r.bytes_peer));
+  if (scenario.unreliable())
+    field("failures", fmt::format("{{\"skipped_rounds\": {}, \"lost_messages\": {}, \"late_messages\": {}, "
+                                  "\"wasted_bytes\": {}}}",
+                                  r.skipped_rounds, r.lost_messages, r.late_messages, r.wasted_bytes));
   for (const auto& [name, count] : r.method_counters) field(name, std::to_string(count));
   field("host",
         fmt::format("{{\"wall_seconds\": {}, \"threads\": {}, \"version\": {}}}",

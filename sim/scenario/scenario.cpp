@@ -43,6 +43,13 @@ ComputeSpec Scenario::compute_of(std::int64_t worker) const {
 
 namespace ef21::sim {
 
+bool Scenario::unreliable() const {
+  if (failures.mtbf || protocol.round_deadline) return true;
+  for (const auto& g : worker_groups)
+    if (!g.availability_trace.empty()) return true;
+  return false;
+}
+
 std::int64_t CompressorChoice::k_for(std::int64_t d, bool takes_k) const {
   if (!takes_k) return d;
   if (ratio)

@@ -101,7 +101,14 @@ struct NetworkSpec {
 /// [protocol]: the round protocol (sim/cluster/protocol_registry.hpp).
 struct ProtocolSpec {
   std::string kind = "ps";
-  std::vector<std::uint32_t> ring;  // worker ids in ring order (decentralised protocols); empty = id order
+  std::vector<std::uint32_t> ring;        // worker ids in ring order (decentralised protocols); empty = id order
+  std::optional<SimTime> round_deadline;  // ps: aggregate at this long after the round starts, at the latest
+};
+
+/// [failures]: exponential up and down times per worker (both or neither).
+struct FailureSpec {
+  std::optional<SimTime> mtbf;  // mean time between failures (up durations), ps
+  std::optional<SimTime> mttr;  // mean time to repair (down durations), ps
 };
 
 /// Per-worker overrides from [[workers]] groups.
@@ -115,6 +122,8 @@ struct WorkerGroup {
   std::optional<double> speed;
   std::filesystem::path speed_trace;  // absolute; empty = none (factors over time on its speed)
   SourceLocation speed_trace_at;      // where the group names it (errors about the file)
+  std::filesystem::path availability_trace;  // absolute; empty = none (TIME 0|1 lines)
+  SourceLocation availability_trace_at;
 };
 
 struct Scenario {
@@ -129,7 +138,10 @@ struct Scenario {
   double jitter_sigma = 0.5;  // lognormal's sigma
   NetworkSpec network;
   ProtocolSpec protocol;
+  FailureSpec failures;
   std::vector<WorkerGroup> worker_groups;
+  /// Whether workers can be down or a deadline can drop messages: rounds may apply a subset.
+  bool unreliable() const;
 
   /// Where each dotted key was given ("compressor.k" -> file:line:col), so checks that need
   /// the data (k <= d, workers <= samples) can still point at the input.

@@ -25,8 +25,8 @@ namespace {
 namespace fs = std::filesystem;
 
 // The schema: every table and its keys. Keep in sync with scenarios/README.md.
-constexpr std::string_view kTopKeys[] = {"run",        "data",    "problem", "algorithm", "gradient", "participation",
-                                         "compressor", "compute", "network", "protocol",  "workers"};
+constexpr std::string_view kTopKeys[] = {"run",     "data",    "problem",  "algorithm", "gradient", "participation", "compressor",
+                                         "compute", "network", "protocol", "failures",  "workers"};
 constexpr std::string_view kRunKeys[] = {"name",     "seed",          "rounds", "metrics_every",
                                          "threads",  "stop",          "output", "record_messages",
                                          "timeline", "record_samples"};
@@ -39,7 +39,8 @@ constexpr std::string_view kProblemKeys[] = {"kind", "lambda", "x0", "x0_scale",
 constexpr std::string_view kAlgorithmFixedKeys[] = {"kind", "stepsize", "multiplier"};
 constexpr std::string_view kGradientKeys[] = {"batch", "batch_ratio"};
 constexpr std::string_view kParticipationKeys[] = {"fraction"};
-constexpr std::string_view kProtocolKeys[] = {"kind", "ring"};
+constexpr std::string_view kProtocolKeys[] = {"kind", "ring", "round_deadline"};
+constexpr std::string_view kFailureKeys[] = {"mtbf", "mttr"};
 constexpr std::string_view kCompressorFixedKeys[] = {
     "kind", "k", "ratio", "value_bits", "index_bits", "bill_initialization", "down"};
 constexpr std::string_view kDownCompressorFixedKeys[] = {"kind", "k", "ratio"};
@@ -47,7 +48,8 @@ constexpr std::string_view kComputeKeys[] = {"gradient_time", "speed", "jitter",
 constexpr std::string_view kNetworkKeys[] = {"topology",     "uplink",           "downlink", "latency",
                                              "header_bytes", "downlink_payload", "server"};
 constexpr std::string_view kServerKeys[] = {"uplink", "downlink", "latency"};
-constexpr std::string_view kWorkerGroupKeys[] = {"ids", "uplink", "downlink", "latency", "gradient_time", "speed", "speed_trace"};
+constexpr std::string_view kWorkerGroupKeys[] = {"ids",   "uplink",      "downlink",          "latency", "gradient_time",
+                                                 "speed", "speed_trace", "availability_trace"};
 
 constexpr double kHuge = 1e300;
 constexpr std::int64_t kMaxInt = std::numeric_limits<std::int64_t>::max();
@@ -498,6 +500,25 @@ Scenario parse_scenario(const toml::table& root, const fs::path& file_in) {
                                         protocol_info.name));
     s.protocol.ring = parse_ring(protocol, s.data.workers);
   }
+  if (protocol.has("round_deadline")) {
+    if (!protocol_info.takes_deadline)
+      protocol.fail("round_deadline", fmt::format("`protocol.round_deadline` applies to ps, not to {}", protocol_info.name));
+    s.protocol.round_deadline = protocol.duration("round_deadline");
+    if (*s.protocol.round_deadline <= 0)
+      protocol.fail("round_deadline", "`protocol.round_deadline` must be a positive duration, e.g. \"50 ms\"");
+  }
+
+  // [failures]
+  const TableReader failures = sub_reader(top, "failures", kFailureKeys, empty);
+  s.failures.mtbf = failures.duration("mtbf");
+  s.failures.mttr = failures.duration("mttr");
+  if (s.failures.mtbf.has_value() != s.failures.mttr.has_value())
+    failures.fail(s.failures.mtbf ? "mtbf" : "mttr",
+                  "[failures] needs both `mtbf` (mean up time) and `mttr` (mean down time)");
+  for (const char* key : {"mtbf", "mttr"})
+    if (failures.has(key) && *failures.duration(key) <= 0)
+      failures.fail(key, fmt::format("`failures.{}` must be a positive duration", key));
+
   if (!protocol_info.partial_participation && s.algorithm.participation.partial(s.data.workers))
     participation.fail("fraction", fmt::format("protocol {} runs every worker every round: partial participation "
                                                "needs protocol.kind = \"ps\"",
@@ -545,6 +566,10 @@ Scenario parse_scenario(const toml::table& root, const fs::path& file_in) {
         group.speed_trace = resolve_path(file, *trace);
         group.speed_trace_at = g.where("speed_trace");
       }
+      if (const auto trace = g.string("availability_trace")) {
+        group.availability_trace = resolve_path(file, *trace);
+        group.availability_trace_at = g.where("availability_trace");
+      }
       if (group.speed && !group.gradient_time && s.compute.gradient_time && !g.has("gradient_time"))
         g.fail("speed",
                "this group sets `speed`, but compute.gradient_time is a fixed duration: set the group's "
@@ -552,6 +577,20 @@ Scenario parse_scenario(const toml::table& root, const fs::path& file_in) {
       s.worker_groups.push_back(std::move(group));
       ++index;
     }
+  }
+  s.algorithm.participation.unreliable = s.unreliable();
+  if (s.unreliable()) {  // failures or a deadline: rounds apply the messages that arrive
+    const std::string why = s.failures.mtbf ? "[failures]" : s.protocol.round_deadline ? "protocol.round_deadline"
+                                                                                        : "an availability_trace";
+    if (!protocol_info.partial_participation)
+      protocol.fail("kind", fmt::format("{} needs protocol.kind = \"ps\": the decentralised protocols run every "
+                                        "worker every round",
+                                        why));
+    if (!method.participation)
+      algorithm.fail("kind", fmt::format("{} makes workers miss rounds, which {} does not define (methods with "
+                                         "partial participation: {})",
+                                         why, method.name,
+                                         fmt::join(methods_with([](const auto& m) { return m.participation; }), ", ")));
   }
   return s;
 }
@@ -578,6 +617,7 @@ std::vector<std::string> known_scenario_keys() {
   add("network", kNetworkKeys, {"server"});
   add("network.server", kServerKeys);
   add("protocol", kProtocolKeys);
+  add("failures", kFailureKeys);
   add("workers", kWorkerGroupKeys);
   return keys;
 }

@@ -159,7 +159,11 @@ std::string resolved_scenario_toml(const Scenario& s, std::int64_t k, const fs::
     for (const std::uint32_t id : s.protocol.ring) ring.push_back(static_cast<std::int64_t>(id));
     protocol.insert("ring", std::move(ring));
   }
+  if (s.protocol.round_deadline) protocol.insert("round_deadline", format_duration(*s.protocol.round_deadline));
   root.insert("protocol", std::move(protocol));
+  if (s.failures.mtbf)
+    root.insert("failures", toml::table{{"mtbf", format_duration(*s.failures.mtbf)},
+                                        {"mttr", format_duration(*s.failures.mttr)}});
 
   if (!s.worker_groups.empty()) {
     toml::array groups;
@@ -174,6 +178,7 @@ std::string resolved_scenario_toml(const Scenario& s, std::int64_t k, const fs::
       if (g.gradient_time) t.insert("gradient_time", format_duration(*g.gradient_time));
       if (g.speed) t.insert("speed", format_compute_speed(*g.speed));
       if (!g.speed_trace.empty()) t.insert("speed_trace", relative_to(g.speed_trace, dir));
+      if (!g.availability_trace.empty()) t.insert("availability_trace", relative_to(g.availability_trace, dir));
       groups.push_back(std::move(t));
     }
     root.insert("workers", std::move(groups));
