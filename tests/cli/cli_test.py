@@ -703,6 +703,28 @@ def trace_file_missing(c):
     c.expect_error(["run", "s.toml"], "s.toml", line_of(text, "speed_trace"), says=["nowhere.trace", "cannot open"])
 
 
+@case
+def deadline_not_positive(c):
+    plugin_error(c, '[protocol]\nround_deadline = "0 ms"\n', "round_deadline", ["protocol.round_deadline", "positive"])
+
+
+@case
+def mtbf_without_mttr(c):
+    plugin_error(c, '[failures]\nmtbf = "10 s"\n', "mtbf =", ["needs both `mtbf`", "mttr"])
+
+
+@case
+def failures_record_in_summary(c):
+    c.write("down.trace", "0 s 0\n")
+    text = SYNTHETIC + '[[workers]]\nids = "3"\navailability_trace = "down.trace"\n'
+    c.write("s.toml", text)
+    out = os.path.join(c.tmp, "OUT")
+    rc, _, stderr = c.run("run", "s.toml", "--out", out, "--quiet")
+    check(rc == 0, f"exit {rc}: {stderr}")
+    summary = json.loads(read(os.path.join(out, "summary.json")))
+    check(summary["failures"]["skipped_rounds"] == 6, f"failures {summary.get('failures')}")
+
+
 def main():
     return run_listed_cases(CASES, Ctx, "cli")
 
