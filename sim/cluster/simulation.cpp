@@ -19,6 +19,7 @@
 #include "sim/cluster/draw_record.hpp"
 #include "sim/cluster/protocol_registry.hpp"
 #include "sim/net/dot_loader.hpp"
+#include "sim/net/link_dynamics.hpp"
 #include "sim/net/star.hpp"
 
 namespace ef21::sim {
@@ -197,6 +198,7 @@ Simulation::Simulation(const Scenario& scenario) : scenario_(scenario) {
       s.algorithm.participation, std::move(down_compressor));
 
   // Topology and network.
+  LinkDynamics dynamics;  // link traces, from the star's keys or the .dot file's edges
   if (s.network.star) {
     StarSpec star;
     for (std::size_t i = 0; i < n; ++i) {
@@ -207,9 +209,26 @@ Simulation::Simulation(const Scenario& scenario) : scenario_(scenario) {
       star.server = AccessLink{s.network.server_link->uplink, s.network.server_link->downlink,
                                s.network.server_link->latency};
     topology_ = make_star(star);
+    // Traces on the access links: link i is worker i's (direction 2i up, 2i + 1 down), the
+    // server's comes last (its "uplink" carries the broadcast, make_star's a -> b).
+    const auto add = [&](const LinkTraceFiles& files, LinkId link) {
+      if (!files.uplink.empty())
+        dynamics.bandwidth.emplace_back(2 * link, trace_named_at(files.uplink_at, files.uplink, TraceDomain::positive_factor));
+      if (!files.downlink.empty())
+        dynamics.bandwidth.emplace_back(2 * link + 1,
+                                        trace_named_at(files.downlink_at, files.downlink, TraceDomain::positive_factor));
+      if (!files.latency.empty())
+        dynamics.latency.emplace_back(link, trace_named_at(files.latency_at, files.latency, TraceDomain::positive_factor));
+    };
+    for (const WorkerGroup& g : s.worker_groups)
+      for (const std::int64_t id : g.ids) add(g.link_traces, static_cast<LinkId>(id));
+    if (s.network.server_link) add(s.network.server_traces, static_cast<LinkId>(n));
   } else {
     topology_ = located_at_key(s, "network.topology", s.network.topology_file,
-                               [&] { return load_dot(s.network.topology_file, n); });
+                               [&] {
+                                 return load_dot(s.network.topology_file, n, &dynamics,
+                                                 find_protocol(s.protocol.kind)->needs_server);
+                               });
   }
   const ProtocolInfo& protocol = *find_protocol(s.protocol.kind);
   if (protocol.dense_only && method.compressor != algorithms::CompressorNeed::unused &&
@@ -229,6 +248,7 @@ Simulation::Simulation(const Scenario& scenario) : scenario_(scenario) {
     worker_of_node_[*node] = static_cast<std::uint32_t>(i);
   }
   network_ = std::make_unique<FlowNetwork>(engine_, topology_);
+  if (!dynamics.empty()) link_driver_ = std::make_unique<LinkDynamicsDriver>(engine_, *network_, std::move(dynamics));
   std::vector<std::uint32_t> ring = s.protocol.ring;
   if (ring.empty())
     for (std::uint32_t i = 0; i < n; ++i) ring.push_back(i);

@@ -13,6 +13,7 @@
 #include "sim/cluster/round_protocol.hpp"
 #include "sim/core/engine.hpp"
 #include "sim/net/flow_network.hpp"
+#include "sim/net/link_dynamics.hpp"
 #include "sim/net/topology.hpp"
 #include "sim/scenario/scenario.hpp"
 
@@ -92,6 +93,7 @@ class Simulation final : public ProtocolHost {
   std::vector<NodeId> worker_nodes_;
   std::vector<std::uint32_t> worker_of_node_;  // node id -> worker index (or npos)
 
+  std::unique_ptr<LinkDynamicsDriver> link_driver_;  // link traces (after the network it drives)
   std::unique_ptr<RoundProtocol> protocol_;  // declared after the network it sends on
   // Round state.
   std::int64_t round_ = 0;      // the latest round begun

@@ -89,11 +89,20 @@ enum class DownlinkPayload {
   update,  // the aggregated sparse update (union of the workers' supports); workers apply it
 };
 
+/// Trace files on a star access link (issue 11): capacity factors per direction, a latency
+/// factor (paths absolute; empty = none) and where the scenario names them.
+struct LinkTraceFiles {
+  std::filesystem::path uplink, downlink, latency;
+  SourceLocation uplink_at, downlink_at, latency_at;
+  bool empty() const { return uplink.empty() && downlink.empty() && latency.empty(); }
+};
+
 struct NetworkSpec {
   bool star = true;
   std::filesystem::path topology_file;             // absolute, when !star
   LinkSpec worker_link{125e6, 125e6, 20'000'000};  // 1 Gbps, 20 us
   std::optional<LinkSpec> server_link;             // absent: infinite bandwidth, zero latency
+  LinkTraceFiles server_traces;  // on the server's link (star, [network.server])
   std::uint64_t header_bytes = 0;
   DownlinkPayload downlink_payload = DownlinkPayload::model;
 };
@@ -111,6 +120,7 @@ struct FailureSpec {
   std::optional<SimTime> mttr;  // mean time to repair (down durations), ps
 };
 
+
 /// Per-worker overrides from [[workers]] groups.
 struct WorkerGroup {
   std::vector<std::int64_t> ids;
@@ -123,6 +133,7 @@ struct WorkerGroup {
   std::filesystem::path speed_trace;  // absolute; empty = none (factors over time on its speed)
   SourceLocation speed_trace_at;      // where the group names it (errors about the file)
   std::filesystem::path availability_trace;  // absolute; empty = none (TIME 0|1 lines)
+  LinkTraceFiles link_traces;                // star only
   SourceLocation availability_trace_at;
 };
 

@@ -47,9 +47,11 @@ constexpr std::string_view kDownCompressorFixedKeys[] = {"kind", "k", "ratio"};
 constexpr std::string_view kComputeKeys[] = {"gradient_time", "speed", "jitter", "jitter_sigma"};
 constexpr std::string_view kNetworkKeys[] = {"topology",     "uplink",           "downlink", "latency",
                                              "header_bytes", "downlink_payload", "server"};
-constexpr std::string_view kServerKeys[] = {"uplink", "downlink", "latency"};
-constexpr std::string_view kWorkerGroupKeys[] = {"ids",   "uplink",      "downlink",          "latency", "gradient_time",
-                                                 "speed", "speed_trace", "availability_trace"};
+constexpr std::string_view kServerKeys[] = {"uplink",        "downlink",       "latency",
+                                            "uplink_trace",  "downlink_trace", "latency_trace"};
+constexpr std::string_view kWorkerGroupKeys[] = {
+    "ids",   "uplink",      "downlink",           "latency",      "gradient_time",  "speed",
+    "speed_trace", "availability_trace", "uplink_trace", "downlink_trace", "latency_trace"};
 
 constexpr double kHuge = 1e300;
 constexpr std::int64_t kMaxInt = std::numeric_limits<std::int64_t>::max();
@@ -131,6 +133,21 @@ std::vector<std::string> methods_with(Pred pred) {
   for (const auto* info : algorithms::method_registry())
     if (pred(*info)) names.push_back(info->name);
   return names;
+}
+
+/// uplink_trace, downlink_trace, latency_trace of a star access link (paths, read later).
+LinkTraceFiles read_link_traces(const TableReader& table, const fs::path& file) {
+  LinkTraceFiles t;
+  const auto read = [&](std::string_view key, fs::path& path, SourceLocation& at) {
+    if (const auto text = table.string(key)) {
+      path = resolve_path(file, *text);
+      at = table.where(key);
+    }
+  };
+  read("uplink_trace", t.uplink, t.uplink_at);
+  read("downlink_trace", t.downlink, t.downlink_at);
+  read("latency_trace", t.latency, t.latency_at);
+  return t;
 }
 
 /// protocol.ring: a permutation of the worker ids 0..n-1.
@@ -488,6 +505,7 @@ Scenario parse_scenario(const toml::table& root, const fs::path& file_in) {
     link.downlink = srv.bandwidth("downlink").value_or(link.downlink);
     link.latency = srv.duration("latency").value_or(0);
     s.network.server_link = link;
+    s.network.server_traces = read_link_traces(srv, file);
   }
 
   // [protocol]
@@ -547,8 +565,9 @@ Scenario parse_scenario(const toml::table& root, const fs::path& file_in) {
         o = index;
       }
       if (!s.network.star)
-        for (const char* key : {"uplink", "downlink", "latency"})
+        for (const char* key : {"uplink", "downlink", "latency", "uplink_trace", "downlink_trace", "latency_trace"})
           if (g.has(key)) g.fail(key, fmt::format("`workers.{}` applies to the star topology only", key));
+      group.link_traces = read_link_traces(g, file);
       group.uplink = g.bandwidth("uplink");
       group.downlink = g.bandwidth("downlink");
       group.latency = g.duration("latency");

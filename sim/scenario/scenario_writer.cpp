@@ -25,6 +25,12 @@ std::string bandwidth(double bytes_per_s) {
   return std::isinf(bytes_per_s) ? "inf" : format_bandwidth(bytes_per_s);
 }
 
+void insert_link_traces(toml::table& table, const LinkTraceFiles& traces, const fs::path& dir) {
+  if (!traces.uplink.empty()) table.insert("uplink_trace", relative_to(traces.uplink, dir));
+  if (!traces.downlink.empty()) table.insert("downlink_trace", relative_to(traces.downlink, dir));
+  if (!traces.latency.empty()) table.insert("latency_trace", relative_to(traces.latency, dir));
+}
+
 void insert_params(toml::table& table, const ParamSet& params) {
   for (const auto& [name, value] : params.values())
     std::visit([&, &name = name](const auto& v) { table.insert(name, v); }, value);
@@ -147,10 +153,13 @@ std::string resolved_scenario_toml(const Scenario& s, std::int64_t k, const fs::
   network.insert("header_bytes", static_cast<std::int64_t>(s.network.header_bytes));
   network.insert("downlink_payload",
                  s.network.downlink_payload == DownlinkPayload::model ? "model" : "update");
-  if (s.network.server_link)
-    network.insert("server", toml::table{{"uplink", bandwidth(s.network.server_link->uplink)},
-                                         {"downlink", bandwidth(s.network.server_link->downlink)},
-                                         {"latency", format_duration(s.network.server_link->latency)}});
+  if (s.network.server_link) {
+    toml::table server{{"uplink", bandwidth(s.network.server_link->uplink)},
+                       {"downlink", bandwidth(s.network.server_link->downlink)},
+                       {"latency", format_duration(s.network.server_link->latency)}};
+    insert_link_traces(server, s.network.server_traces, dir);
+    network.insert("server", std::move(server));
+  }
   root.insert("network", std::move(network));
 
   toml::table protocol{{"kind", s.protocol.kind}};
@@ -179,6 +188,7 @@ std::string resolved_scenario_toml(const Scenario& s, std::int64_t k, const fs::
       if (g.speed) t.insert("speed", format_compute_speed(*g.speed));
       if (!g.speed_trace.empty()) t.insert("speed_trace", relative_to(g.speed_trace, dir));
       if (!g.availability_trace.empty()) t.insert("availability_trace", relative_to(g.availability_trace, dir));
+      insert_link_traces(t, g.link_traces, dir);
       groups.push_back(std::move(t));
     }
     root.insert("workers", std::move(groups));
