@@ -13,6 +13,7 @@
 #include "models/support/input_error.hpp"
 #include "sim/cluster/simulation.hpp"
 #include "sim/scenario/scenario_loader.hpp"
+#include "tests/support/temp_dir.hpp"
 
 using namespace ef21::sim;
 
@@ -171,4 +172,40 @@ TEST_CASE("Protocols reject what they cannot carry, at the key", "[protocol][err
   CHECK(failure_of(star_scenario("[protocol]\nkind = \"allgather\"\n").replace(
                        star_scenario("").find("kind = \"ef21\""), 13, "kind = \"ef21-bc\""))
             .find("server state") != std::string::npos);
+}
+
+TEST_CASE("A .dot ring without a server carries the decentralised protocols; ps needs its server",
+          "[protocol][dot]") {
+  ef21::test::TempDir tmp("dot-ring");
+  tmp.write("ring.dot", R"(graph ring {
+  w0 -- w1 [bandwidth="100 Mbps", latency="10 us"];
+  w1 -- w2 [bandwidth="100 Mbps", latency="10 us"];
+  w2 -- w3 [bandwidth="100 Mbps", latency="10 us"];
+  w3 -- w4 [bandwidth="100 Mbps", latency="10 us"];
+  w4 -- w0 [bandwidth="100 Mbps", latency="10 us"];
+})");
+  std::string text = star_scenario("");
+  text.replace(text.find("[network]"), std::string("[network]\nuplink = \"100 Mbps\"\ndownlink = \"100 Mbps\"\nlatency = \"10 us\"").size(),
+               "[network]\ntopology = \"ring.dot\"");
+  const auto load = [&](const std::string& protocol) {
+    toml::table table = toml::parse(std::string_view(text), std::string_view((tmp.path() / "s.toml").string()));
+    apply_override(table, {"protocol.kind", protocol});
+    apply_override(table, {"compressor.k", "12"});
+    return parse_scenario(table, tmp.path() / "s.toml");
+  };
+  for (const std::string protocol : {"allgather", "ring-allreduce"}) {
+    CAPTURE(protocol);
+    const RunResult r = run(load(protocol));
+    CHECK(r.trace.back().grad_norm_sq < r.trace.front().grad_norm_sq);
+    // One hop of 10 us a step (neighbours on the ring): a round-0 all-gather takes 4 steps of
+    // 10 us + 48 bytes at 12.5 MB/s after 2 us of compute.
+    if (protocol == "allgather")
+      CHECK(r.trace[1].time_s == Approx((2e-6 + 4 * (10e-6 + 48 / 12.5e6))).epsilon(1e-12));
+  }
+  try {
+    Simulation sim(load("ps"));
+    FAIL("ps over a topology without a server must be an input error");
+  } catch (const ef21::InputError& e) {
+    CHECK(std::string(e.what()).find("server") != std::string::npos);
+  }
 }
