@@ -7,6 +7,8 @@ packages=(
   build-essential cmake pkg-config
   libeigen3-dev libfmt-dev libboost-graph-dev libboost-program-options-dev
   libtomlplusplus-dev catch2
+  libboost-iostreams-dev     # gzip, bzip2 and xz datasets read directly (zlib, libbz2, liblzma)
+  gzip bzip2 xz-utils        # the compressed-input tests make their copies with these
   libsimgrid-dev             # reference peer for the network model (tests)
   python3 python3-numpy      # the independent float64 oracle of DESIGN §7 (tests)
   python3-matplotlib         # tools/plot

@@ -3,7 +3,9 @@
 #include <algorithm>
 #include <bit>
 #include <cmath>
+#include <functional>
 #include <limits>
+#include <vector>
 
 #if defined(__SSE2__)
 #include <emmintrin.h>
@@ -16,26 +18,58 @@
 namespace ef21::compressors {
 namespace {
 
+constexpr double kInf = std::numeric_limits<double>::infinity();
+
+/// TopK's key of one coordinate: |x|, NaN counting as +inf. Never NaN, so keys are totally
+/// ordered by < and == (-0 and +0 both give +0, equal as they should be).
+inline double magnitude(double x) {
+  const double a = std::abs(x);
+  return a == a ? a : kInf;
+}
+
+#if defined(__SSE2__)
+/// magnitude() of v[0] and v[1], as one SSE2 register.
+inline __m128d magnitudes(const double* v) {
+  const __m128d a = _mm_andnot_pd(_mm_set1_pd(-0.0), _mm_loadu_pd(v));
+  const __m128d ordered = _mm_cmpord_pd(a, a);  // all ones where not NaN
+  return _mm_or_pd(_mm_and_pd(ordered, a), _mm_andnot_pd(ordered, _mm_set1_pd(kInf)));
+}
+
+/// Bit j (j < 8) set when magnitude(v[j]) > bound, for a bound that is not NaN. |v| by
+/// clearing the sign bit; a NaN lane compares "not less or equal" (unordered), so it is
+/// flagged as it should be (its key is +inf) without the NaN-to-inf blend of magnitudes().
+/// Most blocks have no hit: they cost one branch on the OR of the four comparisons.
+inline int above_mask8(const double* v, __m128d bound) {
+  const __m128d sign = _mm_set1_pd(-0.0);
+  const __m128d a0 = _mm_cmpnle_pd(_mm_andnot_pd(sign, _mm_loadu_pd(v)), bound);
+  const __m128d a1 = _mm_cmpnle_pd(_mm_andnot_pd(sign, _mm_loadu_pd(v + 2)), bound);
+  const __m128d a2 = _mm_cmpnle_pd(_mm_andnot_pd(sign, _mm_loadu_pd(v + 4)), bound);
+  const __m128d a3 = _mm_cmpnle_pd(_mm_andnot_pd(sign, _mm_loadu_pd(v + 6)), bound);
+  if (_mm_movemask_pd(_mm_or_pd(_mm_or_pd(a0, a1), _mm_or_pd(a2, a3))) == 0) return 0;
+  return _mm_movemask_pd(a0) | (_mm_movemask_pd(a1) << 2) | (_mm_movemask_pd(a2) << 4) |
+         (_mm_movemask_pd(a3) << 6);
+}
+
+/// Bit j (j < 8) set when magnitude(v[j]) >= bound (bound not NaN); NaN lanes flagged, as above.
+inline int at_least_mask8(const double* v, __m128d bound) {
+  const __m128d sign = _mm_set1_pd(-0.0);
+  const __m128d a0 = _mm_cmpnlt_pd(_mm_andnot_pd(sign, _mm_loadu_pd(v)), bound);
+  const __m128d a1 = _mm_cmpnlt_pd(_mm_andnot_pd(sign, _mm_loadu_pd(v + 2)), bound);
+  const __m128d a2 = _mm_cmpnlt_pd(_mm_andnot_pd(sign, _mm_loadu_pd(v + 4)), bound);
+  const __m128d a3 = _mm_cmpnlt_pd(_mm_andnot_pd(sign, _mm_loadu_pd(v + 6)), bound);
+  return _mm_movemask_pd(a0) | (_mm_movemask_pd(a1) << 2) | (_mm_movemask_pd(a2) << 4) |
+         (_mm_movemask_pd(a3) << 6);
+}
+#endif
+
 /// The first coordinate of largest magnitude, NaN counting as +inf: the minimum of TopK's
 /// order (larger magnitude first, then lower index). Two passes: the largest magnitude (an
 /// exact max, so any evaluation order gives the same value), then the first coordinate
 /// that has it. SSE2 (x86-64 baseline) does both two lanes at a time.
 Eigen::Index first_largest_magnitude(const double* v, Eigen::Index d) {
-  constexpr double inf = std::numeric_limits<double>::infinity();
-  auto magnitude = [](double x) {
-    const double a = std::abs(x);
-    return a == a ? a : inf;
-  };
   Eigen::Index l = 0;
   double best = 0.0;
 #if defined(__SSE2__)
-  const __m128d sign = _mm_set1_pd(-0.0);
-  const __m128d infs = _mm_set1_pd(inf);
-  auto magnitudes = [&](const double* p) {
-    const __m128d a = _mm_andnot_pd(sign, _mm_loadu_pd(p));
-    const __m128d ordered = _mm_cmpord_pd(a, a);  // all ones where not NaN
-    return _mm_or_pd(_mm_and_pd(ordered, a), _mm_andnot_pd(ordered, infs));
-  };
   __m128d m0 = _mm_setzero_pd(), m1 = _mm_setzero_pd(), m2 = _mm_setzero_pd(), m3 = _mm_setzero_pd();
   for (; l + 8 <= d; l += 8) {
     m0 = _mm_max_pd(m0, magnitudes(v + l));
@@ -61,10 +95,246 @@ Eigen::Index first_largest_magnitude(const double* v, Eigen::Index d) {
   return 0;  // unreachable: some coordinate has the largest magnitude
 }
 
+/// The k-th largest key of a vector, counted with multiplicity, and how many keys are
+/// strictly larger than it (0 <= above < k). TopK keeps every coordinate whose key is above
+/// the threshold and, of those equal to it, the k - above of lowest index.
+struct Threshold {
+  double key;
+  std::int64_t above;
+};
+
+/// Replaces the smallest key of the min-heap heap[0..n) by x (x > heap[0]) and restores the
+/// heap: one sift-down, no comparator object, no index indirection.
+inline void replace_smallest(double* heap, std::size_t n, double x) {
+  std::size_t i = 0;
+  for (;;) {
+    std::size_t child = 2 * i + 1;
+    if (child >= n) break;
+    if (child + 1 < n && heap[child + 1] < heap[child]) ++child;
+    if (!(heap[child] < x)) break;
+    heap[i] = heap[child];
+    i = child;
+  }
+  heap[i] = x;
+}
+
+/// Keeps, of the candidate coordinates (ascending), those whose key is above the threshold
+/// and the first k - above whose key equals it: k entries, indices ascending.
+template <typename Candidates>
+void keep_from_threshold(const double* v, std::int64_t k, Threshold t, const Candidates& candidates,
+                         SparseVector& out) {
+  const auto n = static_cast<std::size_t>(k);
+  out.indices.resize(n);
+  out.values.resize(n);
+  std::size_t kept = 0;
+  std::int64_t ties = k - t.above;  // keys equal to the threshold still to keep
+  candidates([&](Eigen::Index l) {
+    const double key = magnitude(v[l]);
+    if (key < t.key) return kept < n;
+    if (key == t.key) {
+      if (ties == 0) return kept < n;
+      --ties;
+    }
+    out.indices[kept] = static_cast<std::int32_t>(l);
+    out.values[kept] = v[l];
+    ++kept;
+    return kept < n;  // false: stop, all k found
+  });
+  EF21_CHECK(kept == n, "top-k kept fewer entries than the threshold promised");
+}
+
+/// Small k: one pass with a min-heap of the k largest keys seen so far. A coordinate costs a
+/// comparison with the heap's smallest key (eight at a time with SSE2) unless it enters the
+/// heap; on random inputs about k ln(d/k) enter, so the pass is close to a plain read of v
+/// (O(d log k) in the worst case, ascending magnitudes). The coordinates that entered, in
+/// index order, hold every one TopK keeps: a kept key above the threshold exceeded the
+/// heap's smallest key when it was read (that never exceeds the threshold), and a kept tie
+/// that did not enter would have found k keys at least as large before it, among them
+/// k - above ties of lower index. So the final pass reads only them, not v again.
+void select_by_heap(const double* v, Eigen::Index d, std::int64_t k, std::vector<double>& heap,
+                    std::vector<std::int32_t>& entered, SparseVector& out) {
+  const auto n = static_cast<std::size_t>(k);
+  heap.resize(n);
+  entered.clear();
+  for (std::size_t l = 0; l < n; ++l) {
+    heap[l] = magnitude(v[l]);
+    entered.push_back(static_cast<std::int32_t>(l));
+  }
+  std::make_heap(heap.begin(), heap.end(), std::greater<>());  // heap[0] is the smallest key
+  double smallest = heap[0];
+  const auto offer = [&](Eigen::Index l) {
+    const double key = magnitude(v[l]);
+    if (key > smallest) {  // equal keys need not enter: the multiset of the k largest keys is the same
+      replace_smallest(heap.data(), n, key);
+      smallest = heap[0];
+      entered.push_back(static_cast<std::int32_t>(l));
+    }
+  };
+  Eigen::Index l = static_cast<Eigen::Index>(k);
+#if defined(__SSE2__)
+  for (; l + 8 <= d; l += 8) {
+    int hits = above_mask8(v + l, _mm_set1_pd(smallest));
+    while (hits != 0) {  // the smallest key may rise within the block: offer() compares again
+      offer(l + std::countr_zero(static_cast<unsigned>(hits)));
+      hits &= hits - 1;
+    }
+  }
+#endif
+  for (; l < d; ++l) offer(l);
+  // Every key above the threshold is among the k largest, that is, in the heap.
+  const auto above =
+      std::count_if(heap.begin(), heap.end(), [smallest](double key) { return key > smallest; });
+  keep_from_threshold(
+      v, k, Threshold{smallest, static_cast<std::int64_t>(above)},
+      [&entered](const auto& visit) {
+        for (const std::int32_t i : entered)
+          if (!visit(i)) return;
+      },
+      out);
+}
+
+/// Small k: a lower bound of the threshold from block maxima, then the exact threshold among
+/// the few entries that reach the bound. Split v into nb >= k blocks; the k-th largest of
+/// their maxima is at most the threshold (the k blocks with the largest maxima hold k
+/// distinct entries at least that large), so every entry TopK keeps is among the
+/// candidates: the entries at least as large as the bound, gathered in index order. The
+/// block maxima are a branch-free SSE2 pass; on random inputs with nb = 4k blocks a little
+/// over k entries reach the bound, so the second pass is a comparison per entry and a few
+/// taken branches; the threshold itself comes from nth_element over the candidates' keys.
+/// Ties at the bound are capped at k (the lowest-index ones: no more can be kept), so tied
+/// inputs stay cheap; ascending inputs make more candidates (at most d: still exact, O(d)).
+void select_by_block_maxima(const double* v, Eigen::Index d, std::int64_t k, Eigen::Index block,
+                            std::vector<double>& keys, std::vector<std::int32_t>& candidates,
+                            SparseVector& out) {
+  // 1. The maxima of the blocks [b * block, (b + 1) * block), the last one possibly shorter.
+  const Eigen::Index blocks = (d + block - 1) / block;
+  keys.resize(static_cast<std::size_t>(blocks));
+  for (Eigen::Index b = 0; b < blocks; ++b) {
+    const Eigen::Index begin = b * block, end = std::min(d, begin + block);
+    Eigen::Index l = begin;
+    double best = 0.0;
+#if defined(__SSE2__)
+    __m128d m0 = _mm_setzero_pd(), m1 = _mm_setzero_pd(), m2 = _mm_setzero_pd(), m3 = _mm_setzero_pd();
+    for (; l + 8 <= end; l += 8) {
+      m0 = _mm_max_pd(m0, magnitudes(v + l));
+      m1 = _mm_max_pd(m1, magnitudes(v + l + 2));
+      m2 = _mm_max_pd(m2, magnitudes(v + l + 4));
+      m3 = _mm_max_pd(m3, magnitudes(v + l + 6));
+    }
+    const __m128d m = _mm_max_pd(_mm_max_pd(m0, m1), _mm_max_pd(m2, m3));
+    best = std::max(_mm_cvtsd_f64(m), _mm_cvtsd_f64(_mm_unpackhi_pd(m, m)));
+#endif
+    for (; l < end; ++l) best = std::max(best, magnitude(v[l]));
+    keys[static_cast<std::size_t>(b)] = best;
+  }
+  const auto kth = keys.begin() + static_cast<std::ptrdiff_t>(k - 1);
+  std::nth_element(keys.begin(), kth, keys.end(), std::greater<>());
+  const double bound = *kth;
+
+  // 2. The candidates, in index order: every entry above the bound and the first k equal to
+  //    it (TopK never keeps more than k ties, and keeps the lowest-index ones). Once k ties
+  //    are in, only entries above the bound are looked at: ties cost nothing more.
+  candidates.clear();
+  std::int64_t ties = 0;
+  const auto consider = [&](Eigen::Index i) {
+    const double key = magnitude(v[i]);
+    if (key > bound || (key == bound && ties++ < k)) candidates.push_back(static_cast<std::int32_t>(i));
+  };
+  Eigen::Index l = 0;
+#if defined(__SSE2__)
+  const __m128d bounds = _mm_set1_pd(bound);
+  for (; l + 8 <= d && ties < k; l += 8) {
+    for (int hits = at_least_mask8(v + l, bounds); hits != 0; hits &= hits - 1)
+      consider(l + std::countr_zero(static_cast<unsigned>(hits)));
+  }
+  for (; l + 8 <= d; l += 8) {
+    for (int hits = above_mask8(v + l, bounds); hits != 0; hits &= hits - 1)
+      consider(l + std::countr_zero(static_cast<unsigned>(hits)));
+  }
+#endif
+  for (; l < d; ++l) consider(l);
+
+  // 3. The exact threshold among them, then the kept ones in index order.
+  keys.resize(candidates.size());
+  for (std::size_t p = 0; p < candidates.size(); ++p) keys[p] = magnitude(v[candidates[p]]);
+  const auto kth_key = keys.begin() + static_cast<std::ptrdiff_t>(k - 1);
+  std::nth_element(keys.begin(), kth_key, keys.end(), std::greater<>());
+  const double key = *kth_key;
+  const auto above = std::count_if(keys.begin(), kth_key, [key](double x) { return x > key; });
+  keep_from_threshold(
+      v, k, Threshold{key, static_cast<std::int64_t>(above)},
+      [&candidates](const auto& visit) {
+        for (const std::int32_t i : candidates)
+          if (!visit(i)) return;
+      },
+      out);
+}
+
+/// Large k: the threshold by a selection over a copy of the keys (std::nth_element on plain
+/// doubles, O(d) expected whatever k is, where the heap's O(d log k) would cost more), then
+/// one pass over v in index order.
+void select_by_nth_element(const double* v, Eigen::Index d, std::int64_t k, std::vector<double>& keys,
+                           SparseVector& out) {
+  keys.resize(static_cast<std::size_t>(d));
+  for (Eigen::Index l = 0; l < d; ++l) keys[static_cast<std::size_t>(l)] = magnitude(v[l]);
+  const auto kth = keys.begin() + static_cast<std::ptrdiff_t>(k - 1);
+  std::nth_element(keys.begin(), kth, keys.end(), std::greater<>());
+  const double key = *kth;
+  // nth_element leaves keys >= *kth before it (and <= after), so every key strictly above it
+  // is among the first k - 1.
+  const auto above = std::count_if(keys.begin(), kth, [key](double x) { return x > key; });
+  keep_from_threshold(
+      v, k, Threshold{key, static_cast<std::int64_t>(above)},
+      [v, d, key](const auto& visit) {
+        Eigen::Index l = 0;
+#if defined(__SSE2__)
+        const __m128d bound = _mm_set1_pd(key);
+        for (; l + 8 <= d; l += 8) {
+          for (int hits = at_least_mask8(v + l, bound); hits != 0; hits &= hits - 1)
+            if (!visit(l + std::countr_zero(static_cast<unsigned>(hits)))) return;
+        }
+#endif
+        for (; l < d; ++l)
+          if (magnitude(v[l]) >= key && !visit(l)) return;
+      },
+      out);
+}
+
+/// Blocks of select_by_block_maxima for this k and d: about 4k blocks, a multiple of 8
+/// entries each (whole SSE2 steps), at least 8.
+Eigen::Index block_size(std::int64_t k, Eigen::Index d) {
+  return std::max<Eigen::Index>(8, d / (4 * k) / 8 * 8);
+}
+
 }  // namespace
 
-TopK::TopK(std::int64_t k, Eigen::Index dim) : k_(k), dim_(dim) {
+/// Which selection is fastest for this k and d (only speed depends on it: all three choose
+/// the same entries). Fitted on tools/bench/math's top-k benchmark, N(0,1) and tied inputs:
+///  - the heap, while its k ln(d/k) insertions of log2 k steps (mispredicted branches) stay
+///    under an eighth of the d comparisons of its single pass: small k, large d (d = 1000
+///    up to k = 8; d = 30 000 and 200 000 with k = 10);
+///  - block maxima while there are at least k blocks of 8 or more (k <= d/8): two passes,
+///    few candidates (d = 1000 with k = 10 to 125; k = 300 of 30 000; k = 2000 of 200 000);
+///  - nth_element over all keys beyond (k > d/8).
+TopK::Selection TopK::selection_for(std::int64_t k, Eigen::Index d) {
+  const double kk = static_cast<double>(k), dd = static_cast<double>(d);
+  if (kk * std::log(dd / kk) * std::log2(kk) <= dd / 8.0) return Selection::heap;
+  const Eigen::Index block = block_size(k, d);
+  if ((d + block - 1) / block >= k) return Selection::block_maxima;
+  return Selection::nth_element;
+}
+
+TopK::TopK(std::int64_t k, Eigen::Index dim) : TopK(k, dim, Selection::nth_element) {
+  selection_ = selection_for(k, dim);
+}
+
+TopK::TopK(std::int64_t k, Eigen::Index dim, Selection selection)
+    : k_(k), dim_(dim), selection_(selection), block_(8) {
   EF21_CHECK(k >= 1 && k <= dim, "top-k needs 1 <= k <= d");
+  block_ = block_size(k, dim);
+  // Block maxima needs at least k blocks (k <= ceil(d / block_)): fall back beyond.
+  if (selection_ == Selection::block_maxima && (dim + block_ - 1) / block_ < k)
+    selection_ = Selection::nth_element;
 }
 
 void TopK::compress(const Eigen::Ref<const Eigen::VectorXd>& in, SparseVector& out, Rng& /*rng*/,
@@ -84,25 +354,21 @@ void TopK::compress(const Eigen::Ref<const Eigen::VectorXd>& in, SparseVector& o
     out.values.assign(1, v[arg]);
     return;
   }
-  auto magnitude = [&in](std::int32_t l) {
-    const double v = std::abs(in[l]);
-    return std::isnan(v) ? std::numeric_limits<double>::infinity() : v;
-  };
-  // Strict total order: larger magnitude first, then lower index.
-  auto before = [&](std::int32_t a, std::int32_t b) {
-    const double ma = magnitude(a);
-    const double mb = magnitude(b);
-    return ma > mb || (ma == mb && a < b);
-  };
-  auto& order = workspace.order;
-  order.resize(static_cast<std::size_t>(dim_));
-  for (std::int32_t l = 0; l < static_cast<std::int32_t>(dim_); ++l) order[static_cast<std::size_t>(l)] = l;
-  const auto kth = order.begin() + static_cast<std::ptrdiff_t>(k_);
-  std::nth_element(order.begin(), kth - 1, order.end(), before);
-  std::sort(order.begin(), kth);
-  out.indices.assign(order.begin(), kth);
-  out.values.resize(out.indices.size());
-  for (std::size_t p = 0; p < out.indices.size(); ++p) out.values[p] = in[out.indices[p]];
+  // k > 1: the k-th largest key (the threshold), then, in index order, the entries above it
+  // and the lowest-index ones equal to it (DESIGN §7's order: larger magnitude first, ties to
+  // the lower index).
+  const double* v = in.data();
+  switch (selection_) {
+    case Selection::heap:
+      select_by_heap(v, dim_, k_, workspace.values, workspace.order, out);
+      return;
+    case Selection::block_maxima:
+      select_by_block_maxima(v, dim_, k_, block_, workspace.values, workspace.order, out);
+      return;
+    case Selection::nth_element:
+      select_by_nth_element(v, dim_, k_, workspace.values, out);
+      return;
+  }
 }
 
 const CompressorInfo& top_k_registration() {

@@ -3,6 +3,7 @@
 #include <cstring>
 #include <fmt/format.h>
 #include <string>
+#include <string_view>
 #include <vector>
 
 #include "models/data/text_input.hpp"
@@ -37,7 +38,7 @@ void split_fields(const char* begin, const char* end, std::vector<Field>& fields
 
 Dataset read_csv(const std::filesystem::path& file, LabelMode mode) {
   const std::string name = file.string();
-  const std::string text = detail::read_text_file(file, "");
+  detail::LineReader reader(file, "");
   detail::BinaryLabels labels_check(mode);
 
   std::vector<double> values;  // row-major features
@@ -47,16 +48,11 @@ Dataset read_csv(const std::filesystem::path& file, LabelMode mode) {
   std::int64_t expected_line = 0;   // where expected_fields came from, for messages
   bool seen_first_line = false;
 
-  std::int64_t line_number = 0;
-  const char* p = text.data();
-  const char* const text_end = p + text.size();
-  while (p < text_end) {
-    const char* nl = static_cast<const char*>(std::memchr(p, '\n', static_cast<std::size_t>(text_end - p)));
-    const char* line_begin = p;
-    const char* line_end = nl ? nl : text_end;
-    if (line_end > line_begin && line_end[-1] == '\r') --line_end;
-    p = nl ? nl + 1 : text_end;
-    ++line_number;
+  std::string_view line;
+  while (reader.next(line)) {
+    const std::int64_t line_number = reader.line_number();
+    const char* const line_begin = line.data();
+    const char* const line_end = line.data() + line.size();
 
     const auto at = [&](const char* where) {
       return SourceLocation{name, detail::to_position(line_number), detail::to_position(where - line_begin + 1)};
@@ -116,9 +112,10 @@ Dataset read_csv(const std::filesystem::path& file, LabelMode mode) {
   }
 
   if (labels.empty()) {
-    throw InputError(SourceLocation{name, 0, 0}, seen_first_line  ? "no samples: the file has only a header row"
-                                     : text.empty() ? "no samples: the file is empty"
-                                                    : "no samples: the file has only blank lines");
+    throw InputError(SourceLocation{name, 0, 0},
+                     seen_first_line            ? "no samples: the file has only a header row"
+                     : reader.text_bytes() == 0 ? "no samples: the file is empty"
+                                                : "no samples: the file has only blank lines");
   }
   const auto rows = static_cast<Eigen::Index>(labels.size());
   const auto dim = static_cast<Eigen::Index>(expected_fields - 1);

@@ -7,6 +7,8 @@
 //  - every row (the header included) must have the same number of fields, at least 2;
 //  - blank lines are skipped wherever they are; "\r\n" endings are fine;
 //  - values are decimal or scientific numbers; NaN and Inf are errors.
+//  - the file may be plain or gzip, bzip2 or xz compressed (told by its first bytes, read
+//    while decompressing: text_input.hpp), as the LIBSVM reader;
 // Storage is dense row-major; d = fields - 1. Errors are ef21::InputError at
 // FILE:LINE:COLUMN (1-based byte column of the offending field; for a row with too few
 // fields, one past its last character).

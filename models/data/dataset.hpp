@@ -6,6 +6,7 @@
 #include <Eigen/Dense>
 #include <Eigen/SparseCore>
 #include <cstdint>
+#include <span>
 #include <string>
 #include <variant>
 
@@ -28,5 +29,13 @@ struct Dataset {
   /// Rows [begin, begin + count) as a new dataset of the same storage kind and dim.
   Dataset row_block(Eigen::Index begin, Eigen::Index count) const;
 };
+
+/// A compressed CSR matrix (rows x cols) holding copies of the given arrays: outer has
+/// rows + 1 entries from 0 to nnz, inner (0-based columns, strictly increasing within a row,
+/// each < cols) and values nnz each. O(rows + nnz) time and memory whatever cols is: Eigen's
+/// generic sparse assignment would first reserve 2 max(rows, cols) entries (9.6 GB for a
+/// LIBSVM file whose largest index is 4e8), so every sparse Dataset is built here.
+SparseRowMatrix make_csr(Eigen::Index rows, Eigen::Index cols, std::span<const std::int32_t> outer,
+                         std::span<const std::int32_t> inner, std::span<const double> values);
 
 }  // namespace ef21::data

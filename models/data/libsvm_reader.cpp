@@ -25,7 +25,7 @@ class LibsvmParser {
  public:
   LibsvmParser(std::string file, LabelMode mode) : file_(std::move(file)), labels_check_(mode) {}
 
-  Dataset parse(const std::string& text);
+  Dataset parse(detail::LineReader& reader);
 
  private:
   void parse_line(const char* begin, const char* end);
@@ -47,26 +47,22 @@ class LibsvmParser {
   std::int64_t max_index_ = 0;  // 1-based; becomes d
 };
 
-Dataset LibsvmParser::parse(const std::string& text) {
-  // A rough upper bound of the pairs ("i:v " is at least 4 bytes) without over-reserving.
-  inner_.reserve(text.size() / 8);
-  values_.reserve(text.size() / 8);
-  const char* p = text.data();
-  const char* const text_end = p + text.size();
-  while (p < text_end) {
-    const char* nl = static_cast<const char*>(std::memchr(p, '\n', static_cast<std::size_t>(text_end - p)));
-    const char* line_end = nl ? nl : text_end;
-    const char* content_end = line_end;
-    if (content_end > p && content_end[-1] == '\r') --content_end;
-    ++line_number_;
-    line_begin_ = p;
-    parse_line(p, content_end);
-    p = nl ? nl + 1 : text_end;
+Dataset LibsvmParser::parse(detail::LineReader& reader) {
+  // A rough upper bound of the pairs of a plain file ("i:v " is at least 4 bytes) without
+  // over-reserving; compressed input grows geometrically instead.
+  inner_.reserve(reader.plain_size() / 8);
+  values_.reserve(reader.plain_size() / 8);
+  std::string_view line;
+  while (reader.next(line)) {
+    line_number_ = reader.line_number();
+    line_begin_ = line.data();
+    parse_line(line.data(), line.data() + line.size());
   }
 
   if (labels_.empty()) {
-    throw InputError(SourceLocation{file_, 0, 0},
-                     text.empty() ? "no samples: the file is empty" : "no samples: the file has only blank lines");
+    throw InputError(SourceLocation{file_, 0, 0}, reader.text_bytes() == 0
+                                                      ? "no samples: the file is empty"
+                                                      : "no samples: the file has only blank lines");
   }
   if (max_index_ == 0) {
     throw InputError(SourceLocation{file_, 0, 0},
@@ -74,14 +70,11 @@ Dataset LibsvmParser::parse(const std::string& text) {
   }
 
   const auto rows = static_cast<Eigen::Index>(labels_.size());
-  const auto nnz = static_cast<Eigen::Index>(values_.size());
   EF21_CHECK(static_cast<Eigen::Index>(outer_.size()) == rows + 1, "one CSR row start per sample");
+  EF21_CHECK(inner_.size() == values_.size(), "one column per stored value");
   Dataset out;
-  const Eigen::Map<const SparseRowMatrix> view(rows, static_cast<Eigen::Index>(max_index_), nnz,
-                                               outer_.data(), inner_.data(), values_.data());
-  SparseRowMatrix features = view;
-  features.makeCompressed();
-  out.features = std::move(features);
+  // Memory in rows + nnz only: d (the largest index, up to 2^31 - 1) costs nothing here.
+  out.features = make_csr(rows, static_cast<Eigen::Index>(max_index_), outer_, inner_, values_);
   out.labels = Eigen::Map<const Eigen::VectorXd>(labels_.data(), rows);
   labels_check_.finish(out.labels, file_);
   out.name = std::filesystem::path(file_).filename().string();
@@ -178,9 +171,9 @@ void LibsvmParser::parse_line(const char* p, const char* end) {
 }  // namespace
 
 Dataset read_libsvm(const std::filesystem::path& file, LabelMode mode) {
-  const std::string text = detail::read_text_file(file, kMissingHint);
+  detail::LineReader reader(file, kMissingHint);
   LibsvmParser parser(file.string(), mode);
-  return parser.parse(text);
+  return parser.parse(reader);
 }
 
 }  // namespace ef21::data

@@ -13,10 +13,15 @@
 // normalization. Features stay sparse (CSR, compressed). Explicit zero values ("3:0") are
 // dropped, so stored_values() counts the true nonzeros.
 //
+// The file may be plain text or gzip, bzip2 or xz compressed, told by its first bytes (not
+// its name) and decompressed while it is read (text_input.hpp: LineReader); line numbers
+// are those of the decompressed text.
+//
 // Every problem in the input throws ef21::InputError located at FILE:LINE:COLUMN (1-based
 // byte column of the offending token, or of the offending part of it: the value of an
 // index:value pair for a bad value, the first stray character for garbage after a value).
-// A file-level problem (missing, empty, one class) carries the file only.
+// A file-level problem (missing, empty, one class) carries the file only; corrupt or
+// truncated compressed data carries the line being read when it went bad.
 #include <filesystem>
 
 #include "models/data/dataset.hpp"

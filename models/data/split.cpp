@@ -90,11 +90,7 @@ Dataset gather_rows(const Dataset& data, std::span<const Eigen::Index> rows) {
       std::copy(inner + outer[r], inner + outer[r + 1], new_inner.begin() + static_cast<std::ptrdiff_t>(dst));
       std::copy(values + outer[r], values + outer[r + 1], new_values.begin() + static_cast<std::ptrdiff_t>(dst));
     }
-    const Eigen::Map<const SparseRowMatrix> view(count, sparse->cols(), static_cast<Eigen::Index>(nnz),
-                                                 new_outer.data(), new_inner.data(), new_values.data());
-    SparseRowMatrix gathered = view;
-    gathered.makeCompressed();
-    out.features = std::move(gathered);
+    out.features = make_csr(count, sparse->cols(), new_outer, new_inner, new_values);
   } else {
     const auto& dense = std::get<DenseRowMatrix>(data.features);
     DenseRowMatrix gathered(count, dense.cols());

@@ -180,11 +180,7 @@ Dataset make_synthetic(const SyntheticSpec& spec) {
   if (dense) {
     out.features = std::move(dense_features);
   } else {
-    const Eigen::Map<const SparseRowMatrix> view(n, d, static_cast<Eigen::Index>(values.size()), outer.data(),
-                                                 inner.data(), values.data());
-    SparseRowMatrix features = view;
-    features.makeCompressed();
-    out.features = std::move(features);
+    out.features = make_csr(n, d, outer, inner, values);
   }
   return out;
 }

@@ -10,6 +10,7 @@
 
 #include "models/compressors/compressor.hpp"
 #include "models/compressors/top_k.hpp"
+#include "models/compressors/top_k_reference.hpp"
 #include "tests/models/support/models_test_support.hpp"
 
 using ef21::compressors::CompressorWorkspace;
@@ -171,4 +172,152 @@ TEST_CASE("Top-1 on long vectors with ties, infinities and NaNs matches the refe
     REQUIRE(out.indices == std::vector<std::int32_t>{expected});
     REQUIRE(ef21::test::same_bits(out.values[0], v[out.indices[0]]));
   }
+}
+
+namespace {
+
+/// The reference for any input: a stable sort by the key |x| (NaN counting as +inf), which
+/// is a strict weak order even with NaNs (plain |x| comparisons are not).
+std::vector<std::int32_t> naive_top_k_nan_aware(const Eigen::VectorXd& v, std::int64_t k) {
+  auto key = [&v](std::int32_t l) {
+    return std::isnan(v[l]) ? std::numeric_limits<double>::infinity() : std::abs(v[l]);
+  };
+  std::vector<std::int32_t> order(static_cast<std::size_t>(v.size()));
+  std::iota(order.begin(), order.end(), 0);
+  std::stable_sort(order.begin(), order.end(),
+                   [&](std::int32_t a, std::int32_t b) { return key(a) > key(b); });
+  order.resize(static_cast<std::size_t>(k));
+  std::sort(order.begin(), order.end());
+  return order;
+}
+
+/// One coordinate of a hostile vector: mostly a few magnitudes (ties across signs), with
+/// +-0, +-inf, NaNs of both signs, subnormals and the odd normal value.
+double hostile_entry(ef21::Rng& rng) {
+  constexpr double inf = std::numeric_limits<double>::infinity();
+  const double nan = std::numeric_limits<double>::quiet_NaN();
+  switch (rng.below(16)) {
+    case 0:
+      return 0.0;
+    case 1:
+      return -0.0;
+    case 2:
+      return inf;
+    case 3:
+      return -inf;
+    case 4:
+      return nan;
+    case 5:
+      return -nan;  // the sign bit set: still a NaN, still the largest key
+    case 6:
+      return std::numeric_limits<double>::denorm_min() * static_cast<double>(rng.below(3));
+    case 7:
+      return rng.normal();
+    default:
+      return static_cast<double>(rng.below(7)) - 3.0;  // {-3, ..., 3}: many ties
+  }
+}
+
+}  // namespace
+
+TEST_CASE("Top-k (k > 1) chooses exactly as the previous nth_element selection, on hostile vectors",
+          "[top_k]") {
+  // Each of the three selections (min-heap, block maxima, nth_element over the keys), every
+  // SSE2 lane and tail position, signs, +-0, +-inf and NaNs: the indices must be those of
+  // reference::top_k_indices_by_nth_element (the pre-issue-13 TopK) and of a naive stable
+  // sort, and the values the input's own bits.
+  using Selection = TopK::Selection;
+  const std::uint64_t seed = ef21::test::test_seed(304);
+  CAPTURE(seed);
+  ef21::Rng rng(seed);
+  SparseVector out;
+  CompressorWorkspace workspace;  // shared across calls: stale scratch must not leak
+  std::vector<std::int32_t> order;
+  std::vector<std::int32_t> reference;
+  for (int trial = 0; trial < 4000; ++trial) {
+    const Eigen::Index d = 2 + static_cast<Eigen::Index>(rng.below(trial % 10 == 0 ? 3000 : 150));
+    Eigen::VectorXd v(d);
+    const int kind = trial % 5;
+    for (Eigen::Index l = 0; l < d; ++l) {
+      switch (kind) {
+        case 0:
+          v[l] = hostile_entry(rng);
+          break;
+        case 1:  // {-1, 0, 1}
+          v[l] = static_cast<double>(rng.below(3)) - 1.0;
+          break;
+        case 2:
+          v[l] = rng.normal();
+          break;
+        case 3:  // ascending magnitudes: the heap's worst case
+          v[l] = static_cast<double>(l) * (l % 2 == 0 ? 1.0 : -1.0);
+          break;
+        default:  // descending
+          v[l] = static_cast<double>(d - l);
+          break;
+      }
+    }
+    // k in [2, d - 1] (k = 1 and k = d have their own paths), small k more often.
+    const auto span = static_cast<std::uint64_t>(d - 2);
+    const std::int64_t k = span == 0 ? 1
+                                     : 2 + static_cast<std::int64_t>(rng.below(
+                                               trial % 2 == 0 ? std::min<std::uint64_t>(span, 12) : span));
+    if (k < 2 || k >= d) continue;
+    CAPTURE(trial, d, k, kind);
+    ef21::compressors::reference::top_k_indices_by_nth_element(v, k, order, reference);
+    REQUIRE(reference == naive_top_k_nan_aware(v, k));
+    for (const Selection selection : {Selection::heap, Selection::block_maxima, Selection::nth_element}) {
+      CAPTURE(static_cast<int>(selection));
+      TopK(k, d, selection).compress(v, out, rng, workspace);
+      REQUIRE(out.indices == reference);
+      REQUIRE(out.values.size() == out.indices.size());
+      for (std::size_t p = 0; p < out.size(); ++p)
+        REQUIRE(ef21::test::same_bits(out.values[p], v[out.indices[p]]));
+      REQUIRE_FALSE(out.dense);
+      REQUIRE_FALSE(out.exact);
+    }
+    // The automatic choice is one of them.
+    TopK(k, d).compress(v, out, rng, workspace);
+    REQUIRE(out.indices == reference);
+  }
+}
+
+TEST_CASE("Top-k picks each selection where it was measured fastest", "[top_k]") {
+  using Selection = TopK::Selection;
+  CHECK(TopK::selection_for(2, 1000) == Selection::heap);
+  CHECK(TopK::selection_for(10, 200000) == Selection::heap);
+  CHECK(TopK::selection_for(10, 1000) == Selection::block_maxima);  // issue 13's case
+  CHECK(TopK::selection_for(300, 30000) == Selection::block_maxima);
+  CHECK(TopK::selection_for(100, 1000) == Selection::block_maxima);
+  CHECK(TopK::selection_for(250, 1000) == Selection::nth_element);
+  CHECK(TopK::selection_for(50000, 200000) == Selection::nth_element);
+}
+
+TEST_CASE("Top-k with k > 1 on all-equal, all-NaN and all-zero vectors keeps the lowest indices", "[top_k]") {
+  SparseVector out;
+  CompressorWorkspace workspace;
+  ef21::Rng unused(0);
+  for (const double fill :
+       {0.0, -0.0, 2.5, -std::numeric_limits<double>::infinity(), std::numeric_limits<double>::quiet_NaN()}) {
+    for (const Eigen::Index d : {Eigen::Index{7}, Eigen::Index{64}, Eigen::Index{1001}}) {
+      for (const std::int64_t k : {std::int64_t{2}, std::int64_t{5}, d - 1}) {
+        CAPTURE(fill, d, k);
+        const Eigen::VectorXd v = Eigen::VectorXd::Constant(d, fill);
+        TopK(k, d).compress(v, out, unused, workspace);
+        std::vector<std::int32_t> expected(static_cast<std::size_t>(k));
+        std::iota(expected.begin(), expected.end(), 0);
+        REQUIRE(out.indices == expected);
+        for (std::size_t p = 0; p < out.size(); ++p) REQUIRE(ef21::test::same_bits(out.values[p], fill));
+      }
+    }
+  }
+  // One NaN among infinities: NaN and inf tie as the largest key, so the lower indices win.
+  Eigen::VectorXd v = Eigen::VectorXd::Constant(40, 1.0);
+  v[30] = std::numeric_limits<double>::quiet_NaN();
+  v[10] = -std::numeric_limits<double>::infinity();
+  v[35] = std::numeric_limits<double>::infinity();
+  TopK(2, 40).compress(v, out, unused, workspace);
+  CHECK(out.indices == std::vector<std::int32_t>{10, 30});
+  TopK(4, 40).compress(v, out, unused, workspace);
+  CHECK(out.indices == std::vector<std::int32_t>{0, 10, 30, 35});  // then the first of the 1.0 ties
 }
