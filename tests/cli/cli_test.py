@@ -725,6 +725,36 @@ def failures_record_in_summary(c):
     check(summary["failures"]["skipped_rounds"] == 6, f"failures {summary.get('failures')}")
 
 
+@case
+def compressed_inputs_give_identical_traces(c):
+    import bz2
+    import gzip
+    import lzma
+    plain = os.path.normpath(os.path.join(c.source_dir, "..", "shared", "data", "libsvm", "mushrooms"))
+    check(os.path.exists(plain), f"missing {plain}")
+    data = read(plain)
+    traces = {}
+    for name, pack in (("plain", lambda b: b), ("gz", gzip.compress), ("bz2", bz2.compress), ("xz", lzma.compress)):
+        path = os.path.join(c.tmp, f"mushrooms-{name}")  # no extension: detected by magic bytes
+        with open(path, "wb") as fh:
+            fh.write(pack(data))
+        c.write(f"{name}.toml", data_scenario(os.path.basename(path), workers=20).replace('name = "d"', 'name = "m"')
+                + "[compressor]\nk = 1\n")
+        out = os.path.join(c.tmp, f"out-{name}")
+        rc, _, stderr = c.run("run", f"{name}.toml", "--out", out, "--quiet")
+        check(rc == 0, f"{name}: exit {rc}: {stderr}")
+        traces[name] = read(os.path.join(out, "trace.csv"))
+    for name in ("gz", "bz2", "xz"):
+        check(traces[name] == traces["plain"], f"{name} trace differs from the plain file's")
+    # A truncated .bz2: a located error, exit 2, nothing written.
+    with open(os.path.join(c.tmp, "cut.bz2"), "wb") as fh:
+        fh.write(bz2.compress(data)[: len(bz2.compress(data)) // 2])
+    c.write("cut.toml", data_scenario("cut.bz2", workers=20))
+    rc, _, stderr = c.run("run", "cut.toml", "--out", os.path.join(c.tmp, "out-cut"), "--quiet")
+    check(rc == 2 and "error:" in stderr and "bzip2" in stderr, f"truncated bz2: exit {rc}: {stderr}")
+    check(not os.path.exists(os.path.join(c.tmp, "out-cut")), "the truncated run wrote an output directory")
+
+
 def main():
     return run_listed_cases(CASES, Ctx, "cli")
 
