@@ -3,6 +3,7 @@
 #include <algorithm>
 #include <array>
 #include <cctype>
+#include <cmath>
 #include <fstream>
 #include <map>
 #include <optional>
@@ -15,6 +16,7 @@
 #include <fmt/format.h>
 
 #include "models/support/input_error.hpp"
+#include "sim/core/trace_file.hpp"
 #include "sim/core/units.hpp"
 
 namespace ef21::sim {
@@ -30,6 +32,8 @@ struct DotEdge {
   std::string bandwidth_fwd;
   std::string bandwidth_rev;
   std::string latency;
+  std::string bandwidth_trace;
+  std::string latency_trace;
 };
 
 /// Graphviz styling attributes accepted (and ignored) on edges.
@@ -81,6 +85,8 @@ RawGraph read_as(const std::string& text) {
   dp.property("bandwidth_fwd", boost::get(&DotEdge::bandwidth_fwd, g));
   dp.property("bandwidth_rev", boost::get(&DotEdge::bandwidth_rev, g));
   dp.property("latency", boost::get(&DotEdge::latency, g));
+  dp.property("bandwidth_trace", boost::get(&DotEdge::bandwidth_trace, g));
+  dp.property("latency_trace", boost::get(&DotEdge::latency_trace, g));
   boost::read_graphviz(text, g, dp, "node_id");
   for (const auto v : boost::make_iterator_range(boost::vertices(g))) out.nodes.push_back(g[v].name);
   for (const auto e : boost::make_iterator_range(boost::edges(g))) {
@@ -158,6 +164,11 @@ std::optional<std::size_t> worker_index(std::string_view name) {
 }  // namespace
 
 Topology load_dot(const std::filesystem::path& file, std::size_t workers) {
+  return load_dot(file, workers, nullptr);
+}
+
+Topology load_dot(const std::filesystem::path& file, std::size_t workers, LinkDynamics* dynamics,
+                  bool require_server) {
   const SourceLocation file_loc{file.string(), 0, 0};
   std::ifstream in(file, std::ios::binary);
   if (!in) throw InputError(file_loc, "cannot open topology file");
@@ -182,7 +193,7 @@ Topology load_dot(const std::filesystem::path& file, std::size_t workers) {
   if (raw.unknown) {
     throw InputError(locate.edge(raw.unknown->tail, raw.unknown->head, raw.unknown->name),
                      fmt::format("unknown edge attribute \"{}\" on link {} -- {} (known: bandwidth, "
-                                 "bandwidth_fwd, bandwidth_rev, latency)",
+                                 "bandwidth_fwd, bandwidth_rev, latency, bandwidth_trace, latency_trace)",
                                  raw.unknown->name, raw.unknown->tail, raw.unknown->head));
   }
 
@@ -206,13 +217,13 @@ Topology load_dot(const std::filesystem::path& file, std::size_t workers) {
       others.push_back(name);
     }
   }
-  if (!server_seen) throw InputError(file_loc, "missing node server");
+  if (!server_seen && require_server) throw InputError(file_loc, "missing node server");
   for (std::size_t i = 0; i < workers; ++i) {
     if (!worker_seen[i]) throw InputError(file_loc, fmt::format("missing node w{} (scenario has {} workers)", i, workers));
   }
   std::sort(others.begin(), others.end());
   Topology topo;
-  topo.add_node("server");
+  if (server_seen) topo.add_node("server");
   for (std::size_t i = 0; i < workers; ++i) topo.add_node(fmt::format("w{}", i));
   for (std::string& name : others) topo.add_node(std::move(name));
 
@@ -247,19 +258,62 @@ Topology load_dot(const std::filesystem::path& file, std::size_t workers) {
         throw InputError(locate.edge(e.tail, e.head, "latency"), fmt::format("{}: latency: {}", link, error.what()));
       }
     }
-    topo.add_link(*topo.find_node(e.tail), *topo.find_node(e.head), fwd, rev, latency);
+    const LinkId id = topo.add_link(*topo.find_node(e.tail), *topo.find_node(e.head), fwd, rev, latency);
+
+    // Traces: paths relative to the DOT file; errors inside a trace are located in it (with
+    // the edge named), the others at the edge's line.
+    const auto trace = [&](const std::string& value, std::string_view attribute) {
+      const std::filesystem::path path = file.parent_path() / value;
+      if (!dynamics) {
+        throw InputError(locate.edge(e.tail, e.head, attribute),
+                         fmt::format("{}: {} is not supported by this use of the topology", link, attribute));
+      }
+      try {
+        return read_trace_file(path, TraceDomain::positive_factor);
+      } catch (const InputError& error) {
+        if (error.where().line == 0) {
+          throw InputError(
+              locate.edge(e.tail, e.head, attribute),
+              fmt::format("{}: {} \"{}\": {} ({})", link, attribute, value, error.message(), path.string()));
+        }
+        const SourceLocation edge = locate.edge(e.tail, e.head, attribute);
+        throw InputError(error.where(), fmt::format("{} (the {} of {}, {})", error.message(), attribute, link,
+                                                    format_location(edge)));
+      }
+    };
+    if (!a.bandwidth_trace.empty()) {
+      if (std::isinf(fwd) && std::isinf(rev)) {
+        throw InputError(
+            locate.edge(e.tail, e.head, "bandwidth_trace"),
+            fmt::format("{}: bandwidth_trace on a link of infinite bandwidth (a factor leaves it infinite)",
+                        link));
+      }
+      Trace t = trace(a.bandwidth_trace, "bandwidth_trace");
+      // Both directions, the finite ones (an infinite one stays infinite).
+      if (std::isfinite(fwd)) dynamics->bandwidth.emplace_back(2 * id, t);
+      if (std::isfinite(rev)) dynamics->bandwidth.emplace_back(2 * id + 1, std::move(t));
+    }
+    if (!a.latency_trace.empty()) dynamics->latency.emplace_back(id, trace(a.latency_trace, "latency_trace"));
   }
 
-  // Every worker must reach the server and be reached by it.
-  const NodeId server = *topo.find_node("server");
-  for (std::size_t i = 0; i < workers; ++i) {
-    const NodeId w = static_cast<NodeId>(1 + i);
-    for (const auto& [from, to] : {std::pair{w, server}, std::pair{server, w}}) {
-      try {
-        (void)topo.route(from, to);
-      } catch (const InputError& error) {
-        throw InputError(locate.find({topo.node_name(w)}), error.message());
-      }
+  // Every worker must reach the server and be reached by it; without a server (decentralised
+  // protocols), every worker must reach w0 (links are full duplex: then all reach each other).
+  const auto check_reachable = [&](const auto& tree, NodeId w) {
+    try {
+      (void)topo.route(tree, w);
+    } catch (const InputError& error) {
+      throw InputError(locate.find({topo.node_name(w)}), error.message());
+    }
+  };
+  const std::optional<NodeId> server = topo.find_node("server");
+  const std::optional<NodeId> hub = require_server ? server : topo.find_node("w0");
+  if (hub) {
+    const RoutesTo to_hub = topo.routes_to(*hub);
+    const RoutesFrom from_hub = topo.routes_from(*hub);
+    for (std::size_t i = 0; i < workers; ++i) {
+      const NodeId w = *topo.find_node(fmt::format("w{}", i));
+      check_reachable(to_hub, w);
+      check_reachable(from_hub, w);
     }
   }
   return topo;

@@ -181,6 +181,7 @@ Route Topology::route(const RoutesTo& tree, NodeId from) const {
     const Link& l = links_[id];
     const ResourceId r = 2 * id + (l.a == at ? 0 : 1);
     if (std::isfinite(resource_capacity(r))) result.resources.push_back(r);
+    result.links.push_back(id);
     result.latency += l.latency;
     at = tree.next_node[at];
     result.nodes.push_back(at);
@@ -248,12 +249,14 @@ Route Topology::route(const RoutesFrom& tree, NodeId to) const {
     const NodeId parent = tree.parent_node[at];
     const ResourceId r = 2 * id + (l.a == parent ? 0 : 1);  // the direction parent -> at
     if (std::isfinite(resource_capacity(r))) result.resources.push_back(r);
+    result.links.push_back(id);
     result.latency += l.latency;
     at = parent;
     result.nodes.push_back(at);
   }
   std::reverse(result.resources.begin(), result.resources.end());
   std::reverse(result.nodes.begin(), result.nodes.end());
+  std::reverse(result.links.begin(), result.links.end());
   return result;
 }
 
@@ -290,6 +293,7 @@ Route Topology::route(NodeId from, NodeId to) const {
     const bool forward = l.a == at;
     const ResourceId r = 2 * best_link + (forward ? 0 : 1);
     if (std::isfinite(resource_capacity(r))) result.resources.push_back(r);
+    result.links.push_back(best_link);
     result.nodes.push_back(best_next);
     at = best_next;
   }

@@ -37,6 +37,9 @@ struct Route {
   SimTime latency = 0;
   /// Nodes along the path, from source to destination inclusive.
   std::vector<NodeId> nodes;
+  /// Every link along the path (finite or not), in path order: links[k] joins nodes[k] and
+  /// nodes[k + 1]. What a latency change (FlowNetwork::set_latency) is summed over.
+  std::vector<LinkId> links;
 };
 
 struct Link {

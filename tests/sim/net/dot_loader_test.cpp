@@ -8,6 +8,7 @@
 
 #include "models/support/input_error.hpp"
 #include "sim/net/dot_loader.hpp"
+#include "sim/net/link_dynamics.hpp"
 
 using namespace ef21::sim;
 namespace fs = std::filesystem;
@@ -31,6 +32,11 @@ class TempDot {
     fs::remove_all(dir_, ignored);
   }
   const fs::path& path() const { return path_; }
+  /// Writes another file next to the DOT file (a relative path inside its directory).
+  void write(const std::string& relative, const std::string& text) const {
+    fs::create_directories((dir_ / relative).parent_path());
+    std::ofstream(dir_ / relative) << text;
+  }
 
  private:
   fs::path dir_;
@@ -47,6 +53,18 @@ ef21::InputError load_error(const std::string& text, std::size_t workers) {
     return e;
   }
   FAIL("no InputError for:\n" << text);
+  throw std::logic_error("unreachable");
+}
+
+/// The InputError thrown by loading `dot` with traces and the given server requirement.
+ef21::InputError load_error(const TempDot& dot, std::size_t workers, bool require_server = true) {
+  LinkDynamics dynamics;
+  try {
+    load_dot(dot.path(), workers, &dynamics, require_server);
+  } catch (const ef21::InputError& e) {
+    return e;
+  }
+  FAIL("no InputError for " << dot.path());
   throw std::logic_error("unreachable");
 }
 
@@ -148,5 +166,108 @@ TEST_CASE("load_dot errors name the file and, where found, the line", "[dot]") {
   }
   SECTION("missing file") {
     CHECK_THROWS_AS(load_dot(fs::path(EF21SIM_SOURCE_DIR) / "no/such/file.dot", 1), ef21::InputError);
+  }
+}
+
+TEST_CASE("load_dot reads bandwidth and latency traces relative to the DOT file", "[dot][dynamics]") {
+  TempDot dot(
+      std::string(kHeader) +
+      "  w0 -- sw [bandwidth_fwd=\"1 Gbps\", bandwidth_rev=\"2 Gbps\", bandwidth_trace=\"traces/bw.txt\"];\n"
+      "  w1 -- sw [bandwidth=\"1 Gbps\", latency=\"10 us\", latency_trace=\"lat.txt\"];\n"
+      "  w2 -- sw [bandwidth_fwd=\"inf\", bandwidth_rev=\"1 Gbps\", "
+      "bandwidth_trace=\"traces/bw.txt\"];\n}\n");
+  dot.write("traces/bw.txt", "100 us 0.5\n200 us 2\nLOOPAFTER 1 ms\n");
+  dot.write("lat.txt", "1 ms 3\n");
+  LinkDynamics dynamics;
+  const Topology t = load_dot(dot.path(), 3, &dynamics);
+  // Links in edge order: server -- sw (0), w0 -- sw (1), w1 -- sw (2), w2 -- sw (3).
+  REQUIRE(dynamics.bandwidth.size() == 3);
+  CHECK(dynamics.bandwidth[0].first == 2);  // w0 -> sw
+  CHECK(dynamics.bandwidth[1].first == 3);  // sw -> w0
+  CHECK(dynamics.bandwidth[2].first == 7);  // sw -> w2 (w2 -> sw is infinite: left out)
+  CHECK(t.resource_name(7) == "sw->w2");
+  const Trace& bw = dynamics.bandwidth[0].second;
+  CHECK(bw.points.size() == 2);
+  CHECK(bw.period == 1'000'000'000);
+  CHECK(bw.value_at(150'000'000) == 0.5);
+  CHECK(bw.file == dot.path().parent_path() / "traces/bw.txt");
+  REQUIRE(dynamics.latency.size() == 1);
+  CHECK(dynamics.latency[0].first == 2);
+  CHECK(dynamics.latency[0].second.value_at(1'000'000'000) == 3.0);
+}
+
+TEST_CASE("load_dot locates trace errors: the DOT line, or the trace file's line", "[dot][dynamics]") {
+  SECTION("missing trace file: at the edge") {
+    TempDot dot(std::string(kHeader) +
+                "  w0 -- sw [bandwidth=\"1 Gbps\",\n    bandwidth_trace=\"nope.txt\"];\n}\n");
+    const auto e = load_error(dot, 1);
+    CHECK(e.where().file == dot.path().string());
+    CHECK(e.where().line == 3);  // the edge statement's first line
+    CHECK_THAT(e.message(),
+               Catch::Contains("link w0 -- sw: bandwidth_trace \"nope.txt\": cannot open the trace file"));
+  }
+  SECTION("a bad value: in the trace file, naming the edge") {
+    TempDot dot(std::string(kHeader) + "  w0 -- sw [bandwidth=\"1 Gbps\", latency_trace=\"lat.txt\"];\n}\n");
+    dot.write("lat.txt", "1 ms 2\n2 ms 0\n");
+    const auto e = load_error(dot, 1);
+    CHECK(e.where().file == (dot.path().parent_path() / "lat.txt").string());
+    CHECK(e.where().line == 2);
+    CHECK_THAT(e.message(), Catch::Contains("must be > 0") &&
+                                Catch::Contains("the latency_trace of link w0 -- sw") &&
+                                Catch::Contains("topo.dot:3"));
+  }
+  SECTION("unsorted times") {
+    TempDot dot(std::string(kHeader) + "  w0 -- sw [bandwidth=\"1 Gbps\", bandwidth_trace=\"bw.txt\"];\n}\n");
+    dot.write("bw.txt", "2 ms 2\n1 ms 0.5\n");
+    const auto e = load_error(dot, 1);
+    CHECK(e.where().line == 2);
+    CHECK_THAT(e.message(), Catch::Contains("trace times must increase"));
+  }
+  SECTION("a bandwidth trace on an infinite link") {
+    TempDot dot(std::string(kHeader) + "  w0 -- sw [bandwidth=\"inf\", bandwidth_trace=\"bw.txt\"];\n}\n");
+    dot.write("bw.txt", "1 ms 2\n");
+    const auto e = load_error(dot, 1);
+    CHECK(e.where().line == 3);
+    CHECK_THAT(e.message(), Catch::Contains("bandwidth_trace on a link of infinite bandwidth"));
+  }
+  SECTION("traces where the caller takes none") {
+    TempDot dot(std::string(kHeader) + "  w0 -- sw [bandwidth=\"1 Gbps\", bandwidth_trace=\"bw.txt\"];\n}\n");
+    dot.write("bw.txt", "1 ms 2\n");
+    try {
+      load_dot(dot.path(), 1);
+      FAIL("no error");
+    } catch (const ef21::InputError& e) {
+      CHECK(e.where().line == 3);
+      CHECK_THAT(e.message(), Catch::Contains("bandwidth_trace is not supported"));
+    }
+  }
+}
+
+TEST_CASE("load_dot accepts a topology without a server for the decentralised protocols", "[dot]") {
+  TempDot dot(
+      "graph ring {\n  w0 -- w1 [bandwidth=\"1 Gbps\"];\n  w1 -- w2 [bandwidth=\"1 Gbps\"];\n"
+      "  w2 -- w0 [bandwidth=\"1 Gbps\"];\n}\n");
+  LinkDynamics dynamics;
+  const Topology t = load_dot(dot.path(), 3, &dynamics, false);
+  CHECK(t.node_count() == 3);
+  CHECK_FALSE(t.find_node("server").has_value());
+  CHECK(t.node_name(0) == "w0");  // w{i} = i without a server
+  CHECK(t.route(0, 2).resources.size() == 1);
+  CHECK(dynamics.empty());
+  SECTION("still an error when a server is required") {
+    const auto e = load_error(dot, 3, true);
+    CHECK_THAT(e.message(), Catch::Contains("missing node server"));
+  }
+  SECTION("every worker must reach the others") {
+    TempDot split("graph g {\n  w0 -- w1 [bandwidth=\"1 Gbps\"];\n  w2 -- sw [bandwidth=\"1 Gbps\"];\n}\n");
+    const auto e = load_error(split, 3, false);
+    CHECK(e.message() == "no route from w2 to w0");
+    CHECK(e.where().line == 3);
+  }
+  SECTION("a server node, when present, is node 0 and need not be connected") {
+    TempDot with_server("graph g {\n  server;\n  w0 -- w1 [bandwidth=\"1 Gbps\"];\n}\n");
+    const Topology u = load_dot(with_server.path(), 2, nullptr, false);
+    CHECK(u.node_name(0) == "server");
+    CHECK(u.node_name(1) == "w0");
   }
 }

@@ -206,6 +206,7 @@ TEST_CASE("hubs on a star match naive progressive filling under staggered conten
   // worker-to-worker traffic that makes the component general for a while, and bursts.
   const std::uint64_t base = base_seed() + 1000;
   double max_rel = 0;
+  std::size_t scenarios_with_hubs = 0;
   for (int s = 0; s < 12; ++s) {
     const std::uint64_t seed = base + static_cast<std::uint64_t>(s);
     CAPTURE(seed);
@@ -253,7 +254,8 @@ TEST_CASE("hubs on a star match naive progressive filling under staggered conten
       });
     }
     engine.run();
-    CHECK(max_hubs > 0);
+    // Not every scenario forms one (seed 1007 samples none at its deliveries): all together must.
+    scenarios_with_hubs += max_hubs > 0 ? 1 : 0;
     const std::vector<double> want = naive_completions(topo, msgs);
     for (std::size_t i = 0; i < msgs.size(); ++i) {
       const double err = std::abs(time_to_seconds(got[i]) - want[i]);
@@ -263,5 +265,7 @@ TEST_CASE("hubs on a star match naive progressive filling under staggered conten
       CHECK(err <= std::max(1e-9 * want[i], 1e-9));
     }
   }
-  std::cout << "flow_network_random_test (star hubs): max relative difference " << max_rel << "\n";
+  CHECK(scenarios_with_hubs >= 6);
+  std::cout << "flow_network_random_test (star hubs): " << scenarios_with_hubs
+            << " of 12 scenarios with hubs, max relative difference " << max_rel << "\n";
 }

@@ -43,8 +43,10 @@ TEST_CASE("each link direction is its own resource and infinite ones are left ou
   CHECK(ac.resources == std::vector<ResourceId>{0});  // b->c is infinite
   CHECK(ac.latency == 12);
   CHECK(ac.nodes == std::vector<NodeId>{a, b, c});
+  CHECK(ac.links == std::vector<LinkId>{0, 1});  // every link, the infinite one too
   const Route ca = t.route(c, a);
   CHECK(ca.resources == std::vector<ResourceId>{3, 1});
+  CHECK(ca.links == std::vector<LinkId>{1, 0});
   const Route aa = t.route(a, a);
   CHECK(aa.resources.empty());
   CHECK(aa.latency == 0);
@@ -169,9 +171,11 @@ TEST_CASE("routes read off shortest-path trees equal per-pair routes, ties inclu
         CHECK(got_from.nodes == want.nodes);
         CHECK(got_from.resources == want.resources);
         CHECK(got_from.latency == want.latency);
+        CHECK(got_from.links == want.links);
         CHECK(got_to.nodes == want_back.nodes);
         CHECK(got_to.resources == want_back.resources);
         CHECK(got_to.latency == want_back.latency);
+        CHECK(got_to.links == want_back.links);
       }
     }
   }

@@ -1,5 +1,6 @@
 // Network benchmark: messages per second of FlowNetwork against SimGrid 3.32 on the
-// synchronous parameter-server pattern of a star (tools/bench/network/README.md).
+// synchronous parameter-server pattern of a star, and on ring all-reduce and all-gather over a
+// star and a DOT ring (tools/bench/network/README.md).
 //
 // Each case runs R rounds on an n-worker star: every worker computes (its compute time),
 // uploads `up` bytes to the server; when all have arrived the server sends `down` bytes to
@@ -9,6 +10,12 @@
 // message flow starts (t_flow) are then handed to simgrid_peer (the differential test's
 // reference, same SimGrid configuration), timed around its engine.run(); every completion
 // time must agree to 1e-9 relative or 1 ns. Medians over --reps runs of each.
+//
+// Ring cases: one pipelined ring all-reduce (2(n-1) steps of ceil(d/n)-value chunks) or
+// all-gather (n-1 steps of every worker's message), tests/simgrid/ring_traffic.hpp, each
+// worker starting after its compute time (staggered), over the same star or over a ring of
+// 1 Gbps / 50 us links read from a generated DOT file (no server). Same timing and comparison;
+// the collective's completion time is compared too.
 #include <algorithm>
 #include <chrono>
 #include <cmath>
@@ -16,6 +23,7 @@
 #include <cstdlib>
 #include <filesystem>
 #include <fstream>
+#include <functional>
 #include <map>
 #include <new>
 #include <string>
@@ -23,7 +31,9 @@
 #include <vector>
 #include <fmt/format.h>
 
+#include "ring_traffic.hpp"
 #include "sim/core/engine.hpp"
+#include "sim/net/dot_loader.hpp"
 #include "sim/net/flow_network.hpp"
 #include "sim/net/star.hpp"
 #include "simgrid_options.hpp"
@@ -57,6 +67,9 @@ struct Options {
   std::string simgrid_extra;       // more --cfg options for simgrid_peer (experiments only)
   std::vector<std::string> only;   // run only the cases whose name starts with one of these
   std::size_t big = 100'000;        // the one-round scale measurement (0: skip)
+  bool rings = true;                // the ring all-reduce / all-gather cases
+  std::uint64_t ring_d = 1 << 20;   // all-reduce: model dimension (chunks of ceil(d/n) values)
+  int ring_simgrid_reps = 1;        // SimGrid runs of a ring case (a 1024-worker all-reduce: 2M messages)
 };
 
 struct Case {
@@ -84,11 +97,15 @@ Topology make_bench_star(std::size_t n, bool server_link) {
   return make_star(spec);
 }
 
+using Routes = std::map<std::pair<NodeId, NodeId>, std::vector<ResourceId>>;
+
 struct OurRun {
   double wall_s = 0;
   std::vector<Delivery> deliveries;  // by message id
   std::size_t allocations_after_warmup = 0;
   std::uint64_t reshare_flow_visits = 0;
+  Routes routes;       // every route used
+  SimTime finish = 0;  // the last delivery, ps
 };
 
 /// The parameter-server protocol over FlowNetwork.
@@ -155,6 +172,12 @@ OurRun run_ours(const Topology& topo, std::size_t n, int rounds, const Options& 
   r.wall_s = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
   r.allocations_after_warmup = rounds > 1 ? g_allocations - ps.allocations_at_round2 : 0;
   r.reshare_flow_visits = net.reshare_flow_visits();
+  for (std::size_t i = 0; i < n; ++i) {
+    for (const auto& [a, b] :
+         {std::pair<NodeId, NodeId>{static_cast<NodeId>(1 + i), 0}, {0, static_cast<NodeId>(1 + i)}}) {
+      r.routes.emplace(std::pair{a, b}, net.route(a, b).resources);
+    }
+  }
   if (net.messages_delivered() != r.deliveries.size()) {
     std::fprintf(stderr, "network_bench: %llu of %zu messages delivered\n",
                  static_cast<unsigned long long>(net.messages_delivered()), r.deliveries.size());
@@ -163,32 +186,86 @@ OurRun run_ours(const Topology& topo, std::size_t n, int rounds, const Options& 
   return r;
 }
 
+/// A ring of n workers (w{i} -- w{i+1}, 1 Gbps / 50 us), written as a DOT file and loaded.
+Topology make_bench_dot_ring(std::size_t n, const fs::path& dir) {
+  const fs::path file = dir / "ring.dot";
+  {
+    std::ofstream out(file);
+    out << "graph ring {\n";
+    for (std::size_t i = 0; i < n; ++i)
+      out << fmt::format("  w{} -- w{} [bandwidth=\"1 Gbps\", latency=\"50 us\"];\n", i, (i + 1) % n);
+    out << "}\n";
+  }
+  LinkDynamics none;
+  return load_dot(file, n, &none, false);
+}
+
+/// One pipelined ring collective over `topo` (workers w0..w{n-1} in ring order), each worker
+/// starting after its staggered compute time.
+OurRun run_ring(const Topology& topo, std::size_t n, bool allreduce, const Options& o) {
+  using ef21::sim::testing::RingCollective;
+  OurRun r;
+  Engine engine;
+  FlowNetwork net(engine, topo);
+  std::vector<NodeId> ring;
+  for (std::size_t i = 0; i < n; ++i) ring.push_back(*topo.find_node(fmt::format("w{}", i)));
+  for (std::size_t i = 0; i < n; ++i)
+    net.route(ring[i], ring[(i + 1) % n]);  // up front, as the simulation does
+  const std::size_t steps =
+      allreduce ? RingCollective::allreduce_steps(n) : RingCollective::allgather_steps(n);
+  const std::uint64_t bytes =
+      allreduce ? RingCollective::allreduce_chunk_bytes(o.ring_d, n, 4, 40) : o.up_bytes;
+  std::vector<SimTime> start(n);
+  for (std::size_t i = 0; i < n; ++i) start[i] = compute_time(i, true);
+  RingCollective collective(engine, net, ring, steps, std::vector<std::uint64_t>(n, bytes), start);
+  r.deliveries.resize(collective.messages_expected());
+  std::size_t delivered = 0;
+  std::size_t allocations_at_half = 0;
+  const std::size_t half = r.deliveries.size() / 2;
+  collective.start([&](const Delivery& d) {
+    r.deliveries[d.id] = d;
+    if (++delivered == half) allocations_at_half = g_allocations;
+  });
+  const auto t0 = std::chrono::steady_clock::now();
+  engine.run();
+  r.wall_s = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
+  r.allocations_after_warmup = g_allocations - allocations_at_half;
+  r.reshare_flow_visits = net.reshare_flow_visits();
+  r.finish = collective.finish_time();
+  if (!collective.finished() || net.messages_delivered() != r.deliveries.size()) {
+    std::fprintf(stderr, "network_bench: ring: %llu of %zu messages delivered\n",
+                 static_cast<unsigned long long>(net.messages_delivered()), r.deliveries.size());
+    std::exit(1);
+  }
+  for (std::size_t i = 0; i < n; ++i)
+    r.routes.emplace(std::pair{ring[i], ring[(i + 1) % n]}, net.route(ring[i], ring[(i + 1) % n]).resources);
+  return r;
+}
+
 struct SimGridRun {
   double wall_s = 0;
   std::map<MessageId, double> done;
 };
 
+#ifdef EF21_BENCH_SIMGRID_PEER
 /// Writes the peer's scenario (format in tests/simgrid/simgrid_peer.cpp).
-void write_peer_scenario(const Topology& topo, std::size_t n, const std::vector<Delivery>& msgs, const fs::path& file) {
+void write_peer_scenario(const Topology& topo, const Routes& routes, const std::vector<Delivery>& msgs,
+                         const fs::path& file) {
   std::ofstream out(file);
   const auto bw = [](double v) { return std::isinf(v) ? std::string("inf") : fmt::format("{:.17g}", v); };
   out << "links " << topo.link_count() << "\n";
   for (LinkId l = 0; l < topo.link_count(); ++l) out << bw(topo.link(l).bandwidth_a_to_b) << " " << bw(topo.link(l).bandwidth_b_to_a) << "\n";
   out << "hosts " << topo.node_count() << "\n";
-  out << "routes " << 2 * n << "\n";
-  for (std::size_t i = 0; i < n; ++i) {
-    for (const auto& [a, b] : {std::pair<NodeId, NodeId>{static_cast<NodeId>(1 + i), 0}, {0, static_cast<NodeId>(1 + i)}}) {
-      const Route r = topo.route(a, b);
-      out << a << " " << b << " " << r.resources.size();
-      for (const ResourceId res : r.resources) out << " " << res / 2 << (res % 2 == 0 ? " U" : " D");
-      out << "\n";
-    }
+  out << "routes " << routes.size() << "\n";
+  for (const auto& [pair, resources] : routes) {
+    out << pair.first << " " << pair.second << " " << resources.size();
+    for (const ResourceId res : resources) out << " " << res / 2 << (res % 2 == 0 ? " U" : " D");
+    out << "\n";
   }
   out << "messages " << msgs.size() << "\n";
   for (const Delivery& d : msgs) out << fmt::format("{} {} {} {} {:.17g}\n", d.id, d.src, d.dst, d.bytes, time_to_seconds(d.t_flow));
 }
 
-#ifdef EF21_BENCH_SIMGRID_PEER
 SimGridRun run_simgrid(const fs::path& scenario, const fs::path& dir, const std::string& extra) {
   const fs::path result = dir / "result.txt";
   const fs::path timing = dir / "timing.txt";
@@ -219,10 +296,12 @@ double median(std::vector<double> v) {
 }
 
 void usage() {
-  std::fprintf(stderr,
-               "usage: network_bench [--workers N] [--rounds R] [--reps K] [--simgrid-reps K] [--no-simgrid]\n"
-               "                     [--up BYTES] [--down BYTES] [--big N (0: skip)] [--only CASE-PREFIX]...\n"
-               "                     [--simgrid-cfg --cfg=KEY:VALUE]...\n");
+  std::fprintf(
+      stderr,
+      "usage: network_bench [--workers N] [--rounds R] [--reps K] [--simgrid-reps K] [--no-simgrid]\n"
+      "                     [--up BYTES] [--down BYTES] [--big N (0: skip)] [--only CASE-PREFIX]...\n"
+      "                     [--no-rings] [--ring-d D] [--ring-simgrid-reps K]\n"
+      "                     [--simgrid-cfg --cfg=KEY:VALUE]...\n");
   std::exit(2);
 }
 
@@ -246,6 +325,9 @@ int main(int argc, char** argv) {
     else if (a == "--no-simgrid") o.simgrid = false;
     else if (a == "--simgrid-cfg" && i + 1 < argc) o.simgrid_extra += std::string(" ") + argv[++i];
     else if (a == "--only" && i + 1 < argc) o.only.push_back(argv[++i]);
+    else if (a == "--no-rings") o.rings = false;
+    else if (a == "--ring-d") o.ring_d = next();
+    else if (a == "--ring-simgrid-reps") o.ring_simgrid_reps = static_cast<int>(next());
     else usage();
   }
 #ifndef EF21_BENCH_SIMGRID_PEER
@@ -266,15 +348,16 @@ int main(int argc, char** argv) {
   fs::create_directories(dir);
   bool all_agree = true;
 
-  std::printf("\n| case | messages | ours msgs/s | SimGrid msgs/s | ratio | max rel err | max abs err (s) | allocs after round 1 | flow visits/msg |\n");
-  std::printf("|---|---|---|---|---|---|---|---|---|\n");
-  for (const Case& c : cases) {
-    if (!o.only.empty() && std::none_of(o.only.begin(), o.only.end(), [&](const std::string& p) { return c.name.rfind(p, 0) == 0; })) continue;
-    const Topology topo = make_bench_star(n, c.server_link);
+  // One row: our runs (median wall time), then SimGrid's on the first run's flow starts, every
+  // completion compared. Rings add the collective's completion time on both sides.
+  const auto measure = [&](const std::string& name, const Topology& topo,
+                           const std::function<OurRun()>& run_once, int sg_reps, bool ring) {
+    (void)topo;  // for SimGrid only
+    (void)sg_reps;
     std::vector<double> ours_wall;
     OurRun first;
     for (int k = 0; k < o.reps; ++k) {
-      OurRun r = run_ours(topo, n, o.rounds, o, c.staggered);
+      OurRun r = run_once();
       ours_wall.push_back(r.wall_s);
       if (k == 0) first = std::move(r);
     }
@@ -284,19 +367,21 @@ int main(int argc, char** argv) {
     std::string ratio_col = "-";
     std::string rel_col = "-";
     std::string abs_col = "-";
+    std::string finish_col = fmt::format("{:.9g} / -", time_to_seconds(first.finish));
 #ifdef EF21_BENCH_SIMGRID_PEER
-    if (o.simgrid) {
+    if (o.simgrid && sg_reps > 0) {
       const fs::path scenario = dir / "scenario.txt";
-      write_peer_scenario(topo, n, first.deliveries, scenario);
+      write_peer_scenario(topo, first.routes, first.deliveries, scenario);
       std::vector<double> sg_wall;
       SimGridRun sg;
-      for (int k = 0; k < o.simgrid_reps; ++k) {
+      for (int k = 0; k < sg_reps; ++k) {
         SimGridRun r = run_simgrid(scenario, dir, o.simgrid_extra);
         sg_wall.push_back(r.wall_s);
         if (k == 0) sg = std::move(r);
       }
       double max_rel = 0;
       double max_abs = 0;
+      double sg_finish = 0;
       std::size_t bad = 0;
       for (const Delivery& d : first.deliveries) {
         const auto it = sg.done.find(d.id);
@@ -307,23 +392,73 @@ int main(int argc, char** argv) {
         const double err = std::abs(time_to_seconds(d.t_done) - it->second);
         max_abs = std::max(max_abs, err);
         max_rel = std::max(max_rel, err / it->second);
+        sg_finish = std::max(sg_finish, it->second);
         if (err > std::max(1e-9 * it->second, 1e-9)) ++bad;
       }
       if (bad > 0) {
         all_agree = false;
-        std::fprintf(stderr, "network_bench: %s: %zu messages disagree with SimGrid beyond 1e-9 relative / 1 ns\n", c.name.c_str(), bad);
+        std::fprintf(stderr,
+                     "network_bench: %s: %zu messages disagree with SimGrid beyond 1e-9 relative / 1 ns\n",
+                     name.c_str(), bad);
       }
       const double theirs = messages / median(sg_wall);
       theirs_col = fmt::format("{:.4g}", theirs);
       ratio_col = fmt::format("{:.1f}x", ours / theirs);
       rel_col = fmt::format("{:.2g}", max_rel);
       abs_col = fmt::format("{:.2g}", max_abs);
+      finish_col = fmt::format("{:.9g} / {:.9g}", time_to_seconds(first.finish), sg_finish);
     }
 #endif
-    std::printf("| %s | %.0f | %.4g | %s | %s | %s | %s | %zu | %.1f |\n", c.name.c_str(), messages, ours, theirs_col.c_str(),
-                ratio_col.c_str(), rel_col.c_str(), abs_col.c_str(), first.allocations_after_warmup,
-                static_cast<double>(first.reshare_flow_visits) / messages);
+    std::printf("| %s | %.0f | %.4g | %s | %s | %s | %s | %zu | %.1f |", name.c_str(), messages, ours,
+                theirs_col.c_str(), ratio_col.c_str(), rel_col.c_str(), abs_col.c_str(),
+                first.allocations_after_warmup, static_cast<double>(first.reshare_flow_visits) / messages);
+    if (ring) std::printf(" %s |", finish_col.c_str());
+    std::printf("\n");
     std::fflush(stdout);
+  };
+  const auto selected = [&](const std::string& name) {
+    return o.only.empty() || std::any_of(o.only.begin(), o.only.end(),
+                                         [&](const std::string& p) { return name.rfind(p, 0) == 0; });
+  };
+
+  std::printf(
+      "\n| case | messages | ours msgs/s | SimGrid msgs/s | ratio | max rel err | max abs err (s) | allocs "
+      "after round 1 | flow visits/msg |\n");
+  std::printf("|---|---|---|---|---|---|---|---|---|\n");
+  for (const Case& c : cases) {
+    if (!selected(c.name)) continue;
+    const Topology topo = make_bench_star(n, c.server_link);
+    measure(
+        c.name, topo, [&] { return run_ours(topo, n, o.rounds, o, c.staggered); }, o.simgrid_reps, false);
+  }
+
+  if (o.rings) {
+    // One collective per run, workers starting staggered (1 ms + 0..100 us).
+    std::printf(
+        "\n%zu-worker ring collectives, staggered starts: all-reduce of d = %llu float32 values (chunks of "
+        "%llu B with a "
+        "40-byte header), all-gather of %llu B messages; medians of %d (ours) and %d (SimGrid) runs\n\n",
+        n, static_cast<unsigned long long>(o.ring_d),
+        static_cast<unsigned long long>(
+            ef21::sim::testing::RingCollective::allreduce_chunk_bytes(o.ring_d, n, 4, 40)),
+        static_cast<unsigned long long>(o.up_bytes), o.reps, o.ring_simgrid_reps);
+    std::printf(
+        "| ring case | messages | ours msgs/s | SimGrid msgs/s | ratio | max rel err | max abs err (s) | "
+        "allocs in 2nd half "
+        "| flow visits/msg | completion ours / SimGrid (s) |\n");
+    std::printf("|---|---|---|---|---|---|---|---|---|---|\n");
+    const Topology star = make_bench_star(n, true);
+    const Topology dot_ring = make_bench_dot_ring(n, dir);
+    for (const bool allreduce : {true, false}) {
+      for (const bool over_dot : {false, true}) {
+        const std::string name = fmt::format("ring {} over {}", allreduce ? "all-reduce" : "all-gather",
+                                             over_dot ? "a DOT ring" : "the star");
+        if (!selected(name)) continue;
+        const Topology& topo = over_dot ? dot_ring : star;
+        measure(
+            name, topo, [&] { return run_ring(topo, n, allreduce, o); }, o.ring_simgrid_reps, true);
+      }
+    }
   }
 
   if (o.big > 0) {
