@@ -15,6 +15,9 @@ import matplotlib
 matplotlib.use("Agg")
 import matplotlib.pyplot as plt  # noqa: E402
 
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+from figure_common import save, style_time_to_target  # noqa: E402
+
 MTTR = 0.1
 RATES = [("none", None), ("3s", 3.0), ("1s", 1.0), ("300ms", 0.3), ("100ms", 0.1), ("30ms", 0.03)]
 METHODS = [("ef21", "EF21 Top-8"), ("ef21-pp", "EF21 Top-8, half the workers a round (PP)"), ("gd", "GD")]
@@ -44,15 +47,9 @@ def main():
     for name, label in METHODS:
         ax.semilogy(series[name][0], series[name][1], marker="o", label=label)
     ax.invert_xaxis()
-    ax.set_xlabel("mean availability mtbf / (mtbf + mttr), mttr = 100 ms (failures increase to the right)")
-    ax.set_ylabel("simulated time to ||grad f||^2 <= 1e-5 (s)")
-    ax.grid(True, which="both", alpha=0.3)
-    ax.legend(fontsize=8)
-    ax.set_title("a9a, n = 20, 20 ms round deadline: churn")
-    fig.tight_layout()
-    os.makedirs(os.path.dirname(out) or ".", exist_ok=True)
-    fig.savefig(out, dpi=110)
-    print(f"wrote {out}")
+    style_time_to_target(ax, "mean availability mtbf / (mtbf + mttr), mttr = 100 ms (failures increase to the right)",
+                         "a9a, n = 20, 20 ms round deadline: churn")
+    save(fig, out)
 
 
 if __name__ == "__main__":

@@ -16,6 +16,9 @@ import matplotlib
 matplotlib.use("Agg")
 import matplotlib.pyplot as plt  # noqa: E402
 
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+from figure_common import save, style_time_to_target  # noqa: E402
+
 BANDWIDTHS = [("1Mbps", 1e6), ("10Mbps", 1e7), ("100Mbps", 1e8), ("1Gbps", 1e9), ("10Gbps", 1e10), ("100Gbps", 1e11)]
 CONFIGS = [("gd-ring-allreduce", "GD, ring all-reduce"), ("gd-ps", "GD, parameter server"),
            ("ef21-ps", "EF21 Top-8, parameter server"), ("ef21-allgather", "EF21 Top-8, ring all-gather")]
@@ -56,15 +59,8 @@ def main():
         sparse = ("ef21-ps", "ef21-allgather")
         if (best(sparse, tag_a) < best(dense, tag_a)) != (best(sparse, tag_b) < best(dense, tag_b)):
             print(f"crossover between {tag_a} and {tag_b}")
-    ax.set_xlabel("worker link bandwidth (bit/s), server link 10x")
-    ax.set_ylabel("simulated time to ||grad f||^2 <= 1e-5 (s)")
-    ax.grid(True, which="both", alpha=0.3)
-    ax.legend(fontsize=8)
-    ax.set_title("a9a, n = 20: when does compression pay?")
-    fig.tight_layout()
-    os.makedirs(os.path.dirname(out) or ".", exist_ok=True)
-    fig.savefig(out, dpi=110)
-    print(f"wrote {out}")
+    style_time_to_target(ax, "worker link bandwidth (bit/s), server link 10x", "a9a, n = 20: when does compression pay?")
+    save(fig, out)
 
 
 if __name__ == "__main__":

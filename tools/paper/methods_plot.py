@@ -17,6 +17,9 @@ import matplotlib
 matplotlib.use("Agg")
 import matplotlib.pyplot as plt  # noqa: E402
 
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+from figure_common import save, style_time_to_target  # noqa: E402
+
 TARGET = "grad_norm_sq"
 
 
@@ -77,10 +80,7 @@ def main():
     by_time.set_xscale("log", nonpositive="mask")
     by_time.legend(fontsize=8)
     fig.suptitle("a9a, n = 20, 2 workers on 5 Mbps uplinks: each method at its fastest stepsize")
-    fig.tight_layout()
-    os.makedirs(os.path.dirname(out) or ".", exist_ok=True)
-    fig.savefig(out, dpi=110)
-    print(f"wrote {out}")
+    save(fig, out)
 
 
 if __name__ == "__main__":

@@ -1,10 +1,9 @@
 // The compute model: nominal durations, speed traces (a change applies to the work that
 // remains) and jitter with mean 1 from each worker's own stream.
-#include <catch2/catch.hpp>
-
-#include <cmath>
-
 #include "sim/cluster/compute_model.hpp"
+
+#include <catch2/catch.hpp>
+#include <cmath>
 
 using namespace ef21::sim;
 
@@ -30,7 +29,7 @@ TEST_CASE("Without variability a computation takes its nominal time", "[compute]
   CHECK(model.full_time(1) == 20 * kUs);
   CHECK(model.finish_time(0, 3 * kUs, 1.0, 1000.0) == 13 * kUs);
   CHECK(model.finish_time(0, 0, 0.25, 250.0) == 10 * kUs / 4);  // a quarter of the fixed time
-  CHECK(model.finish_time(1, 0, 0.5, 1e4) == 10 * kUs);                    // flops / speed
+  CHECK(model.finish_time(1, 0, 0.5, 1e4) == 10 * kUs);         // flops / speed
 }
 
 TEST_CASE("A speed trace slows the work that remains", "[compute][trace]") {
@@ -43,7 +42,8 @@ TEST_CASE("A speed trace slows the work that remains", "[compute][trace]") {
   CHECK(model.finish_time(0, 25 * kUs, 1.0, 1000.0) == 33'750'000);
   // Periodic: after 40 us the nominal speed again until 45 us.
   WorkerCompute p = fixed(10 * kUs);
-  p.speed_trace = parse_trace("5 us 0.5\n30 us 2\nLOOPAFTER 40 us\n", "speed.trace", TraceDomain::positive_factor);
+  p.speed_trace =
+      parse_trace("5 us 0.5\n30 us 2\nLOOPAFTER 40 us\n", "speed.trace", TraceDomain::positive_factor);
   ComputeModel periodic({p}, Jitter::none, 0.5, 1);
   CHECK(periodic.finish_time(0, 40 * kUs, 1.0, 1000.0) == 55 * kUs);
 }

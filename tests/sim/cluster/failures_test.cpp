@@ -2,11 +2,10 @@
 // lost or late is not applied and its worker keeps its state, the server aggregates at the
 // deadline, and everything is counted; the iterates equal those of a run in which the same
 // workers sat the same rounds out.
-#include <catch2/catch.hpp>
-
 #include <fmt/format.h>
 #include <toml++/toml.h>
 
+#include <catch2/catch.hpp>
 #include <cstring>
 #include <filesystem>
 #include <fstream>
@@ -15,24 +14,15 @@
 #include "models/support/input_error.hpp"
 #include "sim/cluster/simulation.hpp"
 #include "sim/scenario/scenario_loader.hpp"
+#include "tests/sim/cluster/cluster_test_support.hpp"
 #include "tests/support/temp_dir.hpp"
 
 using namespace ef21::sim;
+using ef21::test::run;
+using ef21::test::scenario_at;
 using ef21::test::TempDir;
 
 namespace {
-
-Scenario scenario_from(const std::string& text, const std::filesystem::path& file,
-                       const std::vector<Override>& overrides = {}) {
-  toml::table table = toml::parse(std::string_view(text), std::string_view(file.string()));
-  for (const auto& o : overrides) apply_override(table, o);
-  return parse_scenario(table, file);
-}
-
-RunResult run(const Scenario& s) {
-  Simulation sim(s);
-  return sim.run();
-}
 
 /// 4 workers on a 10 Mbps star (1 ms links), 1 ms of compute, EF21 Top-2.
 std::string base(const std::string& extra) {
@@ -73,7 +63,7 @@ TEST_CASE("A worker down for good skips every round; the others converge without
   TempDir tmp("failures");
   tmp.write("down.trace", "0 s 0\n");
   const std::string text = base("[[workers]]\nids = 3\navailability_trace = \"down.trace\"\n");
-  const RunResult r = run(scenario_from(text, tmp.path() / "s.toml"));
+  const RunResult r = run(scenario_at(text, tmp.path() / "s.toml"));
   CHECK(r.skipped_rounds == 81);  // rounds 0..80
   CHECK(r.lost_messages == 0);
   // With g_3 = 0 the others settle where the mean of their three gradients vanishes: f
@@ -94,8 +84,8 @@ TEST_CASE("Failures give the iterates of a run whose workers sat the same rounds
   TempDir tmp("failures");
   tmp.write("w1.trace", "10 ms 0\n30 ms 1\n");
   const std::string text = base("[[workers]]\nids = 1\navailability_trace = \"w1.trace\"\n");
-  const RunResult a = run(scenario_from(text, tmp.path() / "s.toml"));
-  const RunResult b = run(scenario_from(text, tmp.path() / "s.toml", {{"run.threads", "2"}}));
+  const RunResult a = run(scenario_at(text, tmp.path() / "s.toml"));
+  const RunResult b = run(scenario_at(text, tmp.path() / "s.toml", {{"run.threads", "2"}}));
   REQUIRE(a.trace.size() == b.trace.size());
   for (std::size_t t = 0; t < a.trace.size(); ++t) {
     REQUIRE(std::memcmp(&a.trace[t], &b.trace[t], sizeof(TraceRow)) == 0);  // any thread count
@@ -105,13 +95,15 @@ TEST_CASE("Failures give the iterates of a run whose workers sat the same rounds
   CHECK(a.trace.back().grad_norm_sq < 1e-6 * a.trace.front().grad_norm_sq);
 }
 
-TEST_CASE("The server aggregates at the deadline; late messages are dropped and counted", "[failures][deadline]") {
+TEST_CASE("The server aggregates at the deadline; late messages are dropped and counted",
+          "[failures][deadline]") {
   TempDir tmp("deadline");
   // Worker 0's uplink is 7 kbps: its 8-byte Top-2 message takes 9.1 ms after 1 ms of compute
   // and 1 ms of latency, past the 10 ms deadline, so it is late every round and the others go
   // on without it (875 B/s carry its 8 bytes a round: its link keeps up, only late).
-  const std::string text = base("[protocol]\nround_deadline = \"10 ms\"\n[[workers]]\nids = 0\nuplink = \"7 kbps\"\n");
-  const RunResult r = run(scenario_from(text, tmp.path() / "s.toml", {{"run.rounds", "100"}}));
+  const std::string text =
+      base("[protocol]\nround_deadline = \"10 ms\"\n[[workers]]\nids = 0\nuplink = \"7 kbps\"\n");
+  const RunResult r = run(scenario_at(text, tmp.path() / "s.toml", {{"run.rounds", "100"}}));
   CHECK(r.late_messages == 99);  // rounds 0..98 (round 99's arrives after the run's end)
   CHECK(r.wasted_bytes == 64 + 98 * 8);
   // Each round lasts the deadline plus the broadcast (1 ms latency + 64 bytes at 10 Mbps)
@@ -125,7 +117,7 @@ TEST_CASE("Failures and deadlines reject what has no meaning, at the key", "[fai
   TempDir tmp("failures-errors");
   const auto error_of = [&](const std::string& extra, const std::vector<Override>& sets = {}) -> std::string {
     try {
-      Simulation sim(scenario_from(base(extra), tmp.path() / "s.toml", sets));
+      Simulation sim(scenario_at(base(extra), tmp.path() / "s.toml", sets));
     } catch (const ef21::InputError& e) {
       return fmt::format("{}:{}: {}", e.where().line, e.where().column, e.message());
     }

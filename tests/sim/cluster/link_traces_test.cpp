@@ -1,15 +1,15 @@
 // Link traces from the scenario (issue 11): a star link's capacity and latency follow their
 // trace files; a constant factor from time 0 is the same as the scaled nominal value.
-#include <catch2/catch.hpp>
-
 #include <fmt/format.h>
 #include <toml++/toml.h>
 
+#include <catch2/catch.hpp>
 #include <cstring>
 #include <string>
 
 #include "sim/cluster/simulation.hpp"
 #include "sim/scenario/scenario_loader.hpp"
+#include "tests/sim/cluster/cluster_test_support.hpp"
 #include "tests/support/temp_dir.hpp"
 
 using namespace ef21::sim;
@@ -18,13 +18,12 @@ using ef21::test::TempDir;
 namespace {
 
 RunResult run(const std::string& text, const std::filesystem::path& file) {
-  toml::table table = toml::parse(std::string_view(text), std::string_view(file.string()));
-  Simulation sim(parse_scenario(table, file));
-  return sim.run();
+  return ef21::test::run(ef21::test::scenario_at(text, file));
 }
 
 /// `server`: extra [network.server] keys; `server_down`: its downlink (the uploads' side).
-std::string scenario(const std::string& worker0, const std::string& server, const std::string& server_down = "10 Mbps") {
+std::string scenario(const std::string& worker0, const std::string& server,
+                     const std::string& server_down = "10 Mbps") {
   return fmt::format(R"(
 [run]
 name = "traces"

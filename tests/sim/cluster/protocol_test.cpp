@@ -1,11 +1,10 @@
 // Round protocols (issue 11): allgather's iterates are ps's bit for bit, ring all-reduce's
 // differ by round-off only, their rounds take the analytic times on an uncontended star, and
 // the loader rejects what a protocol cannot carry.
-#include <catch2/catch.hpp>
-
 #include <fmt/format.h>
 #include <toml++/toml.h>
 
+#include <catch2/catch.hpp>
 #include <cmath>
 #include <cstring>
 #include <string>
@@ -13,24 +12,16 @@
 #include "models/support/input_error.hpp"
 #include "sim/cluster/simulation.hpp"
 #include "sim/scenario/scenario_loader.hpp"
+#include "tests/sim/cluster/cluster_test_support.hpp"
 #include "tests/support/temp_dir.hpp"
 
 using namespace ef21::sim;
+using ef21::test::run;
+using ef21::test::scenario_from;
 
 namespace {
 
 constexpr SimTime kUs = 1'000'000;
-
-Scenario scenario_from(const std::string& text, const std::vector<Override>& overrides = {}) {
-  toml::table table = toml::parse(std::string_view(text), std::string_view("test.toml"));
-  for (const auto& o : overrides) apply_override(table, o);
-  return parse_scenario(table, "test.toml");
-}
-
-RunResult run(const Scenario& s) {
-  Simulation sim(s);
-  return sim.run();
-}
 
 /// 5 workers, d = 12, a star of equal links: 100 Mbps, 10 us, no header; 2 us of compute.
 std::string star_scenario(const std::string& extra) {
@@ -75,7 +66,8 @@ std::string failure_of(const std::string& text) {
 
 }  // namespace
 
-TEST_CASE("allgather's iterates are ps's bit for bit; only time and traffic differ", "[protocol][allgather]") {
+TEST_CASE("allgather's iterates are ps's bit for bit; only time and traffic differ",
+          "[protocol][allgather]") {
   for (const std::string method : {"ef21", "gd", "ef21-hb"}) {
     CAPTURE(method);
     std::vector<Override> sets{{"algorithm.kind", method}};
@@ -137,7 +129,8 @@ TEST_CASE("ring all-reduce and all-gather rounds take their analytic times on an
     return step_latency + static_cast<SimTime>(std::llround(static_cast<double>(bytes) / 12.5e6 * 1e12));
   };
   {  // ring all-reduce, dense d = 12 over n = 5: chunks of ceil(12/5) = 3 values = 12 bytes
-    const RunResult r = run(scenario_from(star_scenario(""), {{"compressor.k", "12"}, {"protocol.kind", "ring-allreduce"}}));
+    const RunResult r =
+        run(scenario_from(star_scenario(""), {{"compressor.k", "12"}, {"protocol.kind", "ring-allreduce"}}));
     const SimTime round = 2 * kUs + 2 * (5 - 1) * step_time(12);
     REQUIRE(r.trace.size() > 3);
     CHECK(r.trace[1].time_s == Approx(static_cast<double>(round) * 1e-12).epsilon(1e-12));
@@ -156,21 +149,22 @@ TEST_CASE("Protocols reject what they cannot carry, at the key", "[protocol][err
   const auto with = [](const std::string& protocol, const std::string& more = "") {
     return star_scenario("[protocol]\n" + protocol + "\n" + more);
   };
-  CHECK(failure_of(with("kind = \"allgather\"\nring = [0, 1, 2, 3]")).find("permutation of the 5 worker ids") !=
-        std::string::npos);
+  CHECK(
+      failure_of(with("kind = \"allgather\"\nring = [0, 1, 2, 3]")).find("permutation of the 5 worker ids") !=
+      std::string::npos);
   CHECK(failure_of(with("kind = \"allgather\"\nring = [0, 1, 2, 2, 4]")).find("lists worker 2 twice") !=
         std::string::npos);
   CHECK(failure_of(with("kind = \"allgather\"\nring = [0, 1, 2, 3, 7]")).find("worker ids 0-4: got 7") !=
         std::string::npos);
-  CHECK(failure_of(with("kind = \"ps\"\nring = [0, 1, 2, 3, 4]")).find("`protocol.ring` applies to the decentralised") !=
-        std::string::npos);
+  CHECK(failure_of(with("kind = \"ps\"\nring = [0, 1, 2, 3, 4]"))
+            .find("`protocol.ring` applies to the decentralised") != std::string::npos);
   const std::string sparse = failure_of(with("kind = \"ring-allreduce\""));
   CHECK(sparse.find("dense messages only") != std::string::npos);
   CHECK(sparse.find("allgather") != std::string::npos);
-  CHECK(failure_of(with("kind = \"allgather\"", "[participation]\nfraction = 0.4\n")).find("partial participation") !=
-        std::string::npos);
-  CHECK(failure_of(star_scenario("[protocol]\nkind = \"allgather\"\n").replace(
-                       star_scenario("").find("kind = \"ef21\""), 13, "kind = \"ef21-bc\""))
+  CHECK(failure_of(with("kind = \"allgather\"", "[participation]\nfraction = 0.4\n"))
+            .find("partial participation") != std::string::npos);
+  CHECK(failure_of(star_scenario("[protocol]\nkind = \"allgather\"\n")
+                       .replace(star_scenario("").find("kind = \"ef21\""), 13, "kind = \"ef21-bc\""))
             .find("server state") != std::string::npos);
 }
 
@@ -185,10 +179,13 @@ TEST_CASE("A .dot ring without a server carries the decentralised protocols; ps 
   w4 -- w0 [bandwidth="100 Mbps", latency="10 us"];
 })");
   std::string text = star_scenario("");
-  text.replace(text.find("[network]"), std::string("[network]\nuplink = \"100 Mbps\"\ndownlink = \"100 Mbps\"\nlatency = \"10 us\"").size(),
-               "[network]\ntopology = \"ring.dot\"");
+  text.replace(
+      text.find("[network]"),
+      std::string("[network]\nuplink = \"100 Mbps\"\ndownlink = \"100 Mbps\"\nlatency = \"10 us\"").size(),
+      "[network]\ntopology = \"ring.dot\"");
   const auto load = [&](const std::string& protocol) {
-    toml::table table = toml::parse(std::string_view(text), std::string_view((tmp.path() / "s.toml").string()));
+    toml::table table =
+        toml::parse(std::string_view(text), std::string_view((tmp.path() / "s.toml").string()));
     apply_override(table, {"protocol.kind", protocol});
     apply_override(table, {"compressor.k", "12"});
     return parse_scenario(table, tmp.path() / "s.toml");

@@ -1,38 +1,29 @@
 // The ps-protocol simulation end to end through the library API (DESIGN §5, §6, §8):
 // iterates independent of the network, outputs independent of the thread count, analytic
 // round times to the picosecond, stop targets, divergence and trace thinning.
-#include <catch2/catch.hpp>
+#include "sim/cluster/simulation.hpp"
 
 #include <fmt/format.h>
 #include <toml++/toml.h>
 
+#include <catch2/catch.hpp>
 #include <cmath>
 #include <cstring>
 #include <string>
 #include <vector>
 
-#include "sim/cluster/simulation.hpp"
 #include "sim/output/run_writer.hpp"
 #include "sim/scenario/scenario_loader.hpp"
+#include "tests/sim/cluster/cluster_test_support.hpp"
 
 using namespace ef21::sim;
+using ef21::test::run;
+using ef21::test::scenario_from;
 
 namespace {
 
 constexpr SimTime kUs = 1'000'000;
 constexpr SimTime kMs = 1'000'000'000;
-
-/// A scenario from TOML text (+ overrides), as if read from "test.toml" in the cwd.
-Scenario scenario_from(const std::string& text, const std::vector<Override>& overrides = {}) {
-  toml::table table = toml::parse(std::string_view(text), std::string_view("test.toml"));
-  for (const auto& o : overrides) apply_override(table, o);
-  return parse_scenario(table, "test.toml");
-}
-
-RunResult run(const Scenario& s) {
-  Simulation sim(s);
-  return sim.run();
-}
 
 std::vector<double> column(const RunResult& r, double TraceRow::*member) {
   std::vector<double> out;
@@ -97,7 +88,8 @@ TEST_CASE("synchronous iterates do not depend on the network; the clock does", "
     CHECK(column(r, &TraceRow::f) == column(ref, &TraceRow::f));  // bit for bit
     CHECK(column(r, &TraceRow::grad_norm_sq) == column(ref, &TraceRow::grad_norm_sq));
     CHECK(column(r, &TraceRow::bits_up) == column(ref, &TraceRow::bits_up));
-    for (std::size_t j = 0; j < i; ++j) CHECK(column(r, &TraceRow::time_s) != column(results[j], &TraceRow::time_s));
+    for (std::size_t j = 0; j < i; ++j)
+      CHECK(column(r, &TraceRow::time_s) != column(results[j], &TraceRow::time_s));
     CHECK(r.final_row.time_s > 0.0);
   }
 }
@@ -185,7 +177,8 @@ TEST_CASE("round times on a tiny star are exact to the picosecond", "[simulation
   CHECK(r.trace[5].bits_down == 5 * 320.0);
 }
 
-TEST_CASE("a constraining server downlink shared by both uploads doubles their transfer", "[simulation][time]") {
+TEST_CASE("a constraining server downlink shared by both uploads doubles their transfer",
+          "[simulation][time]") {
   // The server's downlink (switch -> server) carries both 40 B uploads at 125000 B/s shared
   // max-min: 62500 B/s each, 640 us; its uplink stays infinite, so downloads are unchanged.
   const RunResult r = run(scenario_from(tiny_star("[network.server]\ndownlink = \"1 Mbps\"\n")));
@@ -218,9 +211,9 @@ TEST_CASE("a header and a slow worker shift the clock as the protocol says", "[s
 }
 
 TEST_CASE("EF21's initial dense gradients cost time but no bits", "[simulation][time][bits]") {
-  const RunResult r = run(scenario_from(tiny_star(), {{"algorithm.kind", "\"ef21\""},
-                                                      {"compressor.kind", "\"top-k\""},
-                                                      {"compressor.k", "1"}}));
+  const RunResult r = run(scenario_from(
+      tiny_star(),
+      {{"algorithm.kind", "\"ef21\""}, {"compressor.kind", "\"top-k\""}, {"compressor.k", "1"}}));
   // Round 0 uploads g_i^0 dense (40 B); later rounds one value (4 B at 32 bits, no index).
   for (const auto& m : r.message_log) {
     if (r.node_names[m.dst] != "server") continue;
@@ -258,10 +251,12 @@ TEST_CASE("a grad_norm_sq target stops at the first row below it", "[simulation]
   CHECK(*r.targets[0].bits_up == r.trace.back().bits_up);
   CHECK(r.trace.back().round == expected);
   CHECK(r.trace.size() == static_cast<std::size_t>(expected + 1));
-  for (std::size_t i = 0; i < r.trace.size(); ++i) CHECK(r.trace[i].grad_norm_sq == full.trace[i].grad_norm_sq);
+  for (std::size_t i = 0; i < r.trace.size(); ++i)
+    CHECK(r.trace[i].grad_norm_sq == full.trace[i].grad_norm_sq);
 
   // The relative target is the same threshold expressed against ||grad f(x^0)||^2.
-  const RunResult rel = run(scenario_from(text, {{"run.rounds", "400"}, {"run.stop.grad_norm_sq_relative", "0.05"}}));
+  const RunResult rel =
+      run(scenario_from(text, {{"run.rounds", "400"}, {"run.stop.grad_norm_sq_relative", "0.05"}}));
   CHECK(rel.status == RunStatus::converged);
   std::int64_t expected_rel = -1;
   for (const auto& row : full.trace)
@@ -272,8 +267,9 @@ TEST_CASE("a grad_norm_sq target stops at the first row below it", "[simulation]
   CHECK(rel.rounds == expected_rel);
 
   // With thinning, the stop row is still recorded.
-  const RunResult thin = run(scenario_from(
-      text, {{"run.rounds", "400"}, {"run.metrics_every", "1000"}, {"run.stop.grad_norm_sq", fmt::format("{}", target)}}));
+  const RunResult thin = run(scenario_from(text, {{"run.rounds", "400"},
+                                                  {"run.metrics_every", "1000"},
+                                                  {"run.stop.grad_norm_sq", fmt::format("{}", target)}}));
   CHECK(thin.status == RunStatus::converged);
   CHECK(rounds_of(thin) == std::vector<std::int64_t>{0, expected});
 }
@@ -286,7 +282,8 @@ TEST_CASE("a sim_time budget ends the run with status time_limit", "[simulation]
   const double t20 = full.trace[20].time_s, t21 = full.trace[21].time_s;
   REQUIRE(t20 < t21);
   const double budget = (t20 + t21) / 2;
-  const RunResult r = run(scenario_from(text, {{"run.stop.sim_time", fmt::format("\"{} us\"", budget * 1e6)}}));
+  const RunResult r =
+      run(scenario_from(text, {{"run.stop.sim_time", fmt::format("\"{} us\"", budget * 1e6)}}));
   CHECK(r.status == RunStatus::time_limit);
   CHECK(r.rounds == 20);
   CHECK(r.trace.back().round == 20);
@@ -306,9 +303,10 @@ TEST_CASE("a bits_up budget ends the run with status bits_limit", "[simulation][
 TEST_CASE("a diverging run stops with status diverged and keeps its finite rows", "[simulation][stop]") {
   const int every = GENERATE(1, 3);
   CAPTURE(every);
-  const RunResult r = run(scenario_from(
-      base_scenario("gd"), {{"algorithm.stepsize", "1e6"}, {"problem.kind", "\"least-squares\""},
-                            {"run.rounds", "1000"}, {"run.metrics_every", std::to_string(every)}}));
+  const RunResult r = run(scenario_from(base_scenario("gd"), {{"algorithm.stepsize", "1e6"},
+                                                              {"problem.kind", "\"least-squares\""},
+                                                              {"run.rounds", "1000"},
+                                                              {"run.metrics_every", std::to_string(every)}}));
   CHECK(r.status == RunStatus::diverged);
   REQUIRE(r.diverged_at);
   CHECK(*r.diverged_at < 1000);
@@ -344,7 +342,8 @@ TEST_CASE("metrics_every keeps every k-th iterate and the last", "[simulation][t
   CHECK(rounds_of(exact) == std::vector<std::int64_t>{0, 7, 14, 21, 28});
 }
 
-TEST_CASE("rows whose f was deferred have the f of a run that computes it every round", "[simulation][trace]") {
+TEST_CASE("rows whose f was deferred have the f of a run that computes it every round",
+          "[simulation][trace]") {
   // metrics_every = 7 defers f in six rounds of seven; the rows written anyway (a stop
   // target, a time limit, the last finite row before divergence) must not show it.
   const std::string text = base_scenario("ef21");
@@ -365,8 +364,8 @@ TEST_CASE("rows whose f was deferred have the f of a run that computes it every 
   }
   SECTION("time limit: the final row is the round before the one that stopped the run") {
     const double budget = (full.trace[20].time_s + full.trace[21].time_s) / 2;
-    const RunResult r =
-        run(scenario_from(text, {{"run.metrics_every", "7"}, {"run.stop.sim_time", fmt::format("\"{} us\"", budget * 1e6)}}));
+    const RunResult r = run(scenario_from(
+        text, {{"run.metrics_every", "7"}, {"run.stop.sim_time", fmt::format("\"{} us\"", budget * 1e6)}}));
     REQUIRE(r.status == RunStatus::time_limit);
     REQUIRE(r.rounds == 20);
     same_row(r.final_row, full);
