@@ -66,12 +66,14 @@ inline int at_least_mask8(const double* v, __m128d bound) {
 /// order (larger magnitude first, then lower index). Two passes: the largest magnitude (an
 /// exact max, so any evaluation order gives the same value), then the first coordinate
 /// that has it. SSE2 (x86-64 baseline) does both two lanes at a time.
-Eigen::Index first_largest_magnitude(const double* v, Eigen::Index d) {
-  Eigen::Index l = 0;
+/// The largest magnitude of v[begin, end), NaN counting as +inf (0 for an empty range). An
+/// exact max: any evaluation order gives the same value, so SSE2 takes eight at a time.
+double largest_magnitude(const double* v, Eigen::Index begin, Eigen::Index end) {
+  Eigen::Index l = begin;
   double best = 0.0;
 #if defined(__SSE2__)
   __m128d m0 = _mm_setzero_pd(), m1 = _mm_setzero_pd(), m2 = _mm_setzero_pd(), m3 = _mm_setzero_pd();
-  for (; l + 8 <= d; l += 8) {
+  for (; l + 8 <= end; l += 8) {
     m0 = _mm_max_pd(m0, magnitudes(v + l));
     m1 = _mm_max_pd(m1, magnitudes(v + l + 2));
     m2 = _mm_max_pd(m2, magnitudes(v + l + 4));
@@ -80,7 +82,12 @@ Eigen::Index first_largest_magnitude(const double* v, Eigen::Index d) {
   const __m128d m = _mm_max_pd(_mm_max_pd(m0, m1), _mm_max_pd(m2, m3));
   best = std::max(_mm_cvtsd_f64(m), _mm_cvtsd_f64(_mm_unpackhi_pd(m, m)));
 #endif
-  for (; l < d; ++l) best = std::max(best, magnitude(v[l]));
+  for (; l < end; ++l) best = std::max(best, magnitude(v[l]));
+  return best;
+}
+
+Eigen::Index first_largest_magnitude(const double* v, Eigen::Index d) {
+  const double best = largest_magnitude(v, 0, d);
   Eigen::Index i = 0;
 #if defined(__SSE2__)
   const __m128d target = _mm_set1_pd(best);
@@ -211,21 +218,7 @@ void select_by_block_maxima(const double* v, Eigen::Index d, std::int64_t k, Eig
   keys.resize(static_cast<std::size_t>(blocks));
   for (Eigen::Index b = 0; b < blocks; ++b) {
     const Eigen::Index begin = b * block, end = std::min(d, begin + block);
-    Eigen::Index l = begin;
-    double best = 0.0;
-#if defined(__SSE2__)
-    __m128d m0 = _mm_setzero_pd(), m1 = _mm_setzero_pd(), m2 = _mm_setzero_pd(), m3 = _mm_setzero_pd();
-    for (; l + 8 <= end; l += 8) {
-      m0 = _mm_max_pd(m0, magnitudes(v + l));
-      m1 = _mm_max_pd(m1, magnitudes(v + l + 2));
-      m2 = _mm_max_pd(m2, magnitudes(v + l + 4));
-      m3 = _mm_max_pd(m3, magnitudes(v + l + 6));
-    }
-    const __m128d m = _mm_max_pd(_mm_max_pd(m0, m1), _mm_max_pd(m2, m3));
-    best = std::max(_mm_cvtsd_f64(m), _mm_cvtsd_f64(_mm_unpackhi_pd(m, m)));
-#endif
-    for (; l < end; ++l) best = std::max(best, magnitude(v[l]));
-    keys[static_cast<std::size_t>(b)] = best;
+    keys[static_cast<std::size_t>(b)] = largest_magnitude(v, begin, end);
   }
   const auto kth = keys.begin() + static_cast<std::ptrdiff_t>(k - 1);
   std::nth_element(keys.begin(), kth, keys.end(), std::greater<>());
