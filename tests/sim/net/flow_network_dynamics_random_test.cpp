@@ -13,6 +13,7 @@
 #include <optional>
 #include <vector>
 
+#include "tests/sim/net/naive_max_min.hpp"
 #include "models/support/rng.hpp"
 #include "sim/core/engine.hpp"
 #include "sim/net/flow_network.hpp"
@@ -21,6 +22,8 @@
 using namespace ef21::sim;
 
 namespace {
+
+using ef21::test::naive_max_min;
 
 constexpr double kInf = std::numeric_limits<double>::infinity();
 
@@ -60,39 +63,6 @@ struct Expected {
   double done = -1;            // s; -1: cancelled before delivery
   bool cancel_result = false;  // what the first cancel() of it returns, if it is cancelled at all
 };
-
-/// Max-min rates of `flows` (lists of resources) under `capacity`, by textbook progressive
-/// filling: every round scans all resources for the smallest fair share.
-std::vector<double> naive_max_min(const std::vector<double>& capacity,
-                                  const std::vector<const std::vector<ResourceId>*>& flows) {
-  std::vector<double> free = capacity;
-  std::vector<int> unfixed(capacity.size(), 0);
-  for (const auto* f : flows)
-    for (const ResourceId r : *f) ++unfixed[r];
-  std::vector<double> rate(flows.size(), -1.0);
-  for (;;) {
-    double best = kInf;
-    ResourceId bottleneck = 0;
-    for (ResourceId r = 0; r < free.size(); ++r) {
-      if (unfixed[r] > 0 && free[r] / unfixed[r] < best) {
-        best = free[r] / unfixed[r];
-        bottleneck = r;
-      }
-    }
-    if (best == kInf) break;
-    for (std::size_t i = 0; i < flows.size(); ++i) {
-      if (rate[i] >= 0) continue;
-      const auto& res = *flows[i];
-      if (std::find(res.begin(), res.end(), bottleneck) == res.end()) continue;
-      rate[i] = best;
-      for (const ResourceId r : res) {
-        free[r] -= best;
-        --unfixed[r];
-      }
-    }
-  }
-  return rate;
-}
 
 std::vector<Expected> naive(const Topology& topo, const Scenario& sc) {
   const std::size_t n = sc.msgs.size();

@@ -11,6 +11,7 @@
 #include <vector>
 #include <fmt/format.h>
 
+#include "tests/sim/net/naive_max_min.hpp"
 #include "models/support/rng.hpp"
 #include "sim/core/engine.hpp"
 #include "sim/net/flow_network.hpp"
@@ -20,6 +21,8 @@ using namespace ef21::sim;
 
 namespace {
 
+using ef21::test::naive_max_min;
+
 constexpr double kInf = std::numeric_limits<double>::infinity();
 
 struct TestMessage {
@@ -28,38 +31,6 @@ struct TestMessage {
   std::uint64_t bytes;
   SimTime t_send;  // ps
 };
-
-/// Max-min rates of `flows` (each a list of resources) by textbook progressive filling:
-/// every round scans all resources for the smallest fair share.
-std::vector<double> naive_max_min(const Topology& topo, const std::vector<const std::vector<ResourceId>*>& flows) {
-  std::vector<double> free(topo.resource_count());
-  std::vector<int> unfixed(topo.resource_count(), 0);
-  for (ResourceId r = 0; r < free.size(); ++r) free[r] = topo.resource_capacity(r);
-  for (const auto* f : flows) for (const ResourceId r : *f) ++unfixed[r];
-  std::vector<double> rate(flows.size(), -1.0);
-  for (;;) {
-    double best = kInf;
-    ResourceId bottleneck = 0;
-    for (ResourceId r = 0; r < free.size(); ++r) {
-      if (unfixed[r] > 0 && free[r] / unfixed[r] < best) {
-        best = free[r] / unfixed[r];
-        bottleneck = r;
-      }
-    }
-    if (best == kInf) break;
-    for (std::size_t i = 0; i < flows.size(); ++i) {
-      if (rate[i] >= 0) continue;
-      const auto& res = *flows[i];
-      if (std::find(res.begin(), res.end(), bottleneck) == res.end()) continue;
-      rate[i] = best;
-      for (const ResourceId r : res) {
-        free[r] -= best;
-        --unfixed[r];
-      }
-    }
-  }
-  return rate;
-}
 
 /// Completion time in seconds of every message under the DESIGN §6 model, computed naively.
 std::vector<double> naive_completions(const Topology& topo, const std::vector<TestMessage>& msgs) {
