@@ -8,6 +8,8 @@ packages=(
   libeigen3-dev libfmt-dev libboost-graph-dev libboost-program-options-dev
   libtomlplusplus-dev catch2
   libboost-iostreams-dev     # gzip, bzip2 and xz datasets read directly (zlib, libbz2, liblzma)
+  nlohmann-json3-dev         # sweep and tune tables read each run's summary.json
+  libboost-mpi-dev openmpi-bin libopenmpi-dev   # sweeps and tunes under mpirun (optional in CMake)
   gzip bzip2 xz-utils        # the compressed-input tests make their copies with these
   libsimgrid-dev             # reference peer for the network model (tests)
   python3 python3-numpy      # the independent float64 oracle of DESIGN §7 (tests)

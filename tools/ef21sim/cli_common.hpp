@@ -1,7 +1,6 @@
 #pragma once
 // Shared pieces of the ef21sim subcommands: exit codes (DESIGN §3), option parsing helpers.
 #include <boost/program_options.hpp>
-
 #include <optional>
 #include <string>
 #include <string_view>
@@ -42,6 +41,6 @@ int check_command(const std::vector<std::string>& args);
 int list_command(const std::vector<std::string>& args);
 int sweep_command(const std::vector<std::string>& args);
 int best_command(const std::vector<std::string>& args);
-
+int tune_command(const std::vector<std::string>& args);
 
 }  // namespace ef21::cli

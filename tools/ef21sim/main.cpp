@@ -3,7 +3,9 @@
 //   ef21sim check SCENARIO.toml [--set ...]
 //   ef21sim list
 //   ef21sim sweep SCENARIO.toml --grid KEY=V1,V2,... [--seeds A..B] [--jobs N] [--out DIR] [--resume]
-//   ef21sim best SWEEP_DIR [--by bits|time] [--group-by KEY]...
+//                 [--shard I/N] [--mpi]
+//   ef21sim tune SCENARIO.toml [--grid KEY=V1,V2,...]... [--by bits|bytes|time|rounds] [--refine N] ...
+//   ef21sim best DIR... [--by bits|bytes|time|rounds] [--group-by KEY]... [--out DIR]
 #include <fmt/format.h>
 
 #include <cstdio>
@@ -24,10 +26,16 @@ constexpr const char* kUsage =
     "                      run one scenario; writes scenario.toml, trace.csv, summary.json\n"
     "  check SCENARIO.toml [--set KEY=VALUE]...\n"
     "                      validate; print the resolved scenario and derived constants\n"
-    "  sweep SCENARIO.toml --grid KEY=V1,V2,... [--grid ...] [--seeds A..B] [--jobs N] [--out DIR] [--resume]\n"
+    "  sweep SCENARIO.toml --grid KEY=V1,V2,... [--grid ...] [--seeds A..B] [--jobs N] [--out DIR]\n"
+    "        [--resume] [--shard I/N] [--mpi]\n"
     "                      run the cartesian product of the grid; one run directory each, plus sweep.csv\n"
-    "  best SWEEP_DIR [--by bits|time] [--group-by KEY]...\n"
-    "                      per group, the run reaching the stop target with the fewest bits / least time\n"
+    "                      (also under `mpirun -n N`, or as job-array tasks with --shard)\n"
+    "  tune SCENARIO.toml [--grid KEY=V1,V2,...]... [--by bits|bytes|time|rounds] [--refine N] ...\n"
+    "                      per group of the grid, search the stepsize multiplier reaching the stop target\n"
+    "                      at the least cost; tune.csv (every run tried) and best.csv\n"
+    "  best DIR... [--by bits|bytes|time|rounds] [--group-by KEY]... [--out DIR]\n"
+    "                      per group, the run of one or several sweeps / tunes reaching the stop target\n"
+    "                      at the least cost\n"
     "  list                problems, algorithms, compressors, topologies and every scenario key\n"
     "\n"
     "`ef21sim COMMAND --help` describes a command. Exit codes: 0 ran, 2 bad input, 1 internal error.\n";
@@ -53,6 +61,7 @@ int main(int argc, char** argv) {
     if (command == "list") return cli::list_command(args);
     if (command == "sweep") return cli::sweep_command(args);
     if (command == "best") return cli::best_command(args);
+    if (command == "tune") return cli::tune_command(args);
     fmt::print(stderr, "ef21sim: unknown command \"{}\"\n\n{}", command, kUsage);
     return cli::kExitBadInput;
   } catch (const InputError& e) {

@@ -63,7 +63,8 @@ std::vector<std::string> split_top_level(std::string_view text, std::string_view
     } else if (c == '[' || c == '{') {
       ++depth;
     } else if (c == ']' || c == '}') {
-      if (--depth < 0) throw InputError({std::string(origin), 0, 0}, fmt::format("unbalanced '{}' in \"{}\"", c, text));
+      if (--depth < 0)
+        throw InputError({std::string(origin), 0, 0}, fmt::format("unbalanced '{}' in \"{}\"", c, text));
     } else if (c == ',' && depth == 0) {
       push();
       continue;
@@ -71,14 +72,16 @@ std::vector<std::string> split_top_level(std::string_view text, std::string_view
     current += c;
   }
   if (quote) throw InputError({std::string(origin), 0, 0}, fmt::format("unterminated quote in \"{}\"", text));
-  if (depth != 0) throw InputError({std::string(origin), 0, 0}, fmt::format("unbalanced brackets in \"{}\"", text));
+  if (depth != 0)
+    throw InputError({std::string(origin), 0, 0}, fmt::format("unbalanced brackets in \"{}\"", text));
   push();
   return items;
 }
 
 GridAxis parse_grid_axis(const std::string& text) {
   const auto eq = text.find('=');
-  const std::string key = trim(eq == std::string::npos ? std::string_view(text) : std::string_view(text).substr(0, eq));
+  const std::string key =
+      trim(eq == std::string::npos ? std::string_view(text) : std::string_view(text).substr(0, eq));
   const std::string origin = fmt::format("--grid {}", key.empty() ? text : key);
   if (eq == std::string::npos || key.empty())
     throw InputError({"--grid", 0, 0}, fmt::format("expected KEY=V1,V2,..., got \"{}\"", text));
@@ -86,17 +89,21 @@ GridAxis parse_grid_axis(const std::string& text) {
   if (std::find(known.begin(), known.end(), key) == known.end()) {
     std::string message = fmt::format("unknown scenario key `{}`", key);
     const std::string suggestion = sim::closest_name(key, known);
-    if (!suggestion.empty()) message += fmt::format("; did you mean `{}`?", suggestion);
-    else message += " (`ef21sim list` prints every key)";
+    if (!suggestion.empty())
+      message += fmt::format("; did you mean `{}`?", suggestion);
+    else
+      message += " (`ef21sim list` prints every key)";
     throw InputError({origin, 0, 0}, message);
   }
   if (key.starts_with("workers."))
-    throw InputError({origin, 0, 0}, "[[workers]] group keys cannot be swept (write one scenario per grouping)");
+    throw InputError({origin, 0, 0},
+                     "[[workers]] group keys cannot be swept (write one scenario per grouping)");
   if (key == "run.output")
     throw InputError({origin, 0, 0}, "run.output cannot be swept: the sweep names each run's directory");
   const std::string list = text.substr(eq + 1);
   if (trim(list).empty())
-    throw InputError({origin, 0, 0}, fmt::format("empty grid: give at least one value, e.g. --grid {}=V1,V2", key));
+    throw InputError({origin, 0, 0},
+                     fmt::format("empty grid: give at least one value, e.g. --grid {}=V1,V2", key));
   GridAxis axis;
   axis.key = key;
   axis.column = key;
@@ -114,9 +121,12 @@ GridAxis parse_seed_axis(const std::string& text) {
   std::uint64_t lo = 0, hi = 0;
   if (dots == std::string::npos || !number(std::string_view(text).substr(0, dots), lo) ||
       !number(std::string_view(text).substr(dots + 2), hi))
-    throw InputError({"--seeds", 0, 0}, fmt::format("expected A..B (non-negative integers, inclusive), got \"{}\"", text));
-  if (lo > hi) throw InputError({"--seeds", 0, 0}, fmt::format("empty seed range \"{}\": A must be <= B", text));
-  if (hi - lo >= 100000) throw InputError({"--seeds", 0, 0}, fmt::format("seed range \"{}\" is too large", text));
+    throw InputError({"--seeds", 0, 0},
+                     fmt::format("expected A..B (non-negative integers, inclusive), got \"{}\"", text));
+  if (lo > hi)
+    throw InputError({"--seeds", 0, 0}, fmt::format("empty seed range \"{}\": A must be <= B", text));
+  if (hi - lo >= 100000)
+    throw InputError({"--seeds", 0, 0}, fmt::format("seed range \"{}\" is too large", text));
   GridAxis axis;
   axis.key = "run.seed";
   axis.column = "seed";
@@ -127,6 +137,29 @@ GridAxis parse_seed_axis(const std::string& text) {
   return axis;
 }
 
+Shard parse_shard(const std::string& text) {
+  const auto slash = text.find('/');
+  auto number = [](std::string_view s, std::uint64_t& out) {
+    const std::string t = trim(s);
+    const auto [ptr, ec] = std::from_chars(t.data(), t.data() + t.size(), out);
+    return !t.empty() && ec == std::errc() && ptr == t.data() + t.size();
+  };
+  std::uint64_t index = 0, count = 0;
+  if (slash == std::string::npos || !number(std::string_view(text).substr(0, slash), index) ||
+      !number(std::string_view(text).substr(slash + 1), count))
+    throw InputError(
+        {"--shard", 0, 0},
+        fmt::format("expected I/N (this task's index I = 0..N-1 of N tasks, e.g. 0/4), got \"{}\"", text));
+  if (count == 0) throw InputError({"--shard", 0, 0}, fmt::format("\"{}\": N must be at least 1", text));
+  if (index >= count)
+    throw InputError(
+        {"--shard", 0, 0},
+        fmt::format("\"{}\": I must be 0..{} (shards are numbered from 0, as SLURM_ARRAY_TASK_ID with "
+                    "--array=0-{})",
+                    text, count - 1, count - 1));
+  return {static_cast<std::size_t>(index), static_cast<std::size_t>(count)};
+}
+
 void check_axes(const std::vector<GridAxis>& axes) {
   for (std::size_t i = 0; i < axes.size(); ++i)
     for (std::size_t j = 0; j < i; ++j)
@@ -134,7 +167,8 @@ void check_axes(const std::vector<GridAxis>& axes) {
         throw InputError({"--grid", 0, 0},
                          axes[i].key == "run.seed"
                              ? std::string("run.seed is varied twice (--seeds and --grid run.seed): use one")
-                             : fmt::format("`{}` is given in two --grid options: list all its values in one", axes[i].key));
+                             : fmt::format("`{}` is given in two --grid options: list all its values in one",
+                                           axes[i].key));
 }
 
 std::string sanitize_name_part(std::string_view label) {
@@ -193,18 +227,20 @@ std::vector<GridPoint> expand_grid(const std::vector<GridAxis>& axes) {
   for (std::size_t i = 0; i < points.size(); ++i) {
     auto [it, inserted] = seen.emplace(points[i].name, i);
     if (!inserted)
-      throw InputError({"--grid", 0, 0},
-                       fmt::format("grid points {} and {} get the same run directory name \"{}\" (a value listed twice, "
-                                   "or values differing only in blanks or punctuation)",
-                                   point_description(axes, points[it->second]), point_description(axes, points[i]),
-                                   points[i].name));
+      throw InputError(
+          {"--grid", 0, 0},
+          fmt::format("grid points {} and {} get the same run directory name \"{}\" (a value listed twice, "
+                      "or values differing only in blanks or punctuation)",
+                      point_description(axes, points[it->second]), point_description(axes, points[i]),
+                      points[i].name));
   }
   return points;
 }
 
 std::vector<sim::Override> point_overrides(const std::vector<GridAxis>& axes, const GridPoint& point) {
   std::vector<sim::Override> out;
-  for (std::size_t a = 0; a < axes.size(); ++a) out.push_back({axes[a].key, axes[a].values[point.index[a]].toml});
+  for (std::size_t a = 0; a < axes.size(); ++a)
+    out.push_back({axes[a].key, axes[a].values[point.index[a]].toml});
   return out;
 }
 

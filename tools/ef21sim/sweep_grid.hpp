@@ -63,6 +63,16 @@ std::string sanitize_name_part(std::string_view label);
 /// 64-bit FNV-1a hash of the full name.
 std::string run_name(const std::vector<GridAxis>& axes, const std::vector<std::size_t>& index);
 
+/// --shard I/N: this process takes the grid points (or, in a tune, the groups) whose index is
+/// I modulo N, I = 0..N-1, e.g. one per task of a job array.
+struct Shard {
+  std::size_t index = 0;
+  std::size_t count = 1;
+  bool takes(std::size_t i) const { return i % count == index; }
+};
+/// Parses "I/N" (integers, N >= 1, 0 <= I < N); throws InputError naming --shard.
+Shard parse_shard(const std::string& text);
+
 /// 64-bit FNV-1a.
 std::uint64_t fnv1a64(std::string_view bytes);
 

@@ -1,38 +1,44 @@
 #pragma once
-// `ef21sim sweep` / `ef21sim best`: the sweep table (sweep.csv), rows read back from a run's
-// summary.json, CSV reading and writing, and the best-run selection.
-#include <optional>
+// The rows of sweep.csv and tune.csv: one per finished run, made from the run's summary.json
+// (parsed with nlohmann-json, numbers re-printed shortest round-trip, so a row is the same
+// whether the run just finished, was read back by --resume or came from another MPI rank).
 #include <string>
 #include <string_view>
 #include <vector>
 
+#include "tools/ef21sim/run_job.hpp"
+
 namespace ef21::cli {
 
-/// A CSV table: a header and rows of cells (all text).
-struct CsvTable {
-  std::vector<std::string> header;
-  std::vector<std::vector<std::string>> rows;
-  /// Index of a column, or npos.
-  std::size_t column(std::string_view name) const;
-};
-
-/// RFC 4180: a cell with a comma, quote, CR or LF is quoted, quotes doubled; rows end in "\n".
-std::string format_csv(const CsvTable& table);
-/// Reads what format_csv writes. Throws std::runtime_error on a malformed table.
-CsvTable parse_csv(std::string_view text);
-
 /// The fixed columns after the varied ones, before the per-target ones.
-inline constexpr const char* kFixedColumns[] = {"run",          "status",         "rounds", "final_f",
-                                                "final_grad_norm_sq", "final_time_s", "final_bits_up"};
+///
+/// Wire bytes (final_bytes_*, T_bytes_*): bytes of the messages delivered by the time the run
+/// stopped, headers and round 0 (EF21's dense initial gradients) included, per worker = the
+/// total over the run divided by the number of workers n (a mean, so not always an integer):
+///   bytes_up    what a worker sends: its uploads to the server (ps), its sends to peers
+///               (allgather, ring-allreduce);
+///   bytes_down  what a worker receives: the server's broadcasts to it, its receipts from peers;
+///   bytes_total bytes_up + bytes_down, the traffic through a worker's access link.
+/// They come from summary.json's network (bytes_up, bytes_down), protocol (bytes_peer) and
+/// constants (n); a summary without them leaves the cells empty.
+inline constexpr const char* kFixedColumns[] = {
+    "run",          "status",        "rounds",         "final_f",          "final_grad_norm_sq",
+    "final_time_s", "final_bits_up", "final_bytes_up", "final_bytes_down", "final_bytes_total"};
 
-/// sweep.csv's header: varied columns, run, status, rounds, final_f, final_grad_norm_sq,
-/// final_time_s, final_bits_up, then T_round, T_time_s, T_bits_up per stop target T, then message.
-std::vector<std::string> sweep_header(const std::vector<std::string>& varied, const std::vector<std::string>& targets);
+/// Per stop target T, the columns T + suffix: the round, simulated time, paper bits per worker
+/// and wire bytes per worker at the first iterate that met T (empty when never met). Every
+/// stop target ends the run, so T_bytes_* equal final_bytes_* when T was met.
+inline constexpr const char* kTargetSuffixes[] = {"_round",    "_time_s",     "_bits_up",
+                                                  "_bytes_up", "_bytes_down", "_bytes_total"};
 
-/// The non-varied cells of a finished run (from run to message) taken from its summary.json
-/// text: numbers are copied as written there (null -> empty), so a row read back from disk is
-/// byte-identical to the row of a run that just finished. Throws std::runtime_error if the
-/// text is not a summary.json.
+/// sweep.csv's header: the varied columns, the fixed columns, the per-target columns of each
+/// stop target (in the order given), then message.
+std::vector<std::string> sweep_header(const std::vector<std::string>& varied,
+                                      const std::vector<std::string>& targets);
+
+/// The non-varied cells of a finished run (from run to message) made from its summary.json
+/// text: numbers shortest round-trip (null -> empty). Throws std::runtime_error if the text is
+/// not a summary.json.
 std::vector<std::string> summary_cells(const std::string& run, std::string_view summary_json,
                                        const std::vector<std::string>& targets);
 
@@ -40,30 +46,9 @@ std::vector<std::string> summary_cells(const std::string& run, std::string_view 
 std::vector<std::string> error_cells(const std::string& run, const std::string& message,
                                      const std::vector<std::string>& targets);
 
-/// `ef21sim best`: in each group (rows with equal values in `group_by`, in order of first
-/// appearance), the row that reaches `target` with the fewest bits (`by` = "bits": column
-/// TARGET_bits_up, ties by TARGET_time_s) or the least time (`by` = "time": TARGET_time_s,
-/// ties by TARGET_bits_up); further ties go to the earlier row. Rows that never reach the
-/// target (empty cell) or failed are not candidates; a group without one has no row.
-struct BestSelection {
-  struct Group {
-    std::vector<std::string> values;  // the group-by values
-    std::optional<std::size_t> row;   // the chosen row of the sweep table, if any
-  };
-  std::string target;
-  std::vector<Group> groups;  // in order of first appearance
-  /// The chosen rows, in group order.
-  std::vector<std::size_t> chosen() const;
-};
-BestSelection select_best(const CsvTable& sweep, const std::string& by, const std::vector<std::string>& group_by,
-                          const std::string& target);
-
-/// The target `best` uses by default: the first stop target whose name starts with
-/// "grad_norm_sq" (a TARGET_bits_up column in the sweep table). Throws std::runtime_error if none.
-std::string default_best_target(const CsvTable& sweep);
-
-/// A markdown table of the chosen rows: group columns, the other varied columns, run,
-/// TARGET_round, TARGET_bits_up, TARGET_time_s; groups without a candidate say so.
-std::string format_best_markdown(const CsvTable& sweep, const BestSelection& best, const std::vector<std::string>& group_by);
+/// The cells of a run's outcome: summary_cells, or error_cells ("internal error: ..." for an
+/// internal error, or a summary that cannot be read).
+std::vector<std::string> outcome_cells(const std::string& run, const RunOutcome& outcome,
+                                       const std::vector<std::string>& targets);
 
 }  // namespace ef21::cli
