@@ -10,7 +10,13 @@ except ImportError:  # Python < 3.11: labels and filters fall back to sweep.csv 
     tomllib = None
 
 TRACE_COLUMNS = ("round", "time_s", "bits_up", "bits_down", "f", "grad_norm_sq")
+OPTIONAL_TRACE_COLUMNS = ("grad_norm_sq_mean",)  # run.record_running_mean = true
 TARGET_SUFFIXES = ("_round", "_time_s", "_bits_up")
+# The tables a study directory holds: sweep.csv (ef21sim sweep) or tune.csv (ef21sim tune);
+# both have the varied columns first, then `run` and the per-run columns.
+TABLES = ("sweep.csv", "tune.csv")
+# Sweep columns that are not scenario keys under their own name.
+COLUMN_KEYS = {"seed": "run.seed"}
 
 
 class PlotError(Exception):
@@ -21,8 +27,16 @@ def is_run_dir(path):
     return os.path.isfile(os.path.join(path, "trace.csv"))
 
 
+def table_of(path):
+    """The study table of a sweep or tune directory (sweep.csv, else tune.csv), or None."""
+    for name in TABLES:
+        if os.path.isfile(os.path.join(path, name)):
+            return os.path.join(path, name)
+    return None
+
+
 def is_sweep_dir(path):
-    return os.path.isfile(os.path.join(path, "sweep.csv"))
+    return table_of(path) is not None
 
 
 def dir_kind(path):
@@ -35,7 +49,8 @@ def dir_kind(path):
         return "sweep"
     if is_run_dir(path):
         return "run"
-    raise PlotError(f"{path}: neither a run directory (no trace.csv) nor a sweep directory (no sweep.csv)")
+    raise PlotError(f"{path}: neither a run directory (no trace.csv) nor a sweep or tune directory "
+                    f"(no sweep.csv or tune.csv)")
 
 
 def to_float(text):
@@ -115,6 +130,12 @@ class Run:
         merged.update(self.sweep_keys)
         return merged
 
+    def value(self, key, default="-"):
+        """A sweep column or scenario key (`seed` is run.seed), for labels and groups."""
+        if key in self.sweep_keys:
+            return self.sweep_keys[key]
+        return self.scenario.get(COLUMN_KEYS.get(key, key), default)
+
     @property
     def trace(self):
         if self._trace is None:
@@ -124,12 +145,14 @@ class Run:
                                 f"see its error.txt)")
             with open(path, newline="") as f:
                 reader = csv.DictReader(f)
-                missing = [c for c in TRACE_COLUMNS if c not in (reader.fieldnames or [])]
+                names = reader.fieldnames or []
+                missing = [c for c in TRACE_COLUMNS if c not in names]
                 if missing:
                     raise PlotError(f"{path}: missing column(s) {', '.join(missing)}")
-                cols = {c: [] for c in TRACE_COLUMNS}
+                wanted = TRACE_COLUMNS + tuple(c for c in OPTIONAL_TRACE_COLUMNS if c in names)
+                cols = {c: [] for c in wanted}
                 for row in reader:
-                    for c in TRACE_COLUMNS:
+                    for c in wanted:
                         v = to_float(row[c])
                         cols[c].append(float("nan") if v is None else v)
             self._trace = cols
@@ -137,17 +160,22 @@ class Run:
 
 
 class Sweep:
-    """A sweep directory: sweep.csv rows, the varied columns (those before `run`), targets."""
+    """A sweep or tune directory: the rows of sweep.csv (tune.csv), the varied columns (those
+    before `run`; a tune's tuned key is one), targets. Columns are read by name: a table with
+    more columns (bytes, a tune's exponent) or fewer (an older table) is fine."""
 
     def __init__(self, path):
         self.path = path
-        table = os.path.join(path, "sweep.csv")
+        table = table_of(path)
+        if table is None:
+            raise PlotError(f"{path}: not a sweep or tune directory (no sweep.csv or tune.csv)")
+        self.table = table
         with open(table, newline="") as f:
             reader = csv.DictReader(f)
             self.columns = list(reader.fieldnames or [])
-            self.rows = list(reader)
+            self.rows = [{k: (v if v is not None else "") for k, v in r.items()} for r in reader]
         if "run" not in self.columns:
-            raise PlotError(f"{table}: no `run` column (not a sweep.csv written by ef21sim sweep)")
+            raise PlotError(f"{table}: no `run` column (not a table written by ef21sim sweep or tune)")
         self.varied = self.columns[: self.columns.index("run")]
         self.targets = []
         for c in self.columns:
@@ -236,11 +264,34 @@ def power_of_two_axis(values):
     return all(math.isclose(v, 2.0 ** round(math.log2(v)), rel_tol=1e-9) for v in nums)
 
 
-def save(fig, out, tight=False):
-    directory = os.path.dirname(os.path.abspath(out))
-    if not os.path.isdir(directory):
-        raise PlotError(f"--out {out}: directory {directory} does not exist")
+def check_out(out):
+    """--out must name a PNG file we can create: checked before any work (exit 2 otherwise)."""
     if not out.lower().endswith(".png"):
         raise PlotError(f"--out {out}: expected a .png file name")
-    fig.savefig(out, dpi=110, format="png", bbox_inches="tight" if tight else None)
+    full = os.path.abspath(out)
+    directory = os.path.dirname(full)
+    if os.path.isdir(full):
+        raise PlotError(f"--out {out}: is a directory (expected a .png file name)")
+    if not os.path.exists(directory):
+        # Name the first missing or non-directory component: the usual typo.
+        probe = directory
+        while not os.path.exists(probe) and os.path.dirname(probe) != probe:
+            probe = os.path.dirname(probe)
+        if not os.path.isdir(probe):
+            raise PlotError(f"--out {out}: {probe} is not a directory")
+        raise PlotError(f"--out {out}: directory {directory} does not exist")
+    if not os.path.isdir(directory):
+        raise PlotError(f"--out {out}: {directory} is not a directory")
+    if not os.access(directory, os.W_OK | os.X_OK):
+        raise PlotError(f"--out {out}: directory {directory} is not writable")
+    if os.path.exists(full) and not os.access(full, os.W_OK):
+        raise PlotError(f"--out {out}: the file exists and is not writable")
+
+
+def save(fig, out, tight=False):
+    check_out(out)  # again: the directory may have gone meanwhile
+    try:
+        fig.savefig(out, dpi=110, format="png", bbox_inches="tight" if tight else None)
+    except OSError as e:
+        raise PlotError(f"--out {out}: cannot write it ({e.strerror or e})")
     print(f"plot: wrote {out}")

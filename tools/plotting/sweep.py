@@ -3,12 +3,14 @@ import math
 import os
 import statistics
 
+from . import best as best_rules
 from .common import PlotError, Sweep, dir_kind, parse_filters, power_of_two_axis, save, short_names, to_float, values_equal
 
 METRICS = {  # --metric -> (sweep.csv column suffix, axis label)
     "time": ("_time_s", "simulated time to target (s)"),
     "bits": ("_bits_up", "bits per worker (uplink) to target"),
     "rounds": ("_round", "rounds to target"),
+    "bytes": ("_bytes_total", "wire bytes per worker (up + down) to target"),
 }
 
 
@@ -19,11 +21,17 @@ def add_arguments(p):
                    help="varied key giving one line per value (the rows of --heatmap); "
                         "default: the only other key the sweep varies, if there is exactly one")
     p.add_argument("--metric", default="time", choices=sorted(METRICS),
-                   help="what to plot: simulated time, bits per worker or rounds to the target (default time)")
+                   help="what to plot: simulated time, bits per worker, rounds or wire bytes per worker to the "
+                        "target (default time)")
     p.add_argument("--target", default=None, metavar="NAME",
                    help="stop target (grad_norm_sq, grad_norm_sq_relative, bits_up); "
                         "default: the first grad_norm_sq[_relative] target, as `ef21sim best`")
+    p.add_argument("--min-over", default=None, metavar="KEY",
+                   help="a varied key to take the best over (e.g. algorithm.multiplier): each point is the run of "
+                        "least --metric among that key's values, ties as `ef21sim best`; the chosen values are "
+                        "written next to the points")
     p.add_argument("--heatmap", action="store_true", help="a heatmap over --x and --lines instead of lines")
+    p.add_argument("--logx", action="store_true", help="a logarithmic x axis (numeric --x values > 0)")
     p.add_argument("--filter", action="append", default=[], metavar="KEY=VALUE",
                    help="keep only rows whose sweep column KEY equals VALUE; repeatable")
     p.add_argument("--out", default="sweep.png", help="output PNG (default sweep.png)")
@@ -85,13 +93,24 @@ def main(a):
         raise PlotError(f"{a.sweep}: a run directory, not a sweep directory (no sweep.csv)")
     sweep = Sweep(a.sweep)
     sweep.check_key(a.x, "--x key")
+    if a.min_over is not None:
+        if a.min_over not in sweep.varied:
+            raise PlotError(f"--min-over {a.min_over}: not an axis of {a.sweep} (it varies "
+                            f"{', '.join(sweep.varied) or 'nothing'})")
+        if a.min_over == a.x:
+            raise PlotError(f"--min-over {a.min_over}: the same key as --x")
+    if a.heatmap and a.logx:
+        raise PlotError("--logx applies to the line plot, not to --heatmap")
     rows = sweep.rows
     for key, value in parse_filters(a.filter):
         sweep.check_key(key, "--filter key")
         rows = [r for r in rows if values_equal(r[key], value)]
     if not rows:
         raise PlotError(f"{a.sweep}: no row left after --filter")
-    multi = [k for k in sweep.varied if len({r[k] for r in rows}) > 1]
+    target = pick_target(sweep, a.target)
+    if a.min_over is not None:
+        rows = best_over(sweep, rows, a.min_over, target, a.metric)
+    multi = [k for k in sweep.varied if k != a.min_over and len({r[k] for r in rows}) > 1]
     lines = a.lines
     if lines is None:
         others = [k for k in multi if k not in (a.x, "seed")]
@@ -105,14 +124,18 @@ def main(a):
         sweep.check_key(lines, "--lines key")
         if lines == a.x:
             raise PlotError(f"--lines {lines}: the same key as --x")
+        if lines == a.min_over:
+            raise PlotError(f"--lines {lines}: the same key as --min-over")
     extra = [k for k in multi if k not in (a.x, lines, "seed")]
     if extra:
         vals = ", ".join(ordered_values([r[extra[0]] for r in rows]))
-        raise PlotError(f"the sweep also varies {extra[0]} ({vals}): fix it with --filter {extra[0]}=VALUE "
-                        f"or draw it with --lines")
-    target = pick_target(sweep, a.target)
+        raise PlotError(f"the sweep also varies {extra[0]} ({vals}): fix it with --filter {extra[0]}=VALUE, "
+                        f"draw it with --lines, or take the best over it with --min-over {extra[0]}")
     suffix, axis_label = METRICS[a.metric]
     column = target + suffix
+    if column not in sweep.columns:
+        raise PlotError(f"{sweep.table}: no {column} column for --metric {a.metric} (a table written before "
+                        f"that column existed: `--resume` the sweep to rebuild it)")
 
     xs = ordered_values([r[a.x] for r in rows])
     ls = ordered_values([r[lines] for r in rows]) if lines else [None]
@@ -121,6 +144,9 @@ def main(a):
         for lv in ls:
             group = [r for r in rows if r[a.x] == xv and (lines is None or r[lines] == lv)]
             cells[(xv, lv)] = cell_value(group, column) if group else None
+            if cells[(xv, lv)] is not None and a.min_over is not None:
+                chosen = ordered_values([r[a.min_over] for r in group if to_float(r.get(column, "")) is not None])
+                cells[(xv, lv)] += (chosen,)
     if all(c is None or c[0] is None for c in cells.values()):
         print(f"plot: no run of {a.sweep} reached the target {target}")
     seeds = "seed" in multi
@@ -130,6 +156,7 @@ def main(a):
     title = a.title or (f"{os.path.basename(os.path.normpath(a.sweep))}: {what}"
                         + (f" ≤ {threshold}" if threshold else "")
                         + (" (median over seeds)" if seeds else "")
+                        + (f", best over {a.min_over}" if a.min_over else "")
                         + (" [" + ", ".join(f"{k}={v}" for k, v in parse_filters(a.filter)) + "]"
                            if a.filter else ""))
     import matplotlib.pyplot as plt
@@ -141,6 +168,34 @@ def main(a):
     fig.axes[0].set_title(title, fontsize=10)
     fig.tight_layout()
     save(fig, a.out)
+
+
+def best_over(sweep, rows, key, target, metric):
+    """One row per group of the other varied keys: the row of least `metric` to `target` over
+    `key`'s values (`ef21sim best`'s ranking and tie-break, the earlier row on a full tie), or
+    the group's first row when none reached the target (drawn as not reached)."""
+    best_rules.check_columns(sweep.columns, target, metric, sweep.table)
+    others = [k for k in sweep.varied if k != key]
+    order, groups = [], {}
+    for r in rows:
+        g = tuple(r[k] for k in others)
+        if g not in groups:
+            order.append(g)
+            groups[g] = []
+        groups[g].append(r)
+    out = []
+    for g in order:
+        members = groups[g]
+        i = best_rules.pick(members, target, metric)
+        if i is not None:
+            out.append(members[i])
+        else:  # none reached it: a row that says so (not-reached / diverged / error marks)
+            statuses = {m.get("status", "") for m in members}
+            marker = dict(members[0])
+            marker["status"] = "error" if statuses == {"error"} else "diverged" if statuses <= {"diverged", "error"} \
+                else members[0].get("status", "")
+            out.append(marker)
+    return out
 
 
 def _threshold(sweep, rows, target):
@@ -177,6 +232,10 @@ def line_plot(plt, a, xs, ls, cells, names, lines, axis_label, what, seeds):
     from matplotlib.transforms import blended_transform_factory
 
     pos, (scale, base) = x_positions(xs)
+    if a.logx:
+        if scale == "categorical" or any(p <= 0 for p in pos):
+            raise PlotError(f"--logx: the --x values of {a.x} must be numbers > 0")
+        scale, base = "log", base or 10
     fig, ax = plt.subplots(figsize=(7.5, 4.8))
     cmap = plt.get_cmap("tab10" if len(ls) <= 10 else "tab20")
     top = blended_transform_factory(ax.transData, ax.transAxes)
@@ -206,6 +265,9 @@ def line_plot(plt, a, xs, ls, cells, names, lines, axis_label, what, seeds):
             elif c[3] < c[4]:
                 any_partial = True
                 ax.plot([p], [c[0]], marker="o", markersize=10, mfc="none", color=color)
+            if c is not None and c[0] is not None and a.min_over is not None and len(c) > 6:
+                ax.annotate(f"{short_names([a.min_over])[a.min_over]}={'/'.join(c[6])}", (p, c[0]),
+                            textcoords="offset points", xytext=(4, 4), fontsize=7, color=color)
     if scale == "log":
         ax.set_xscale("log", base=base)
         ax.set_xticks(pos)
