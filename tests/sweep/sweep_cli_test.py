@@ -140,7 +140,7 @@ def case_grid_naming():
     expect(run_dirs(out) == sorted(expected), f"run directories: {run_dirs(out)}")
     header = read(os.path.join(out, "sweep.csv")).splitlines()[0]
     expect(header == "algorithm.kind,algorithm.multiplier,seed,run,status,rounds,final_f,final_grad_norm_sq,"
-                     "final_time_s,final_bits_up,final_bytes_up,final_bytes_down,final_bytes_total,"
+                     "min_grad_norm_sq,final_time_s,final_bits_up,final_bytes_up,final_bytes_down,final_bytes_total,"
                      "grad_norm_sq_round,grad_norm_sq_time_s,grad_norm_sq_bits_up,grad_norm_sq_bytes_up,"
                      "grad_norm_sq_bytes_down,grad_norm_sq_bytes_total,message",
            f"header: {header}")
@@ -151,6 +151,9 @@ def case_grid_naming():
             expect(os.path.exists(os.path.join(d, f)), f"{d}/{f} missing")
         sm = json.loads(read(os.path.join(d, "summary.json")))
         expect(str(sm["rounds"]) == r["rounds"], "rounds differ from summary.json")
+        with open(os.path.join(d, "trace.csv")) as f:
+            lowest = min(float(t["grad_norm_sq"]) for t in csv.DictReader(f))
+        expect(float(r["min_grad_norm_sq"]) == lowest, f"min_grad_norm_sq {r['min_grad_norm_sq']}, trace {lowest}")
         resolved = read(os.path.join(d, "scenario.toml"))
         expect(re.search(rf'^kind = "{r["algorithm.kind"]}"', resolved, re.M), "method not in scenario.toml")
         expect(re.search(rf'^seed = {r["seed"]}$', resolved, re.M), "seed not in scenario.toml")
@@ -489,7 +492,7 @@ def standing(r, target="grad_norm_sq", cost="_bits_up", tie="_time_s"):
         return (0, float(r[target + cost]), float(r[target + tie]))
     if r["status"] == "diverged":
         return (2, -float(r["rounds"]), 0.0)
-    return (1, float(r["final_grad_norm_sq"]), 0.0)
+    return (1, float(r["min_grad_norm_sq"]), 0.0)
 
 
 def expected_search(cost, refine, max_doublings=20):

@@ -78,7 +78,7 @@ CostColumns cost_columns(const CsvTable& table, CostKind by, const std::string& 
     throw std::runtime_error(fmt::format("the table has no {}{} column", target, tie_suffix(by)));
   c.status = table.column("status");
   c.rounds = table.column("rounds");
-  c.final_grad_norm_sq = table.column("final_grad_norm_sq");
+  c.min_grad_norm_sq = table.column("min_grad_norm_sq");
   return c;
 }
 
@@ -98,7 +98,7 @@ Standing standing(const std::vector<std::string>& row, const CostColumns& c) {
       return {2, -*rounds, 0.0};
     return {};
   }
-  if (const auto g = c.final_grad_norm_sq == npos ? std::nullopt : number(row[c.final_grad_norm_sq]))
+  if (const auto g = c.min_grad_norm_sq == npos ? std::nullopt : number(row[c.min_grad_norm_sq]))
     return {1, *g, 0.0};
   return {};
 }

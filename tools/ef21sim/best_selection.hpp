@@ -27,14 +27,15 @@ std::string_view cost_description(CostKind by);
 /// before that column existed).
 struct CostColumns {
   std::size_t primary = 0, secondary = 0;
-  std::size_t status = 0, rounds = 0, final_grad_norm_sq = 0;  // npos when absent
+  std::size_t status = 0, rounds = 0, min_grad_norm_sq = 0;  // npos when absent
 };
 CostColumns cost_columns(const CsvTable& table, CostKind by, const std::string& target);
 
 /// How a run stands with respect to a target, lower is better (compared lexicographically):
 ///   tier 0  it met the target: value = the cost, tie = the tie-break cost;
-///   tier 1  it never met it but neither failed nor diverged: value = its final ||grad f||^2
-///           (closer to the target is better);
+///   tier 1  it never met it but neither failed nor diverged: value = the smallest ||grad f||^2
+///           of its recorded iterates, column min_grad_norm_sq (closer to the target is better;
+///           not the final one: on nonconvex problems ||grad f|| need not fall monotonically);
 ///   tier 2  it diverged: value = -(rounds it survived) (diverging later is better);
 ///   tier 3  it failed (status error), or the row says nothing usable.
 /// `best` takes tier 0 only; `tune` follows the whole order (it must move off runs that never

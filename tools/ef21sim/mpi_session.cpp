@@ -5,7 +5,7 @@
 //   worker -> 0  kRequest  one per free slot: "give me a job"
 //   0 -> worker  kJob      [id, name, key1, value1, key2, value2, ...]  (answers a request)
 //   0 -> worker  kStop     answers a request when the study is over
-//   worker -> 0  kResult   [id, kind, text]   then, the slot being free, a new kRequest
+//   worker -> 0  kResult   [id, kind, text, min_grad_norm_sq]   then, the slot being free, a new kRequest
 //   worker -> 0  kBye      after every slot got kStop
 // Rank 0 answers requests in the order they arrive and hands the jobs of a batch out in order,
 // so the work spreads dynamically; results are keyed by job id, so nothing depends on timing.
@@ -85,10 +85,10 @@ class Coordinator final : public RunFarm {
         std::string text;
         world_.recv(status->source(), kResult, text);
         const std::vector<std::string> fields = decode(text);
-        if (fields.size() != 3) throw std::runtime_error("MPI: malformed result");
+        if (fields.size() != 4) throw std::runtime_error("MPI: malformed result");
         const std::size_t id = std::stoul(fields[0]);
         if (id >= jobs.size()) throw std::runtime_error("MPI: result for an unknown job");
-        RunOutcome outcome{static_cast<RunOutcome::Kind>(std::stoi(fields[1])), fields[2]};
+        RunOutcome outcome{static_cast<RunOutcome::Kind>(std::stoi(fields[1])), fields[2], fields[3]};
         done(id, outcome, fmt::format("rank {}", status->source()));
         ++finished;
       } else {
@@ -158,7 +158,9 @@ class BoostMpiSession final : public MpiSession {
           lock.unlock();
           running.at(id).join();
           running.erase(id);
-          world_.send(0, kResult, encode({id, std::to_string(static_cast<int>(outcome.kind)), outcome.text}));
+          world_.send(0, kResult,
+                      encode({id, std::to_string(static_cast<int>(outcome.kind)), outcome.text,
+                              outcome.min_grad_norm_sq}));
           world_.send(0, kRequest, 0);
           lock.lock();
         }

@@ -3,9 +3,14 @@
 #include <fmt/format.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <atomic>
+#include <charconv>
 #include <chrono>
+#include <cmath>
+#include <fstream>
 #include <set>
+#include <sstream>
 
 #include "models/support/input_error.hpp"
 #include "sim/cluster/simulation.hpp"
@@ -43,6 +48,18 @@ void publish(const fs::path& private_dir, const fs::path& final_dir) {
     throw std::runtime_error(fmt::format("cannot move {} into place: {}", final_dir.string(), ec.message()));
 }
 
+/// Shortest round-trip text of the smallest finite value, "" when none.
+std::string smallest(const std::vector<double>& values) {
+  bool any = false;
+  double low = 0.0;
+  for (const double v : values)
+    if (std::isfinite(v) && (!any || v < low)) {
+      low = v;
+      any = true;
+    }
+  return any ? fmt::format("{}", low) : "";
+}
+
 }  // namespace
 
 RunOutcome execute_run(const RunSetup& setup, const RunJob& job) {
@@ -64,10 +81,13 @@ RunOutcome execute_run(const RunSetup& setup, const RunJob& job) {
     // directory is a sibling of the final one, so they are the same.
     sim::write_run_directory(private_dir, scenario, result, host);
     outcome.text = sim::format_summary_json(scenario, result, host);
+    std::vector<double> grad_norms;
+    for (const auto& row : result.trace) grad_norms.push_back(row.grad_norm_sq);
+    outcome.min_grad_norm_sq = smallest(grad_norms);
   } catch (const InputError& e) {
-    outcome = {RunOutcome::Kind::input_error, e.what()};
+    outcome = {RunOutcome::Kind::input_error, e.what(), ""};
   } catch (const std::exception& e) {
-    outcome = {RunOutcome::Kind::internal_error, e.what()};
+    outcome = {RunOutcome::Kind::internal_error, e.what(), ""};
   }
   try {
     if (outcome.kind != RunOutcome::Kind::summary) {
@@ -81,7 +101,7 @@ RunOutcome execute_run(const RunSetup& setup, const RunJob& job) {
   } catch (const std::exception& e) {
     std::error_code ec;
     fs::remove_all(private_dir, ec);
-    if (outcome.kind == RunOutcome::Kind::summary) outcome = {RunOutcome::Kind::internal_error, e.what()};
+    if (outcome.kind == RunOutcome::Kind::summary) outcome = {RunOutcome::Kind::internal_error, e.what(), ""};
     // A failed run whose error.txt cannot be written is still reported in the table.
   }
   return outcome;
@@ -90,6 +110,44 @@ RunOutcome execute_run(const RunSetup& setup, const RunJob& job) {
 bool run_is_complete(const fs::path& out, const std::string& name) {
   std::error_code ec;
   return fs::exists(out / name / "summary.json", ec);
+}
+
+RunOutcome read_complete_run(const fs::path& out, const std::string& name) {
+  auto read = [](const fs::path& file) {
+    std::ifstream in(file, std::ios::binary);
+    if (!in) throw std::runtime_error(fmt::format("cannot read {}", file.string()));
+    std::ostringstream text;
+    text << in.rdbuf();
+    return text.str();
+  };
+  RunOutcome outcome{RunOutcome::Kind::summary, read(out / name / "summary.json"), ""};
+  // trace.csv: a header, then rows whose 6th cell is grad_norm_sq (DESIGN §5), written
+  // shortest round-trip, so parsing gives back the doubles the run held.
+  std::istringstream trace(read(out / name / "trace.csv"));
+  std::string line;
+  if (!std::getline(trace, line) || !line.starts_with("round,time_s,bits_up,bits_down,f,grad_norm_sq"))
+    throw std::runtime_error(fmt::format("{}: not a trace.csv", (out / name / "trace.csv").string()));
+  std::vector<double> grad_norms;
+  while (std::getline(trace, line)) {
+    std::size_t start = 0;
+    for (int cell = 0; cell < 5; ++cell) {
+      const std::size_t comma = line.find(',', start);
+      if (comma == std::string::npos)
+        throw std::runtime_error(
+            fmt::format("{}: short row \"{}\"", (out / name / "trace.csv").string(), line));
+      start = comma + 1;
+    }
+    const std::size_t end = std::min(line.find(',', start), line.size());
+    const std::string_view text(line.data() + start, end - start);
+    double value = 0.0;
+    const auto [ptr, ec] = std::from_chars(text.data(), text.data() + text.size(), value);
+    if (ec != std::errc() || ptr != text.data() + text.size())
+      throw std::runtime_error(
+          fmt::format("{}: bad grad_norm_sq \"{}\"", (out / name / "trace.csv").string(), text));
+    grad_norms.push_back(value);
+  }
+  outcome.min_grad_norm_sq = smallest(grad_norms);
+  return outcome;
 }
 
 void clear_incomplete_runs(const fs::path& out, const std::vector<std::string>& names) {

@@ -23,6 +23,10 @@ struct RunOutcome {
   enum class Kind { summary, input_error, internal_error };
   Kind kind = Kind::summary;
   std::string text;  // summary.json's content (Kind::summary) or the error message
+  /// The smallest finite ||grad f||^2 among the recorded iterates (trace.csv's rows),
+  /// shortest round-trip; "" when there is none. How close a run that never reached its
+  /// target came to it.
+  std::string min_grad_norm_sq;
 };
 
 /// What a process needs to run jobs; every process of a study builds it from the same
@@ -43,6 +47,10 @@ RunOutcome execute_run(const RunSetup& setup, const RunJob& job);
 
 /// Whether OUT/NAME is a complete run with a summary (what --resume keeps).
 bool run_is_complete(const std::filesystem::path& out, const std::string& name);
+
+/// The outcome of a complete run read back from OUT/NAME (summary.json, trace.csv): the same
+/// as when it finished. Throws std::runtime_error when they cannot be read.
+RunOutcome read_complete_run(const std::filesystem::path& out, const std::string& name);
 
 /// Deletes what interrupted or failed runs of these names left: OUT/NAME without
 /// summary.json, and every ".NAME.partial-*" directory. Only for runs nobody else is writing.

@@ -44,7 +44,8 @@ complete, with summary.json (or error.txt, for a run that failed).
 
 sweep.csv: the varied columns (in --grid order, then seed), run (the directory name),
 status (converged, max_rounds, time_limit, bits_limit, diverged, or error), rounds,
-final_f, final_grad_norm_sq, final_time_s, final_bits_up, final_bytes_up,
+final_f, final_grad_norm_sq, min_grad_norm_sq (the smallest ||grad f||^2 of the recorded
+iterates), final_time_s, final_bits_up, final_bytes_up,
 final_bytes_down, final_bytes_total, then for each stop target T of the scenario
 (grad_norm_sq, grad_norm_sq_relative, bits_up) T_round, T_time_s, T_bits_up, T_bytes_up,
 T_bytes_down, T_bytes_total (empty when not reached), then message (why a run failed).
@@ -138,7 +139,8 @@ int sweep(const po::variables_map& vm) {
       const std::string& name = in.points[i].name;
       if (run_is_complete(out, name)) {
         try {
-          rows[i] = summary_cells(name, read_text(out / name / "summary.json"), targets);
+          const RunOutcome done = read_complete_run(out, name);
+          rows[i] = summary_cells(name, done.text, done.min_grad_norm_sq, targets);
           continue;
         } catch (const std::exception&) {
           fs::remove_all(out / name);  // unreadable: rerun it

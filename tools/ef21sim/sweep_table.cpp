@@ -60,6 +60,7 @@ std::vector<std::string> sweep_header(const std::vector<std::string>& varied,
 }
 
 std::vector<std::string> summary_cells(const std::string& run, std::string_view summary_json,
+                                       const std::string& min_grad_norm_sq,
                                        const std::vector<std::string>& targets) {
   const json doc = json::parse(summary_json, nullptr, /*allow_exceptions=*/false);
   if (doc.is_discarded()) throw std::runtime_error("summary.json: malformed JSON");
@@ -72,6 +73,7 @@ std::vector<std::string> summary_cells(const std::string& run, std::string_view 
                                  cell(member(doc, "rounds")),
                                  cell(member(*final_row, "f")),
                                  cell(member(*final_row, "grad_norm_sq")),
+                                 min_grad_norm_sq,
                                  cell(member(*final_row, "time_s")),
                                  cell(member(*final_row, "bits_up"))};
   const std::vector<std::string> bytes = wire_bytes_cells(doc);
@@ -111,7 +113,7 @@ std::vector<std::string> outcome_cells(const std::string& run, const RunOutcome&
   switch (outcome.kind) {
     case RunOutcome::Kind::summary:
       try {
-        return summary_cells(run, outcome.text, targets);
+        return summary_cells(run, outcome.text, outcome.min_grad_norm_sq, targets);
       } catch (const std::exception& e) {
         return error_cells(run, fmt::format("internal error: {}", e.what()), targets);
       }

@@ -12,6 +12,9 @@ namespace ef21::cli {
 
 /// The fixed columns after the varied ones, before the per-target ones.
 ///
+/// min_grad_norm_sq: the smallest ||grad f||^2 among the recorded iterates (trace.csv: every
+/// run.metrics_every rounds and the last), how close a run came to a gradient target.
+///
 /// Wire bytes (final_bytes_*, T_bytes_*): bytes of the messages delivered by the time the run
 /// stopped, headers and round 0 (EF21's dense initial gradients) included, per worker = the
 /// total over the run divided by the number of workers n (a mean, so not always an integer):
@@ -21,9 +24,17 @@ namespace ef21::cli {
 ///   bytes_total bytes_up + bytes_down, the traffic through a worker's access link.
 /// They come from summary.json's network (bytes_up, bytes_down), protocol (bytes_peer) and
 /// constants (n); a summary without them leaves the cells empty.
-inline constexpr const char* kFixedColumns[] = {
-    "run",          "status",        "rounds",         "final_f",          "final_grad_norm_sq",
-    "final_time_s", "final_bits_up", "final_bytes_up", "final_bytes_down", "final_bytes_total"};
+inline constexpr const char* kFixedColumns[] = {"run",
+                                                "status",
+                                                "rounds",
+                                                "final_f",
+                                                "final_grad_norm_sq",
+                                                "min_grad_norm_sq",
+                                                "final_time_s",
+                                                "final_bits_up",
+                                                "final_bytes_up",
+                                                "final_bytes_down",
+                                                "final_bytes_total"};
 
 /// Per stop target T, the columns T + suffix: the round, simulated time, paper bits per worker
 /// and wire bytes per worker at the first iterate that met T (empty when never met). Every
@@ -37,9 +48,10 @@ std::vector<std::string> sweep_header(const std::vector<std::string>& varied,
                                       const std::vector<std::string>& targets);
 
 /// The non-varied cells of a finished run (from run to message) made from its summary.json
-/// text: numbers shortest round-trip (null -> empty). Throws std::runtime_error if the text is
-/// not a summary.json.
+/// text and the smallest ||grad f||^2 of its trace (RunOutcome): numbers shortest round-trip
+/// (null -> empty). Throws std::runtime_error if the text is not a summary.json.
 std::vector<std::string> summary_cells(const std::string& run, std::string_view summary_json,
+                                       const std::string& min_grad_norm_sq,
                                        const std::vector<std::string>& targets);
 
 /// The cells of a run that failed with an exception: status `error` and the message.

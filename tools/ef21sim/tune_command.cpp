@@ -37,9 +37,9 @@ The search (values start * 2^e):
   1. ladder: e = 0 and 1; if 1 is better move up by x2 (e = 2, 3, ...) while each step is
      better than the last, else try e = -1 and move down the same way. Better: reaching the
      target at a lower cost; a run that never reaches it counts as +inf, but to get off such
-     a plateau the search prefers the run that ended closer to the target (smaller final
-     ||grad f||^2), a run that diverged later, a run that did not fail. The ladder stops at
-     |e| = --max-doublings (default 20).
+     a plateau the search prefers the run that came closer to the target (the smallest
+     ||grad f||^2 of its recorded iterates, column min_grad_norm_sq), a run that diverged
+     later, a run that did not fail. The ladder stops at |e| = --max-doublings (default 20).
   2. --refine N (default 2) rounds: round r evaluates the two points at e_best -/+ 2^-r
      (round 1: x/sqrt(2) and x*sqrt(2) between the best x and its ladder neighbours x/2,
      2x; round 2: x*2^-1/4 and x*2^1/4 around the best then; and so on).
@@ -223,10 +223,11 @@ int tune(const po::variables_map& vm) {
   auto prepare = [&] {
     open_study_directory(out, "tune.args", identity, in.resume || in.shard.has_value(), "tune");
     if (!in.quiet)
-      fmt::print(stderr,
-                 "tune: {}{} {} of {} group(s) by {} to {}, from {} by x2 then {} refinement(s), into {}\n",
-                 shard_text, t.param, mine.size(), groups.size(), cost_description(t.by), t.target, t.start,
-                 t.refine, out.string());
+      fmt::print(
+          stderr,
+          "tune: {}{} for {} of {} group(s), by {} to {}: from {} by x2, then {} refinement(s); into {}\n",
+          shard_text, t.param, mine.size(), groups.size(), cost_description(t.by), t.target, t.start,
+          t.refine, out.string());
   };
 
   auto study = [&](RunFarm& farm) {
@@ -251,7 +252,8 @@ int tune(const po::variables_map& vm) {
         const std::string name = run_name_of(groups[g], ticks);
         if (run_is_complete(out, name)) {  // --resume: read it instead of running it
           try {
-            rows[g][ticks] = {summary_cells(name, read_text(out / name / "summary.json"), targets), batch};
+            const RunOutcome done = read_complete_run(out, name);
+            rows[g][ticks] = {summary_cells(name, done.text, done.min_grad_norm_sq, targets), batch};
             ++reused;
             continue;
           } catch (const std::exception&) {

@@ -12,8 +12,8 @@ using namespace ef21::cli;
 namespace {
 
 const char* kTable =
-    "algorithm.kind,algorithm.multiplier,run,status,rounds,final_f,final_grad_norm_sq,final_time_s,final_"
-    "bits_up,"
+    "algorithm.kind,algorithm.multiplier,run,status,rounds,final_f,min_grad_norm_sq,final_time_s,final_bits_"
+    "up,"
     "grad_norm_sq_round,grad_norm_sq_time_s,grad_norm_sq_bits_up,grad_norm_sq_bytes_total,message\n"
     "ef,1,a,max_rounds,10,1,1,1,1,,,,,\n"
     "ef,2,b,converged,8,1,1,1,1,8,0.8,256,900,\n"
@@ -54,7 +54,7 @@ TEST_CASE("best picks the least cost per group among runs that reach the target"
 
 TEST_CASE("a table without byte columns cannot be ranked by bytes, and says why", "[sweep]") {
   const CsvTable t = parse_csv(
-      "k,run,status,rounds,final_grad_norm_sq,grad_norm_sq_round,grad_norm_sq_time_s,grad_norm_sq_bits_up\n"
+      "k,run,status,rounds,min_grad_norm_sq,grad_norm_sq_round,grad_norm_sq_time_s,grad_norm_sq_bits_up\n"
       "1,a,converged,3,1,3,1,1\n");
   CHECK_THROWS_WITH(select_best(t, CostKind::bytes, {}, "grad_norm_sq"), Catch::Contains("--resume"));
   CHECK(select_best(t, CostKind::bits, {}, "grad_norm_sq").chosen() == std::vector<std::size_t>{0});

@@ -24,44 +24,50 @@ TEST_CASE("a sweep row keeps summary.json's numbers and derives wire bytes per w
   "host": {"wall_seconds": 0.1, "threads": 1, "version": "0.1.0"}
 }
 )";
-  const auto cells = summary_cells("r", summary, {"grad_norm_sq", "bits_up"});
+  const auto cells = summary_cells("r", summary, "8e-07", {"grad_norm_sq", "bits_up"});
   // bytes per worker: up 10002 / 4 = 2500.5, down 20000 / 4 = 5000, total 7500.5.
-  CHECK(cells == std::vector<std::string>{"r",       "converged", "120",  "0.30000000000000004",
-                                          "9.9e-07", "0.5",       "3840", "2500.5",
-                                          "5000",    "7500.5",    "120",  "0.5",
-                                          "3840",    "2500.5",    "5000", "7500.5",
-                                          "",        "",          "",     "",
-                                          "",        "",          ""});
-  CHECK(sweep_header({"k"}, {"grad_norm_sq"}).size() == 1 + 10 + 6 + 1);
-  CHECK(sweep_header({}, {"grad_norm_sq"})[15] == "grad_norm_sq_bytes_total");
+  const std::vector<std::string> expected{
+      "r", "converged", "120", "0.30000000000000004", "9.9e-07", "8e-07", "0.5", "3840", "2500.5", "5000",
+      "7500.5",
+      // grad_norm_sq: round, time, bits, bytes up / down / total; bits_up: never reached.
+      "120", "0.5", "3840", "2500.5", "5000", "7500.5", "", "", "", "", "", "",
+      // message
+      ""};
+  CHECK(cells == expected);
+  const auto header = sweep_header({"k"}, {"grad_norm_sq"});
+  CHECK(header.size() == 1 + 11 + 6 + 1);
+  CHECK(header[6] == "min_grad_norm_sq");
+  CHECK(header[17] == "grad_norm_sq_bytes_total");
   const auto err = error_cells("r", "bad, \"quoted\"\nthing", {"grad_norm_sq"});
-  CHECK(err.size() == 10 + 6 + 1);
+  CHECK(err.size() == 11 + 6 + 1);
   CHECK(err[1] == "error");
   CHECK(err.back() == "bad, \"quoted\" thing");
-  CHECK_THROWS(summary_cells("r", "{\"x\": 1}", {}));
-  CHECK_THROWS(summary_cells("r", "{\"status\": ", {}));
+  CHECK_THROWS(summary_cells("r", "{\"x\": 1}", "", {}));
+  CHECK_THROWS(summary_cells("r", "{\"status\": ", "", {}));
 }
 
 TEST_CASE("peer protocols count what each worker sends and receives", "[sweep]") {
   const std::string summary = R"({"status": "max_rounds", "rounds": 3, "final": {"f": 1, "grad_norm_sq": 2,
     "time_s": 3, "bits_up": 4}, "targets": [], "constants": {"n": 5},
     "network": {"bytes_up": 0, "bytes_down": 0}, "protocol": {"kind": "ring-allreduce", "bytes_peer": 1000}})";
-  const auto cells = summary_cells("r", summary, {});
-  CHECK(std::vector<std::string>(cells.begin() + 7, cells.begin() + 10) ==
+  const auto cells = summary_cells("r", summary, "", {});
+  CHECK(std::vector<std::string>(cells.begin() + 8, cells.begin() + 11) ==
         std::vector<std::string>{"200", "200", "400"});
 }
 
 TEST_CASE("a summary without network counts leaves the byte cells empty", "[sweep]") {
   const std::string summary = R"({"status": "max_rounds", "rounds": 3, "final": {"f": 1, "grad_norm_sq": 2,
     "time_s": 3, "bits_up": 4}, "targets": [{"target": "grad_norm_sq", "round": null}]})";
-  const auto cells = summary_cells("r", summary, {"grad_norm_sq"});
-  CHECK(cells[7].empty());
-  CHECK(cells[9].empty());
+  const auto cells = summary_cells("r", summary, "1.5", {"grad_norm_sq"});
+  CHECK(cells[5] == "1.5");
+  CHECK(cells[8].empty());
   CHECK(cells[10].empty());
-  CHECK(outcome_cells("r", {RunOutcome::Kind::summary, summary}, {"grad_norm_sq"}) == cells);
-  CHECK(outcome_cells("r", {RunOutcome::Kind::summary, "not json"}, {})[1] == "error");
-  CHECK(outcome_cells("r", {RunOutcome::Kind::internal_error, "boom"}, {}).back() == "internal error: boom");
-  CHECK(outcome_cells("r", {RunOutcome::Kind::input_error, "f:1:2: error: x"}, {}).back() ==
+  CHECK(cells[11].empty());
+  CHECK(outcome_cells("r", {RunOutcome::Kind::summary, summary, "1.5"}, {"grad_norm_sq"}) == cells);
+  CHECK(outcome_cells("r", {RunOutcome::Kind::summary, "not json", ""}, {})[1] == "error");
+  CHECK(outcome_cells("r", {RunOutcome::Kind::internal_error, "boom", ""}, {}).back() ==
+        "internal error: boom");
+  CHECK(outcome_cells("r", {RunOutcome::Kind::input_error, "f:1:2: error: x", ""}, {}).back() ==
         "f:1:2: error: x");
 }
 

@@ -1,11 +1,14 @@
 // `ef21sim tune`'s search (tools/ef21sim/tune_search.hpp) on cost functions of the exponent
 // e = log2(value / start): the x2 ladder, its direction and bound, refinement by halved
 // log-steps, +inf plateaus, and that refinement never makes the pick worse.
+// Randomized: prints its seed; set EF21SIM_TEST_SEED to replay.
 #include "tools/ef21sim/tune_search.hpp"
 
 #include <catch2/catch.hpp>
 #include <cmath>
+#include <cstdlib>
 #include <functional>
+#include <iostream>
 #include <random>
 #include <set>
 
@@ -94,7 +97,11 @@ TEST_CASE("the ladder stops at the bound; failures are not refined", "[tune]") {
 }
 
 TEST_CASE("refinement never picks worse than the ladder, and the pick is the best evaluated", "[tune]") {
-  const unsigned seed = std::random_device{}();
+  const unsigned seed =
+      std::getenv("EF21SIM_TEST_SEED")
+          ? static_cast<unsigned>(std::strtoul(std::getenv("EF21SIM_TEST_SEED"), nullptr, 10))
+          : std::random_device{}();
+  std::cout << "tune_search_test: seed " << seed << " (set EF21SIM_TEST_SEED to replay)\n";
   INFO("seed " << seed);
   std::mt19937 rng(seed);
   for (int trial = 0; trial < 200; ++trial) {
