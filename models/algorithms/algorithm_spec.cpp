@@ -14,6 +14,7 @@ std::int64_t GradientSpec::batch_for(std::int64_t m) const {
 }
 
 std::int64_t ParticipationSpec::per_round(std::int64_t workers) const {
+  if (clients) return std::min(*clients, workers);
   return std::max<std::int64_t>(
       1, static_cast<std::int64_t>(std::floor(static_cast<double>(workers) * fraction)));
 }

@@ -21,8 +21,9 @@ struct GradientSpec {
 /// Partial participation ([participation]): each round t >= 1 the server draws exactly
 /// max(1, floor(n fraction)) workers uniformly without replacement from the run's stream.
 struct ParticipationSpec {
-  double fraction = 1.0;     // (0, 1]
-  bool unreliable = false;   // failures or deadlines: any round may apply a subset of its messages
+  double fraction = 1.0;                // (0, 1]
+  std::optional<std::int64_t> clients;  // exactly this many per round (overrides fraction); 1..n
+  bool unreliable = false;              // failures or deadlines: any round may apply a subset of its messages
   std::int64_t per_round(std::int64_t workers) const;
   bool partial(std::int64_t workers) const { return per_round(workers) < workers; }
   /// Whether a round may apply fewer than n messages (the methods then never replace g_i).

@@ -12,11 +12,12 @@ struct MethodInfo;
 ///
 /// Sparse worker state. With sparse data, worker i's gradient differs from worker to worker
 /// only on S_i, the columns its rows use: elsewhere it is the regulariser's term (+0 plus
-/// it, to the bit), the same for everyone. So after round 0, g_i equals base = that term
+/// it, to the bit), the same for everyone. So from round 0 on, g_i equals base = that term
 /// at x^0 outside a small set E_i (S_i plus the coordinates its messages touched), and
 /// grad f_i(x^t) - g_i equals the shared D^t = term(x^t) - base outside E_i. A worker whose
-/// |S_i| is small keeps only E_i's coordinates and values (checked bit for bit against its
-/// dense g_i^0 when it switches, at round 1) and rebuilds the compressor's input from D^t:
+/// |S_i| is small keeps only E_i's coordinates and values (checked bit for bit against
+/// g_i^0 in round 0, whose message is then base overlaid with E_i's values) and rebuilds the
+/// compressor's input from D^t:
 /// the same vector, bit for bit, without the n*d doubles of dense g_i or reading them
 /// every round (800 MB at n = 10^5, d = 1000).
 ///
@@ -55,8 +56,13 @@ class Ef21 : public Method {
   void ef21_initial(std::size_t worker, const Eigen::VectorXd& target, WorkerOutput& out);
 
  private:
-  /// At worker i's first round >= 1: switch to the sparse form if that represents g_i exactly.
+  /// At worker i's first round >= 1 (a worker that missed round 0): switch to the sparse form
+  /// if that represents g_i exactly.
   void try_sparsify(std::size_t worker);
+  /// Takes the sparse form with g_i = `g` if that represents it exactly (else changes nothing).
+  bool sparsify(std::size_t worker, const Eigen::VectorXd& g);
+  /// g_i in the dense form, allocated (as 0) if never written.
+  Eigen::VectorXd& dense_local(std::size_t worker);
 
   enum class State : std::uint8_t { dense, undecided, sparse };
   struct SparseLocal {
@@ -66,15 +72,15 @@ class Ef21 : public Method {
   std::vector<Eigen::VectorXd> local_;  // g_i, one per worker (dense form; empty in the sparse form)
   std::vector<State> state_;
   std::vector<SparseLocal> sparse_;  // sparse form
-  struct Saved {  // g_i before the worker's latest round (failures, deadlines)
+  struct Saved {                     // g_i before the worker's latest round (failures, deadlines)
     Eigen::VectorXd local;
     State state = State::dense;
     SparseLocal sparse;
   };
-  std::vector<Saved> saved_;  // sized on first use
-  Eigen::VectorXd base_;             // 0.0 + regulariser term at x^0
-  Eigen::VectorXd shared_diff_;      // D^t = (0.0 + regulariser term at x^t) - base
-  Eigen::VectorXd global_;           // g = mean g_i, kept incrementally by the server
+  std::vector<Saved> saved_;     // sized on first use
+  Eigen::VectorXd base_;         // 0.0 + regulariser term at x^0
+  Eigen::VectorXd shared_diff_;  // D^t = (0.0 + regulariser term at x^t) - base
+  Eigen::VectorXd global_;       // g = mean g_i, kept incrementally by the server
   Eigen::VectorXd sum_;
 };
 

@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <cmath>
+#include <limits>
 
 #include "models/support/check.hpp"
 
@@ -59,14 +60,45 @@ const std::vector<std::uint32_t>& Federation::participants(std::int64_t round) {
   return drawn_[round & 1];
 }
 
-void Federation::compute_worker_round(std::int64_t round, RoundValues values) {
-  const std::size_t n = objectives_.size();
-  // Workers per block: enough to keep the threads busy between the block's sequential
-  // reduction steps, few enough that the block's gradients stay in cache (~2 MB).
+std::size_t Federation::block_size() const {
   const std::size_t per_block = std::clamp<std::size_t>(
       (std::size_t{2} << 20) / (sizeof(double) * static_cast<std::size_t>(std::max<Eigen::Index>(dim(), 1))),
       16 * pool_.size(), 4096);
-  const std::size_t block = std::min(n, per_block);
+  return std::min(objectives_.size(), per_block);
+}
+
+void Federation::add_block_gradients(std::size_t count) {
+  // grad f = (1/n) sum grad f_i, summed in worker-id order. Each coordinate's sum is its own
+  // sequence of additions, so the coordinates can be shared out over the threads without
+  // changing a bit.
+  const auto add_block = [&](Eigen::Index from, Eigen::Index to) {
+    double* sum = gradient_sum_.data();
+    for (std::size_t j = 0; j < count; ++j) {
+      const double* g = block_gradients_[j].data();
+      for (Eigen::Index l = from; l < to; ++l) sum[l] += g[l];
+    }
+  };
+  constexpr Eigen::Index kCoordinates = 128;  // coordinates per reduction task
+  const Eigen::Index d = dim();
+  if (pool_.size() > 1 && d >= 2 * kCoordinates &&
+      count * static_cast<std::size_t>(d) >= (std::size_t{1} << 16)) {
+    const auto tasks = static_cast<std::size_t>((d + kCoordinates - 1) / kCoordinates);
+    pool_.parallel_for(tasks, [&](std::size_t task, std::size_t /*slot*/) {
+      const Eigen::Index from = static_cast<Eigen::Index>(task) * kCoordinates;
+      add_block(from, std::min(d, from + kCoordinates));
+    });
+  } else {
+    add_block(0, d);
+  }
+}
+
+void Federation::compute_worker_round(std::int64_t round, RoundValues values) {
+  if (values == RoundValues::none) {
+    compute_participants_round(round);
+    return;
+  }
+  const std::size_t n = objectives_.size();
+  const std::size_t block = block_size();
   if (block_gradients_.size() < block) block_gradients_.resize(block, Eigen::VectorXd(dim()));
   if (keep_gradients_) kept_gradients_.resize(n);
   const bool with_values = values == RoundValues::compute;
@@ -86,36 +118,16 @@ void Federation::compute_worker_round(std::int64_t round, RoundValues values) {
       if (taking_part[i]) {
         if (rollback_) method_->save_worker(i);
         method_->worker_round(i, round, x_, outputs_[i], scratch_[slot], block_gradients_[j]);
-      }
-      else
+      } else {
         method_->skip_round(i, x_, outputs_[i], block_gradients_[j]);
+      }
     });
-    // f = (1/n) sum f_i and grad f = (1/n) sum grad f_i, summed in worker-id order. Each
-    // coordinate's sum is its own sequence of additions, so the coordinates can be shared
-    // out over the threads without changing a bit.
+    // f = (1/n) sum f_i, summed in worker-id order.
     for (std::size_t j = 0; j < count; ++j) {
       value_sum += outputs_[begin + j].value;
       bounded = bounded && outputs_[begin + j].value_bound <= problems::Objective::kCertainlyFiniteBound;
     }
-    const auto add_block = [&](Eigen::Index from, Eigen::Index to) {
-      double* sum = gradient_sum_.data();
-      for (std::size_t j = 0; j < count; ++j) {
-        const double* g = block_gradients_[j].data();
-        for (Eigen::Index l = from; l < to; ++l) sum[l] += g[l];
-      }
-    };
-    constexpr Eigen::Index kCoordinates = 128;  // coordinates per reduction task
-    const Eigen::Index d = dim();
-    if (pool_.size() > 1 && d >= 2 * kCoordinates &&
-        count * static_cast<std::size_t>(d) >= (std::size_t{1} << 16)) {
-      const auto tasks = static_cast<std::size_t>((d + kCoordinates - 1) / kCoordinates);
-      pool_.parallel_for(tasks, [&](std::size_t task, std::size_t /*slot*/) {
-        const Eigen::Index from = static_cast<Eigen::Index>(task) * kCoordinates;
-        add_block(from, std::min(d, from + kCoordinates));
-      });
-    } else {
-      add_block(0, d);
-    }
+    add_block_gradients(count);
     if (keep_gradients_)
       for (std::size_t j = 0; j < count; ++j) kept_gradients_[begin + j] = block_gradients_[j];
   }
@@ -124,6 +136,8 @@ void Federation::compute_worker_round(std::int64_t round, RoundValues values) {
   round_ = round;
   RoundValue& slot = recent_[round & 1];
   slot.round = round;
+  slot.gradient_known = true;
+  slot.grad_norm_sq = grad_norm_sq_;
   slot.proven_finite = !with_values && bounded;
   slot.known = !slot.proven_finite;
   if (with_values)
@@ -134,9 +148,81 @@ void Federation::compute_worker_round(std::int64_t round, RoundValues values) {
     slot.x = x_;  // no allocation after the first deferred round
 }
 
+void Federation::compute_participants_round(std::int64_t round) {
+  EF21_CHECK(!keep_gradients_, "keep_gradients needs every worker's gradient: not with RoundValues::none");
+  const std::vector<std::uint32_t>& round_participants = participants(round);
+  const std::size_t block = block_size();
+  if (block_gradients_.size() < block) block_gradients_.resize(block, Eigen::VectorXd(dim()));
+  method_->begin_round(round, x_, false);
+  for (std::size_t begin = 0; begin < round_participants.size(); begin += block) {
+    const std::size_t count = std::min(block, round_participants.size() - begin);
+    pool_.parallel_for(count, [&](std::size_t j, std::size_t slot) {
+      const std::size_t i = round_participants[begin + j];
+      if (rollback_) method_->save_worker(i);
+      method_->worker_round(i, round, x_, outputs_[i], scratch_[slot], block_gradients_[j]);
+    });
+  }
+  grad_norm_sq_ = std::numeric_limits<double>::quiet_NaN();
+  round_ = round;
+  RoundValue& slot = recent_[round & 1];
+  slot.round = round;
+  slot.gradient_known = false;
+  slot.proven_finite = false;
+  slot.known = false;
+  slot.x = x_;
+}
+
+IterateMetrics Federation::evaluate_all(const Eigen::VectorXd& x) {
+  const std::size_t n = objectives_.size();
+  const std::size_t block = block_size();
+  if (block_gradients_.size() < block) block_gradients_.resize(block, Eigen::VectorXd(dim()));
+  // The regulariser term as Method::begin_round computes it for a round with values.
+  problems::RegulariserAt shared;
+  const bool shares = method_->shares_regulariser();
+  if (shares) problems::regulariser_at(objectives_.front().spec(), x, shared);
+  worker_values_.resize(n);
+  gradient_sum_.setZero();
+  for (std::size_t begin = 0; begin < n; begin += block) {
+    const std::size_t count = std::min(block, n - begin);
+    pool_.parallel_for(count, [&](std::size_t j, std::size_t /*slot*/) {
+      const std::size_t i = begin + j;
+      Eigen::VectorXd& gradient = block_gradients_[j];
+      gradient.resize(dim());
+      worker_values_[i] = shares ? objectives_[i].value_and_gradient(x, gradient, shared)
+                                 : objectives_[i].value_and_gradient(x, gradient);
+    });
+    add_block_gradients(count);
+  }
+  double value_sum = 0.0;
+  for (const double v : worker_values_) value_sum += v;  // worker-id order
+  const double nd = static_cast<double>(n);
+  return {value_sum / nd, (gradient_sum_ / nd).squaredNorm()};
+}
+
+bool Federation::evaluated() const {
+  EF21_CHECK(round_ >= 0, "evaluated before the first round");
+  return recent_[round_ & 1].gradient_known;
+}
+
+IterateMetrics Federation::metrics_at(std::int64_t round) {
+  EF21_CHECK(round >= 0 && round <= round_ && round_ - round <= 1,
+             "metrics are kept only for the last two computed rounds");
+  RoundValue& slot = recent_[round & 1];
+  EF21_CHECK(slot.round == round, "metrics are kept only for the last two computed rounds");
+  if (!slot.gradient_known) {
+    const IterateMetrics m = evaluate_all(slot.x);
+    slot.gradient_known = true;
+    slot.grad_norm_sq = m.grad_norm_sq;
+    slot.known = true;
+    slot.f = m.f;
+  }
+  return {value(round), slot.grad_norm_sq};
+}
+
 bool Federation::value_finite() const {
   EF21_CHECK(round_ >= 0, "value_finite before the first round");
   const RoundValue& slot = recent_[round_ & 1];
+  if (!slot.gradient_known) return slot.x.allFinite();  // f not evaluated: x itself must be finite
   return slot.proven_finite || std::isfinite(slot.f);
 }
 
@@ -186,8 +272,8 @@ void Federation::aggregate(std::int64_t round, const std::vector<std::uint32_t>&
 
 void Federation::aggregate(std::int64_t round) {
   const std::vector<std::uint32_t>& round_participants = participants(round);
-  method_->server_round(round, RoundView{outputs_, round_participants, ring_.empty() ? nullptr : &ring_reduction_},
-                        x_);
+  method_->server_round(
+      round, RoundView{outputs_, round_participants, ring_.empty() ? nullptr : &ring_reduction_}, x_);
 }
 
 }  // namespace ef21::algorithms

@@ -29,7 +29,10 @@ struct IterateMetrics {
 /// Whether a round computes f(x^round) along with the gradients. A logistic loss spends most
 /// of a sparse round in the log1p that only f needs, and a run records f only every
 /// metrics_every rounds; the other rounds can defer it (and usually never compute it).
-enum class RoundValues { compute, defer };
+/// `none`: neither f nor grad f. Only the round's participants run (a non-participant costs
+/// nothing, so a round of a cross-device run follows its participants, not the population);
+/// x^round is kept, and metrics_at(round) evaluates f and grad f there later if asked.
+enum class RoundValues { compute, defer, none };
 
 class Federation {
  public:
@@ -70,9 +73,16 @@ class Federation {
   /// only if the workers' value bounds cannot prove it finite; otherwise x^round is kept and
   /// value(round) computes f on demand, to the same bits.
   void compute_worker_round(std::int64_t round, RoundValues values = RoundValues::compute);
-  /// ||grad f(x^round)||^2 of the last compute_worker_round.
+  /// ||grad f(x^round)||^2 of the last compute_worker_round (NaN after RoundValues::none).
   double grad_norm_sq() const { return grad_norm_sq_; }
-  /// Whether f(x^round) of the last compute_worker_round is finite (known or proven).
+  /// Whether the last compute_worker_round evaluated grad f (not RoundValues::none).
+  bool evaluated() const;
+  /// f and ||grad f||^2 at x^r for r = the last computed round or the one before it, evaluated
+  /// now over every worker if that round did not (RoundValues::none): the same bits as a
+  /// round that computed them. Not thread-safe with other calls.
+  IterateMetrics metrics_at(std::int64_t round);
+  /// Whether f(x^round) of the last compute_worker_round is finite (known or proven); after
+  /// RoundValues::none, whether x^round is.
   bool value_finite() const;
   /// f(x^r) for r = the last computed round or the one before it (a run's final row may be
   /// the round before the one that stopped it), computed now if it was deferred: the same
@@ -98,7 +108,7 @@ class Federation {
   ParticipationSpec participation_;
   std::vector<std::uint32_t> ring_;  // ring all-reduce order (empty: worker-id order)
   bool rollback_ = false;
-  std::int64_t overridden_round_ = -1;      // participants_override_ holds this round's
+  std::int64_t overridden_round_ = -1;  // participants_override_ holds this round's
   std::vector<std::uint32_t> participants_override_;
   RingReduction ring_reduction_;
   Rng participation_rng_;
@@ -118,6 +128,8 @@ class Federation {
   struct RoundValue {
     std::int64_t round = -1;
     bool known = false;
+    bool gradient_known = true;  // false after RoundValues::none: grad_norm_sq not evaluated
+    double grad_norm_sq = 0.0;
     bool proven_finite = false;  // the value bounds prove f finite (deferred rounds)
     double f = 0.0;
     Eigen::VectorXd x;  // x^round, kept while f is deferred
@@ -126,6 +138,16 @@ class Federation {
   std::vector<double> worker_values_;  // f_i of a deferred round, summed in worker order
   /// f = (1/n) sum f_i(x), every f_i by Objective::value (in parallel), summed in worker order.
   double mean_value(const Eigen::VectorXd& x);
+  /// RoundValues::none: the participants' rounds only.
+  void compute_participants_round(std::int64_t round);
+  /// f and ||grad f||^2 at x over every worker, each f_i and grad f_i as a worker round
+  /// computes them, summed in worker order in the same blocks.
+  IterateMetrics evaluate_all(const Eigen::VectorXd& x);
+  /// Workers per block of a round: enough to keep the threads busy between the block's
+  /// sequential reduction steps, few enough that the block's gradients stay in cache.
+  std::size_t block_size() const;
+  /// gradient_sum_ += the block's `count` gradients, coordinate by coordinate in block order.
+  void add_block_gradients(std::size_t count);
   bool keep_gradients_ = false;
   std::vector<Eigen::VectorXd> kept_gradients_;
   ThreadPool pool_;

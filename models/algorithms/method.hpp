@@ -142,6 +142,8 @@ class Method {
   Eigen::Index dim() const { return dim_; }
   double gamma() const { return context_.gamma; }
   bool stochastic() const { return context_.gradient.stochastic(); }
+  /// Whether every worker's regulariser is the same (one term computed per round for all).
+  bool shares_regulariser() const { return shared_regulariser_; }
 
  protected:
   const MethodContext& context() const { return context_; }

@@ -1,18 +1,20 @@
 #include "models/compressors/sparse_vector.hpp"
 
+#include <algorithm>
+
 #include "models/support/check.hpp"
 
 namespace ef21::compressors {
 
 SparseVector::SparseVector(const SparseVector& other)
     : dim(other.dim), indices(other.indices), values(other.values), dense(other.dense), exact(other.exact) {
-  if (other.borrowed_ != nullptr) assign_dense(*other.borrowed_);
+  if (other.borrowed_ != nullptr) assign_dense(other.to_dense());
 }
 
 SparseVector& SparseVector::operator=(const SparseVector& other) {
   if (this == &other) return *this;
   if (other.borrowed_ != nullptr) {
-    assign_dense(*other.borrowed_);
+    assign_dense(other.to_dense());
     exact = other.exact;
     return *this;
   }
@@ -29,6 +31,7 @@ void SparseVector::assign_dense(const Eigen::Ref<const Eigen::VectorXd>& v) {
   dim = v.size();
   dense = true;
   borrowed_ = nullptr;
+  overlay_ = {};
   indices.resize(static_cast<std::size_t>(dim));
   values.resize(static_cast<std::size_t>(dim));
   for (Eigen::Index l = 0; l < dim; ++l) {
@@ -43,10 +46,45 @@ void SparseVector::borrow_dense(const Eigen::VectorXd& v) {
   indices.clear();
   values.clear();
   borrowed_ = &v;
+  overlay_ = {};
+}
+
+void SparseVector::borrow_overlay(const Eigen::VectorXd& base, std::span<const std::int32_t> at,
+                                  std::span<const double> replaced) {
+  EF21_CHECK(at.size() == replaced.size(), "an overlay needs one value per replaced coordinate");
+  borrow_dense(base);
+  overlay_ = {at, replaced};
+  if (at.empty()) overlay_ = {};  // the base itself
+}
+
+double SparseVector::overlay_value(std::size_t l) const {
+  const auto it = std::lower_bound(overlay_.at.begin(), overlay_.at.end(), static_cast<std::int32_t>(l));
+  if (it != overlay_.at.end() && *it == static_cast<std::int32_t>(l))
+    return overlay_.replaced[static_cast<std::size_t>(it - overlay_.at.begin())];
+  return (*borrowed_)[static_cast<Eigen::Index>(l)];
 }
 
 void SparseVector::add_to(Eigen::Ref<Eigen::VectorXd> target, double scale) const {
   EF21_CHECK(target.size() == dim, "sparse vector added to a vector of another dimension");
+  if (borrowed_ != nullptr && !overlay_.at.empty()) {
+    // The base's coordinates between the replaced ones, in index order: the same additions
+    // as for the dense vector it stands for.
+    const double* v = borrowed_->data();
+    double* t = target.data();
+    Eigen::Index l = 0;
+    for (std::size_t q = 0; q <= overlay_.at.size(); ++q) {
+      const Eigen::Index until = q < overlay_.at.size() ? overlay_.at[q] : dim;
+      if (scale == 1.0) {
+        for (; l < until; ++l) t[l] += v[l];
+      } else {
+        for (; l < until; ++l) t[l] += scale * v[l];
+      }
+      if (q == overlay_.at.size()) break;
+      t[l] += scale == 1.0 ? overlay_.replaced[q] : scale * overlay_.replaced[q];
+      ++l;
+    }
+    return;
+  }
   if (borrowed_ != nullptr) {
     // Same arithmetic per coordinate as the indexed loop below over indices 0..dim-1.
     const double* v = borrowed_->data();

@@ -18,9 +18,19 @@ class Rng {
 
   explicit Rng(std::uint64_t seed);
 
-  std::uint64_t next_u64();
+  std::uint64_t next_u64() {  // inline: whole vectors of draws (synthetic data) run at ~1 ns a draw
+    const std::uint64_t result = rotl(s_[1] * 5, 7) * 9;
+    const std::uint64_t t = s_[1] << 17;
+    s_[2] ^= s_[0];
+    s_[3] ^= s_[1];
+    s_[1] ^= s_[2];
+    s_[0] ^= s_[3];
+    s_[2] ^= t;
+    s_[3] = rotl(s_[3], 45);
+    return result;
+  }
   /// Uniform in [0, 1) with 53 random bits.
-  double uniform();
+  double uniform() { return static_cast<double>(next_u64() >> 11) * 0x1.0p-53; }
   /// Uniform integer in [0, n), n >= 1, without modulo bias (Lemire's method).
   std::uint64_t below(std::uint64_t n);
   /// Standard normal N(0, 1) by the Box-Muller transform (one value per two uniforms).
@@ -30,6 +40,7 @@ class Rng {
   static double normal_from_uniforms(double first, double second);
 
  private:
+  static std::uint64_t rotl(std::uint64_t x, int k) { return (x << k) | (x >> (64 - k)); }
   std::uint64_t s_[4];
 };
 

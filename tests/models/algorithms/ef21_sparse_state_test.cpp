@@ -1,7 +1,6 @@
 // EF21's sparse form of the workers' g_i (few stored values per shard) must change nothing:
 // every message, x, f and ||grad f||^2 bit for bit equal to the dense form.
 #include <catch2/catch.hpp>
-
 #include <limits>
 
 #include "tests/models/algorithms/algorithm_test_support.hpp"
@@ -23,7 +22,8 @@ void require_same_run(const std::vector<RoundRecord>& dense, const std::vector<R
     for (std::size_t i = 0; i < dense[t].outputs.size(); ++i) {
       CAPTURE(i);
       REQUIRE(dense[t].outputs[i].message.indices == sparse[t].outputs[i].message.indices);
-      REQUIRE(ef21::test::same_bits(dense[t].outputs[i].message.to_dense(), sparse[t].outputs[i].message.to_dense()));
+      REQUIRE(ef21::test::same_bits(dense[t].outputs[i].message.to_dense(),
+                                    sparse[t].outputs[i].message.to_dense()));
       REQUIRE(ef21::test::same_bits(dense[t].gradients[i], sparse[t].gradients[i]));
     }
   }
@@ -61,4 +61,33 @@ TEST_CASE("EF21 with sparse worker state equals the dense form bit for bit", "[e
       require_same_run(dense, sparse);
     }
   }
+}
+
+TEST_CASE("EF21 takes the sparse form in round 0 and sends g_i^0 through the shared base", "[ef21]") {
+  const std::uint64_t seed = ef21::test::test_seed(712);
+  CAPTURE(seed);
+  const Eigen::Index d = 150;
+  const auto problem = ef21::test::make_federated_problem(seed, 80, d, 40, 0.03);
+  const Eigen::VectorXd x0 = ef21::test::normal_x0(seed, d);
+  ef21::test::RunConfig config;
+  config.compressor = {"top-k", 2, {}};
+  config.gamma = 0.05;
+  config.seed = seed;
+  config.rounds = 0;  // round 0 only: the sparse form must already hold
+  std::size_t sparse_workers = 0;
+  const auto round0 = ef21::test::record_run(problem, config, x0, nullptr, &sparse_workers);
+  REQUIRE(sparse_workers > 0);
+  config.sparse_state = false;
+  const auto dense0 = ef21::test::record_run(problem, config, x0);
+  require_same_run(dense0, round0);
+  // Partial participation: the non-participants' sparse g_i stay as they are for many rounds.
+  config.rounds = 60;
+  config.participation.clients = 7;
+  config.sparse_state = false;
+  const auto reference = ef21::test::record_run(problem, config, x0);
+  config.sparse_state = true;
+  config.threads = 2;
+  const auto compact = ef21::test::record_run(problem, config, x0, nullptr, &sparse_workers);
+  REQUIRE(sparse_workers > 0);
+  require_same_run(reference, compact);
 }
