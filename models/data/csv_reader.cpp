@@ -1,7 +1,8 @@
 #include "models/data/csv_reader.hpp"
 
-#include <cstring>
 #include <fmt/format.h>
+
+#include <cstring>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -36,7 +37,7 @@ void split_fields(const char* begin, const char* end, std::vector<Field>& fields
 
 }  // namespace
 
-Dataset read_csv(const std::filesystem::path& file, LabelMode mode) {
+Dataset read_csv(const std::filesystem::path& file, LabelMode mode, std::uint64_t max_bytes) {
   const std::string name = file.string();
   detail::LineReader reader(file, "");
   detail::BinaryLabels labels_check(mode);
@@ -55,7 +56,8 @@ Dataset read_csv(const std::filesystem::path& file, LabelMode mode) {
     const char* const line_end = line.data() + line.size();
 
     const auto at = [&](const char* where) {
-      return SourceLocation{name, detail::to_position(line_number), detail::to_position(where - line_begin + 1)};
+      return SourceLocation{name, detail::to_position(line_number),
+                            detail::to_position(where - line_begin + 1)};
     };
     const char* first = line_begin;
     while (first < line_end && detail::is_blank(*first)) ++first;
@@ -81,8 +83,9 @@ Dataset read_csv(const std::filesystem::path& file, LabelMode mode) {
                                    fields.size(), expected_fields, expected_fields - 1, expected_line));
     }
     if (fields.size() < expected_fields) {
-      throw InputError(at(line_end), fmt::format("too few fields: {} instead of {} (label + {} features, as on line {})",
-                                                 fields.size(), expected_fields, expected_fields - 1, expected_line));
+      throw InputError(at(line_end),
+                       fmt::format("too few fields: {} instead of {} (label + {} features, as on line {})",
+                                   fields.size(), expected_fields, expected_fields - 1, expected_line));
     }
     for (std::size_t i = 0; i < fields.size(); ++i) {
       const Field& f = fields[i];
@@ -90,14 +93,17 @@ Dataset read_csv(const std::filesystem::path& file, LabelMode mode) {
       if (f.begin == f.end) throw InputError(at(f.raw_begin), fmt::format("empty field ({})", what));
       const detail::ParsedNumber number = detail::parse_double(f.begin, f.end);
       switch (number.status) {
-        case detail::NumberStatus::ok: break;
+        case detail::NumberStatus::ok:
+          break;
         case detail::NumberStatus::non_finite:
-          throw InputError(at(f.begin), fmt::format("non-finite value {} ({})", detail::quote_token(f.begin, f.end), what));
+          throw InputError(at(f.begin), fmt::format("non-finite value {} ({})",
+                                                    detail::quote_token(f.begin, f.end), what));
         case detail::NumberStatus::out_of_range:
           throw InputError(at(f.begin), fmt::format("value {} is outside the range of double ({})",
                                                     detail::quote_token(f.begin, f.end), what));
         case detail::NumberStatus::invalid:
-          throw InputError(at(f.begin), fmt::format("non-numeric value {} ({})", detail::quote_token(f.begin, f.end), what));
+          throw InputError(at(f.begin), fmt::format("non-numeric value {} ({})",
+                                                    detail::quote_token(f.begin, f.end), what));
         case detail::NumberStatus::trailing:
           throw InputError(at(number.stop), fmt::format("unexpected {} after the number ({})",
                                                         detail::quote_token(number.stop, f.end), what));
@@ -109,6 +115,14 @@ Dataset read_csv(const std::filesystem::path& file, LabelMode mode) {
         values.push_back(number.value);
       }
     }
+    const auto rows = static_cast<std::int64_t>(labels.size());
+    const std::uint64_t needed = dense_dataset_bytes(rows, static_cast<std::int64_t>(expected_fields - 1));
+    if (needed > max_bytes)
+      throw InputError(
+          SourceLocation{name, detail::to_position(line_number), 1},
+          fmt::format("the data set needs more than {} in memory by this line ({} rows of {} features), "
+                      "over data.max_memory = {}",
+                      describe_bytes(needed), rows, expected_fields - 1, describe_bytes(max_bytes)));
   }
 
   if (labels.empty()) {

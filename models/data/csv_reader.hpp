@@ -16,9 +16,13 @@
 
 #include "models/data/dataset.hpp"
 #include "models/data/labels.hpp"
+#include "models/data/memory_estimate.hpp"
 
 namespace ef21::data {
 
-Dataset read_csv(const std::filesystem::path& file, LabelMode mode = LabelMode::binary);
+/// When the rows read so far need more than `max_bytes` (memory_estimate.hpp), throws at the
+/// line that crossed it.
+Dataset read_csv(const std::filesystem::path& file, LabelMode mode = LabelMode::binary,
+                 std::uint64_t max_bytes = kUnlimitedMemory);
 
 }  // namespace ef21::data

@@ -26,12 +26,15 @@
 
 #include "models/data/dataset.hpp"
 #include "models/data/labels.hpp"
+#include "models/data/memory_estimate.hpp"
 
 namespace ef21::data {
 
 /// Reads a LIBSVM file. Binary mode maps the two label values to {-1, +1} (min -> -1)
 /// and rejects files with one or more than two distinct labels; raw keeps labels as read.
-/// The dataset's name is the file name without directories.
-Dataset read_libsvm(const std::filesystem::path& file, LabelMode mode = LabelMode::binary);
+/// The dataset's name is the file name without directories. When the data read so far needs
+/// more than `max_bytes` (memory_estimate.hpp), throws at the line that crossed it.
+Dataset read_libsvm(const std::filesystem::path& file, LabelMode mode = LabelMode::binary,
+                    std::uint64_t max_bytes = kUnlimitedMemory);
 
 }  // namespace ef21::data

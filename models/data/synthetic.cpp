@@ -1,11 +1,13 @@
 #include "models/data/synthetic.hpp"
 
+#include <fmt/format.h>
+
 #include <algorithm>
 #include <cmath>
-#include <fmt/format.h>
 #include <limits>
 #include <vector>
 
+#include "models/data/memory_estimate.hpp"
 #include "models/data/split.hpp"
 #include "models/support/check.hpp"
 #include "models/support/input_error.hpp"
@@ -16,7 +18,8 @@ namespace {
 
 constexpr std::int64_t kMaxInt32 = std::numeric_limits<std::int32_t>::max();
 
-Eigen::VectorXd normal_vector(std::uint64_t seed, std::string_view purpose, std::uint64_t index, Eigen::Index d) {
+Eigen::VectorXd normal_vector(std::uint64_t seed, std::string_view purpose, std::uint64_t index,
+                              Eigen::Index d) {
   Rng rng = Rng::stream(seed, purpose, index);
   Eigen::VectorXd v(d);
   for (Eigen::Index j = 0; j < d; ++j) v[j] = rng.normal();
@@ -48,9 +51,11 @@ void validate(const SyntheticSpec& spec) {
   if (!(spec.label_noise >= 0.0 && spec.label_noise <= 0.5)) {
     throw InputError(fmt::format("synthetic label_noise must be in [0, 0.5], got {}", spec.label_noise));
   }
-  if (spec.workers < 1) throw InputError(fmt::format("synthetic workers must be at least 1, got {}", spec.workers));
+  if (spec.workers < 1)
+    throw InputError(fmt::format("synthetic workers must be at least 1, got {}", spec.workers));
   if (spec.workers > spec.rows) {
-    throw InputError(fmt::format("synthetic workers ({}) must not exceed rows ({})", spec.workers, spec.rows));
+    throw InputError(
+        fmt::format("synthetic workers ({}) must not exceed rows ({})", spec.workers, spec.rows));
   }
   const std::int64_t k = nonzeros_per_row(spec);
   if (spec.density < 1.0 && spec.rows > kMaxInt32 / k) {
@@ -63,6 +68,12 @@ void validate(const SyntheticSpec& spec) {
   }
 }
 
+std::uint64_t synthetic_dataset_bytes(const SyntheticSpec& spec) {
+  validate(spec);
+  if (spec.density >= 1.0) return dense_dataset_bytes(spec.rows, spec.dim);
+  return sparse_dataset_bytes(spec.rows, spec.rows * nonzeros_per_row(spec));
+}
+
 Eigen::VectorXd synthetic_model(const SyntheticSpec& spec, std::int64_t block) {
   validate(spec);
   EF21_CHECK(block >= 0 && block < spec.workers, "synthetic_model: block out of range");
@@ -70,7 +81,8 @@ Eigen::VectorXd synthetic_model(const SyntheticSpec& spec, std::int64_t block) {
   const double h = spec.heterogeneity;
   // Exact at the ends: sqrt(1) = 1 and sqrt(0) = 0, so h = 0 gives w_shared bit for bit.
   Eigen::VectorXd w = std::sqrt(1.0 - h) * normal_vector(spec.seed, "synthetic.model.shared", 0, d);
-  if (h > 0.0) w += std::sqrt(h) * normal_vector(spec.seed, "synthetic.model.own", static_cast<std::uint64_t>(block), d);
+  if (h > 0.0)
+    w += std::sqrt(h) * normal_vector(spec.seed, "synthetic.model.own", static_cast<std::uint64_t>(block), d);
   return w;
 }
 
@@ -98,7 +110,8 @@ Dataset make_synthetic(const SyntheticSpec& spec) {
     const auto i = static_cast<std::size_t>(c);
     if (w_stamp[i] != block) {
       w[c] = shared_weight * shared[c];
-      if (h > 0.0) w[c] += own_weight * Rng::normal_from_uniforms(own_uniforms[2 * i], own_uniforms[2 * i + 1]);
+      if (h > 0.0)
+        w[c] += own_weight * Rng::normal_from_uniforms(own_uniforms[2 * i], own_uniforms[2 * i + 1]);
       w_stamp[i] = block;
     }
     return w[c];
@@ -133,7 +146,9 @@ Dataset make_synthetic(const SyntheticSpec& spec) {
     if (block != model_block) {
       if (dense) {
         w = shared_weight * shared;
-        if (h > 0.0) w += own_weight * normal_vector(spec.seed, "synthetic.model.own", static_cast<std::uint64_t>(block), d);
+        if (h > 0.0)
+          w += own_weight *
+               normal_vector(spec.seed, "synthetic.model.own", static_cast<std::uint64_t>(block), d);
       } else if (h > 0.0) {
         Rng own = Rng::stream(spec.seed, "synthetic.model.own", static_cast<std::uint64_t>(block));
         for (double& u : own_uniforms) u = own.uniform();

@@ -30,13 +30,16 @@
 namespace ef21::data {
 
 struct SyntheticSpec {
-  std::int64_t rows = 2000;    // N >= 1 (and >= workers)
-  std::int64_t dim = 50;       // d >= 1
-  double density = 1.0;        // in (0, 1]; 1 = dense storage, < 1 = sparse CSR with that fraction of nonzeros per row (at least 1)
-  double heterogeneity = 0.0;  // h in [0, 1]; 0 = all rows from one model, 1 = each block from its own independent model
-  std::int64_t workers = 1;    // blocks for heterogeneity, in sequential order, 1 <= workers <= rows
-  double label_noise = 0.0;    // in [0, 0.5]; classification: probability of flipping a label; regression: noise std
-  bool regression = false;     // labels = a^T w + noise instead of +-1
+  std::int64_t rows = 2000;  // N >= 1 (and >= workers)
+  std::int64_t dim = 50;     // d >= 1
+  double density = 1.0;  // in (0, 1]; 1 = dense storage, < 1 = sparse CSR with that fraction of nonzeros per
+                         // row (at least 1)
+  double heterogeneity =
+      0.0;  // h in [0, 1]; 0 = all rows from one model, 1 = each block from its own independent model
+  std::int64_t workers = 1;  // blocks for heterogeneity, in sequential order, 1 <= workers <= rows
+  double label_noise =
+      0.0;  // in [0, 0.5]; classification: probability of flipping a label; regression: noise std
+  bool regression = false;  // labels = a^T w + noise instead of +-1
   std::uint64_t seed = 1;
 };
 
@@ -50,5 +53,8 @@ Dataset make_synthetic(const SyntheticSpec& spec);
 
 /// Ground-truth model w_b of block `block` in [0, spec.workers) (d entries).
 Eigen::VectorXd synthetic_model(const SyntheticSpec& spec, std::int64_t block);
+
+/// What make_synthetic(spec) will hold in memory (memory_estimate.hpp), without generating it.
+std::uint64_t synthetic_dataset_bytes(const SyntheticSpec& spec);
 
 }  // namespace ef21::data

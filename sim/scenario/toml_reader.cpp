@@ -73,16 +73,18 @@ std::string closest_name(std::string_view name, const std::vector<std::string>& 
   return best;
 }
 
-TableReader::TableReader(const toml::table& table, std::string path, std::span<const std::string_view> known_keys,
-                         SourceLocation fallback)
+TableReader::TableReader(const toml::table& table, std::string path,
+                         std::span<const std::string_view> known_keys, SourceLocation fallback)
     : table_(table), path_(std::move(path)), fallback_(std::move(fallback)) {
   std::vector<std::string> known(known_keys.begin(), known_keys.end());
   for (auto&& [key, value] : table_) {
     if (std::find(known.begin(), known.end(), key.str()) != known.end()) continue;
     std::string message = fmt::format("unknown key `{}`", full_name(key.str()));
     const std::string suggestion = closest_name(key.str(), known);
-    if (!suggestion.empty()) message += fmt::format("; did you mean `{}`?", full_name(suggestion));
-    else message += fmt::format(" (known keys here: {})", fmt::join(known, ", "));
+    if (!suggestion.empty())
+      message += fmt::format("; did you mean `{}`?", full_name(suggestion));
+    else
+      message += fmt::format(" (known keys here: {})", fmt::join(known, ", "));
     SourceLocation where = location_of(key.source());
     if (where.line == 0) where = location_of(value);
     throw InputError(where, message);
@@ -99,11 +101,14 @@ SourceLocation TableReader::where(std::string_view key) const {
   return here.line > 0 ? here : fallback_;
 }
 
-void TableReader::fail(std::string_view key, const std::string& message) const { throw InputError(where(key), message); }
+void TableReader::fail(std::string_view key, const std::string& message) const {
+  throw InputError(where(key), message);
+}
 
 const toml::node& TableReader::require_node(std::string_view key) const { return *table_.get(key); }
 
-std::optional<std::int64_t> TableReader::integer(std::string_view key, std::int64_t min, std::int64_t max) const {
+std::optional<std::int64_t> TableReader::integer(std::string_view key, std::int64_t min,
+                                                 std::int64_t max) const {
   const auto* n = table_.get(key);
   if (!n) return std::nullopt;
   const auto* v = n->as_integer();
@@ -114,7 +119,8 @@ std::optional<std::int64_t> TableReader::integer(std::string_view key, std::int6
   return x;
 }
 
-std::optional<double> TableReader::number(std::string_view key, double min, double max, bool min_inclusive) const {
+std::optional<double> TableReader::number(std::string_view key, double min, double max,
+                                          bool min_inclusive) const {
   const auto* n = table_.get(key);
   if (!n) return std::nullopt;
   double x;
@@ -126,8 +132,8 @@ std::optional<double> TableReader::number(std::string_view key, double min, doub
     fail(key, fmt::format("`{}` must be a number, got {}", full_name(key), type_name(*n)));
   const bool low_ok = min_inclusive ? x >= min : x > min;
   if (!std::isfinite(x) || !low_ok || x > max)
-    fail(key, fmt::format("`{}` must be {} {} and <= {}, got {}", full_name(key), min_inclusive ? ">=" : ">", min,
-                          max, x));
+    fail(key, fmt::format("`{}` must be {} {} and <= {}, got {}", full_name(key), min_inclusive ? ">=" : ">",
+                          min, max, x));
   return x;
 }
 
@@ -139,7 +145,8 @@ std::optional<std::string> TableReader::string(std::string_view key) const {
   return s->get();
 }
 
-std::optional<std::string> TableReader::choice(std::string_view key, const std::vector<std::string>& allowed) const {
+std::optional<std::string> TableReader::choice(std::string_view key,
+                                               const std::vector<std::string>& allowed) const {
   auto s = string(key);
   if (!s) return s;
   if (std::find(allowed.begin(), allowed.end(), *s) != allowed.end()) return s;
@@ -158,10 +165,12 @@ std::optional<bool> TableReader::boolean(std::string_view key) const {
   return b->get();
 }
 
-std::string TableReader::unit_string(std::string_view key, std::string_view what, std::string_view example) const {
+std::string TableReader::unit_string(std::string_view key, std::string_view what,
+                                     std::string_view example) const {
   const auto& n = require_node(key);
   if (n.is_number())
-    fail(key, fmt::format("`{}` is a {} and needs a unit, as a string such as \"{}\"", full_name(key), what, example));
+    fail(key, fmt::format("`{}` is a {} and needs a unit, as a string such as \"{}\"", full_name(key), what,
+                          example));
   const auto* s = n.as_string();
   if (!s)
     fail(key, fmt::format("`{}` must be a {} string such as \"{}\", got {}", full_name(key), what, example,
@@ -184,6 +193,16 @@ std::optional<double> TableReader::bandwidth(std::string_view key) const {
   const std::string text = unit_string(key, "bandwidth", "100 Mbps");
   try {
     return parse_bandwidth(text);
+  } catch (const std::exception& e) {
+    fail(key, fmt::format("`{}`: {}", full_name(key), e.what()));
+  }
+}
+
+std::optional<std::uint64_t> TableReader::size(std::string_view key) const {
+  if (!has(key)) return std::nullopt;
+  const std::string text = unit_string(key, "size", "12 GB");
+  try {
+    return parse_size(text);
   } catch (const std::exception& e) {
     fail(key, fmt::format("`{}`: {}", full_name(key), e.what()));
   }

@@ -5,8 +5,8 @@
 #include <toml++/toml.h>
 
 #include <cstdint>
-#include <span>
 #include <optional>
+#include <span>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -40,7 +40,8 @@ class TableReader {
   std::optional<std::string> choice(std::string_view key, const std::vector<std::string>& allowed) const;
   std::optional<bool> boolean(std::string_view key) const;
   std::optional<SimTime> duration(std::string_view key) const;
-  std::optional<double> bandwidth(std::string_view key) const;  // bytes/s
+  std::optional<double> bandwidth(std::string_view key) const;      // bytes/s
+  std::optional<std::uint64_t> size(std::string_view key) const;    // bytes ("12 GB", "512 MiB")
   std::optional<double> compute_speed(std::string_view key) const;  // FLOP/s
   const toml::table* subtable(std::string_view key) const;
   const toml::array* array(std::string_view key) const;
