@@ -36,6 +36,10 @@ const MethodInfo& gd_registration() {
       .make = [](const MethodContext& c) -> std::unique_ptr<Method> {
         return std::make_unique<GradientDescent>(c);
       },
+      .guarantee = running_mean_guarantee(
+          "gd-descent-lemma",
+          "descent lemma summed over t: (1/T) Σ_{t<T} ‖∇f(x^t)‖² ≤ 2(f(x^0) − f_low)/(γT) for γ ≤ 1/L; "
+          "full participation, full gradients"),
   };
   return info;
 }

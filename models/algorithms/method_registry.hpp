@@ -12,6 +12,7 @@
 #include <string_view>
 #include <vector>
 
+#include "models/algorithms/guarantee.hpp"
 #include "models/algorithms/method.hpp"
 #include "models/support/params.hpp"
 
@@ -61,6 +62,10 @@ struct MethodInfo {
   /// gamma before the multiplier; throws TheoryUnavailable where the rule does not apply.
   std::function<double(const TheoryInputs&)> theory_stepsize;
   std::function<std::unique_ptr<Method>(const MethodContext&)> make;
+  /// Its convergence guarantee, where the method has one (guarantee.hpp): summary.json's
+  /// "theory" object and `tools/plot --theory` check a run against it.
+  /// (Default-initialised so that registrations without one need not name it.)
+  std::optional<Guarantee> guarantee = std::nullopt;
 };
 
 /// Every registered method, in registration order (the order of `list` and the docs).

@@ -34,4 +34,15 @@ std::vector<std::string> problem_kind_names() {
 
 bool needs_binary_labels(ProblemKind kind) { return kind != ProblemKind::least_squares; }
 
+std::optional<double> loss_lower_bound(const ProblemSpec& spec) {
+  switch (spec.kind) {
+    case ProblemKind::logreg_nonconvex:  // log(1 + e^z) > 0, lambda x^2 / (1 + x^2) >= 0
+    case ProblemKind::logreg:            // log(1 + e^z) > 0, (lambda / 2) ||x||^2 >= 0
+    case ProblemKind::least_squares:     // (1 / 2m) ||Ax - b||^2 >= 0, (lambda / 2) ||x||^2 >= 0
+      if (spec.lambda >= 0.0) return 0.0;
+      return std::nullopt;
+  }
+  return std::nullopt;
+}
+
 }  // namespace ef21::problems

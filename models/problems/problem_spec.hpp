@@ -25,6 +25,11 @@ std::vector<std::string> problem_kind_names();
 /// Whether the labels must be the two classes {-1, +1} (logistic problems) or any reals.
 bool needs_binary_labels(ProblemKind kind);
 
+/// A lower bound f_low on the objective, where one is known (the theory guarantees need
+/// f(x^0) - f_low): 0 for every current kind, whose losses (logistic, squared) and
+/// regularisers (lambda >= 0) are all nonnegative.
+std::optional<double> loss_lower_bound(const ProblemSpec& spec);
+
 /// Strong-convexity-like constant mu used by EF21+'s theory stepsize (DESIGN §7: mu = lambda).
 inline double regularisation_mu(const ProblemSpec& spec) { return spec.lambda; }
 

@@ -14,6 +14,8 @@ std::string_view to_string(RunStatus status) {
       return "bits_limit";
     case RunStatus::diverged:
       return "diverged";
+    case RunStatus::interrupted:
+      return "interrupted";
   }
   return "?";
 }

@@ -1,6 +1,7 @@
 #pragma once
 // What a run records: the trace of iterates, messages, spans and the summary (DESIGN §5).
 #include <cstdint>
+#include <limits>
 #include <optional>
 #include <string>
 #include <utility>
@@ -19,6 +20,9 @@ struct TraceRow {
   double bits_down = 0.0;  // cumulative downlink bits per worker (mean over workers)
   double f = 0.0;
   double grad_norm_sq = 0.0;
+  // (1/(t+1)) sum_{s<=t} ||grad f(x^s)||^2 over every iterate so far (run.record_running_mean;
+  // NaN when not recorded): the left-hand side of the methods' guarantees (guarantee.hpp).
+  double grad_norm_sq_mean = std::numeric_limits<double>::quiet_NaN();
 };
 
 struct MessageRecord {
@@ -47,8 +51,25 @@ struct TargetReach {
   std::optional<double> bits_up;
 };
 
-enum class RunStatus { converged, max_rounds, time_limit, bits_limit, diverged };
+/// interrupted: SIGINT/SIGTERM (ef21sim run, sweep) stopped the run at the iterate it was at.
+enum class RunStatus { converged, max_rounds, time_limit, bits_limit, diverged, interrupted };
 std::string_view to_string(RunStatus status);
+
+/// summary.json's "theory": the run against its method's convergence guarantee
+/// (models/algorithms/guarantee.hpp), (1/T) sum_{t<T} ||grad f(x^t)||^2 <= C / T.
+struct TheoryCheck {
+  std::string guarantee;                // its name ("ef21-theorem-1")
+  bool applies = false;                 // the run meets the hypotheses (stepsize range, participation, ...)
+  std::string reason;                   // why not, or why it could not be checked; empty otherwise
+  bool in_expectation = false;          // a random compressor: the bound is on the expectation
+  double gamma = 0.0;                   // the stepsize used
+  std::optional<double> gamma_max;      // the theorem's largest stepsize (the theory stepsize)
+  std::optional<double> f0, f_low;      // f(x^0) and the problem's lower bound
+  std::optional<double> bound_times_T;  // C (when it applies)
+  std::int64_t iterates = 0;            // gradients averaged: T of the last running mean
+  std::optional<double> max_mean_to_bound;  // max over T of mean_T / (C / T) (when checked)
+  std::optional<std::int64_t> max_at_T;     // the T where it is largest
+};
 
 struct RunResult {
   RunStatus status = RunStatus::max_rounds;
@@ -78,6 +99,7 @@ struct RunResult {
   std::vector<Span> spans;                 // when run.timeline
   std::vector<std::string> node_names;     // topology node id -> name
   std::vector<std::string> sample_lines;   // samples.jsonl, one JSON object per line (run.record_samples)
+  std::optional<TheoryCheck> theory;       // when the method declares a guarantee
 };
 
 }  // namespace ef21::sim

@@ -277,9 +277,12 @@ Simulation::Simulation(const Scenario& scenario) : scenario_(scenario) {
     const Trace trace = trace_named_at(g.availability_trace_at, g.availability_trace, TraceDomain::availability);
     for (const std::int64_t id : g.ids) availability[static_cast<std::size_t>(id)] = trace;
   }
-  auto model = std::make_unique<Availability>(std::move(availability), s.failures.mtbf, s.failures.mttr, s.run.seed);
+  auto model =
+      std::make_unique<Availability>(std::move(availability), s.failures.mtbf, s.failures.mttr, s.run.seed);
   if (model->enabled()) availability_ = std::move(model);
   union_marks_.assign(static_cast<std::size_t>(d), -1);
+  theory_ = std::make_unique<TheoryMonitor>(method.guarantee ? &*method.guarantee : nullptr,
+                                            guarantee_conditions(s, constants_, federation_->compressor()));
 }
 
 std::uint64_t Simulation::downlink_payload_bits(std::int64_t round) const {
@@ -333,6 +336,8 @@ bool Simulation::record_iterate(std::int64_t round) {
     return false;
   }
   if (round == 0) initial_grad_norm_sq_ = row.grad_norm_sq;
+  theory_->observe(round, row.grad_norm_sq, round == 0 ? federation_->value(0) : 0.0);
+  if (s.run.record_running_mean) row.grad_norm_sq_mean = theory_->running_mean();
   result_.rounds = round;
   result_.final_row = row;
 
@@ -362,6 +367,9 @@ bool Simulation::record_iterate(std::int64_t round) {
     stop = true;
   } else if (round >= s.run.rounds) {
     result_.status = RunStatus::max_rounds;
+    stop = true;
+  } else if (interrupt_ != nullptr && interrupt_->load(std::memory_order_relaxed)) {
+    result_.status = RunStatus::interrupted;  // x^round is the last iterate: a complete, valid run directory
     stop = true;
   }
   if (stop || round % s.run.metrics_every == 0) {
@@ -537,6 +545,7 @@ RunResult Simulation::run(const ProgressFn& progress) {
   result_.messages = network_->messages_delivered();
   result_.wire_bytes = protocol_->wire_bytes();
   result_.sim_time_s = time_to_seconds(engine_.now());
+  result_.theory = theory_->check();
   for (std::size_t node = 0; node < topology_.node_count(); ++node)
     result_.node_names.push_back(topology_.node_name(static_cast<NodeId>(node)));
   return std::move(result_);

@@ -2,6 +2,7 @@
 // A built simulation: the scenario's data split over workers, the method running on them
 // (models::Federation), and the event engine moving their messages over the network under
 // the synchronous parameter-server protocol `ps` (DESIGN §6).
+#include <atomic>
 #include <functional>
 #include <memory>
 #include <vector>
@@ -11,6 +12,7 @@
 #include "sim/cluster/compute_model.hpp"
 #include "sim/cluster/records.hpp"
 #include "sim/cluster/round_protocol.hpp"
+#include "sim/cluster/theory_monitor.hpp"
 #include "sim/core/engine.hpp"
 #include "sim/net/flow_network.hpp"
 #include "sim/net/link_dynamics.hpp"
@@ -39,6 +41,10 @@ class Simulation final : public ProtocolHost {
 
   /// Runs to a stop condition. Call once.
   RunResult run(const ProgressFn& progress = {});
+  /// Once `*flag` is true (a signal handler may set it: a lock-free atomic), the run stops at
+  /// the next iterate it records, with status `interrupted` and that iterate as its last row.
+  /// Checked once per round. `flag` must outlive run(); nullptr = never.
+  void stop_when(const std::atomic<bool>* flag) { interrupt_ = flag; }
 
   const algorithms::DerivedConstants& constants() const { return constants_; }
   std::int64_t samples() const { return samples_; }
@@ -60,7 +66,8 @@ class Simulation final : public ProtocolHost {
   void lost_message(std::uint64_t wasted_bytes) override;
   void late_message(std::uint64_t wasted_bytes) override;
   std::int64_t dim() const override { return federation_->dim(); }
-  bool begin_round(std::int64_t round, SimTime model_time, const std::vector<std::uint32_t>* received) override;
+  bool begin_round(std::int64_t round, SimTime model_time,
+                   const std::vector<std::uint32_t>* received) override;
   const std::vector<std::uint32_t>& participants(std::int64_t round) override;
   void start_compute(std::uint32_t worker, std::int64_t round) override;
   std::uint64_t uplink_bits(std::uint32_t worker) const override;
@@ -81,9 +88,9 @@ class Simulation final : public ProtocolHost {
   std::int64_t k_ = 0;
   std::unique_ptr<ComputeModel> compute_;
   std::unique_ptr<Availability> availability_;
-  std::vector<bool> down_;                 // per worker, now
-  std::vector<std::uint64_t> epoch_;       // per worker: bumped when it goes down (its computation is lost)
-  std::vector<SimTime> down_since_;        // per worker, while down (timeline)
+  std::vector<bool> down_;                  // per worker, now
+  std::vector<std::uint64_t> epoch_;        // per worker: bumped when it goes down (its computation is lost)
+  std::vector<SimTime> down_since_;         // per worker, while down (timeline)
   std::vector<std::uint32_t> taking_part_;  // scratch: a round's participants after availability
 
   Topology topology_;
@@ -94,7 +101,7 @@ class Simulation final : public ProtocolHost {
   std::vector<std::uint32_t> worker_of_node_;  // node id -> worker index (or npos)
 
   std::unique_ptr<LinkDynamicsDriver> link_driver_;  // link traces (after the network it drives)
-  std::unique_ptr<RoundProtocol> protocol_;  // declared after the network it sends on
+  std::unique_ptr<RoundProtocol> protocol_;          // declared after the network it sends on
   // Round state.
   std::int64_t round_ = 0;      // the latest round begun
   SimTime server_time_ = 0;     // when x^round_ came to exist (the server, or the first worker, held it)
@@ -105,6 +112,8 @@ class Simulation final : public ProtocolHost {
   std::vector<std::int32_t> union_marks_;  // scratch for the sparse-update downlink size
   RunResult result_;
   ProgressFn progress_;
+  std::unique_ptr<TheoryMonitor> theory_;         // running mean of ||grad f||^2, the method's guarantee
+  const std::atomic<bool>* interrupt_ = nullptr;  // stop_when
 };
 
 }  // namespace ef21::sim

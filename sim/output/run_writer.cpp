@@ -61,12 +61,30 @@ std::string_view span_name(SpanKind kind) {
 
 }  // namespace
 
-std::string format_trace_csv(const std::vector<TraceRow>& rows) {
-  std::string out = "round,time_s,bits_up,bits_down,f,grad_norm_sq\n";
-  for (const auto& r : rows)
-    fmt::format_to(std::back_inserter(out), "{},{},{},{},{},{}\n", r.round, r.time_s, r.bits_up, r.bits_down,
+std::string format_trace_csv(const std::vector<TraceRow>& rows, bool running_mean) {
+  std::string out = "round,time_s,bits_up,bits_down,f,grad_norm_sq";
+  out += running_mean ? ",grad_norm_sq_mean\n" : "\n";
+  for (const auto& r : rows) {
+    fmt::format_to(std::back_inserter(out), "{},{},{},{},{},{}", r.round, r.time_s, r.bits_up, r.bits_down,
                    r.f, r.grad_norm_sq);
+    if (running_mean) fmt::format_to(std::back_inserter(out), ",{}", r.grad_norm_sq_mean);
+    out += '\n';
+  }
   return out;
+}
+
+std::string format_theory_json(const std::optional<TheoryCheck>& theory) {
+  if (!theory) return "null";
+  const TheoryCheck& t = *theory;
+  return fmt::format(
+      "{{\"guarantee\": {}, \"applies\": {}, \"reason\": {}, \"in_expectation\": {}, \"gamma\": {}, "
+      "\"gamma_max\": {}, \"f0\": {}, \"f_low\": {}, \"bound_times_T\": {}, \"iterates\": {}, "
+      "\"max_mean_to_bound\": {}, \"max_at_T\": {}}}",
+      json_string(t.guarantee), t.applies ? "true" : "false",
+      t.reason.empty() ? "null" : json_string(t.reason), t.in_expectation ? "true" : "false",
+      json_number(t.gamma), json_optional(t.gamma_max), json_optional(t.f0), json_optional(t.f_low),
+      json_optional(t.bound_times_T), t.iterates, json_optional(t.max_mean_to_bound),
+      json_optional(t.max_at_T));
 }
 
 std::string format_messages_csv(const RunResult& result) {
@@ -150,6 +168,7 @@ std::string format_summary_json(const Scenario& scenario, const RunResult& r, co
     field("failures", fmt::format("{{\"skipped_rounds\": {}, \"lost_messages\": {}, \"late_messages\": {}, "
                                   "\"wasted_bytes\": {}}}",
                                   r.skipped_rounds, r.lost_messages, r.late_messages, r.wasted_bytes));
+  field("theory", format_theory_json(r.theory));
   for (const auto& [name, count] : r.method_counters) field(name, std::to_string(count));
   field("host",
         fmt::format("{{\"wall_seconds\": {}, \"threads\": {}, \"version\": {}}}",
@@ -166,7 +185,7 @@ void write_run_directory(const std::filesystem::path& dir, const Scenario& scena
   std::error_code ec;
   std::filesystem::remove(dir / "summary.json", ec);
   write_file_atomically(dir / "scenario.toml", resolved_scenario_toml(scenario, result.k, dir));
-  write_file_atomically(dir / "trace.csv", format_trace_csv(result.trace));
+  write_file_atomically(dir / "trace.csv", format_trace_csv(result.trace, scenario.run.record_running_mean));
   if (scenario.run.record_messages) write_file_atomically(dir / "messages.csv", format_messages_csv(result));
   if (scenario.run.timeline) write_file_atomically(dir / "timeline.json", format_timeline_json(result));
   if (scenario.run.record_samples) {

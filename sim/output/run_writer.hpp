@@ -16,7 +16,10 @@ struct HostInfo {
   std::string version;
 };
 
-std::string format_trace_csv(const std::vector<TraceRow>& rows);
+/// trace.csv; `running_mean` (run.record_running_mean) adds the column grad_norm_sq_mean.
+std::string format_trace_csv(const std::vector<TraceRow>& rows, bool running_mean = false);
+/// summary.json's "theory" value: the TheoryCheck as an object, or null (no guarantee).
+std::string format_theory_json(const std::optional<TheoryCheck>& theory);
 std::string format_messages_csv(const RunResult& result);
 std::string format_timeline_json(const RunResult& result);
 std::string format_summary_json(const Scenario& scenario, const RunResult& result, const HostInfo& host);

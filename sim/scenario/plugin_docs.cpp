@@ -56,6 +56,13 @@ std::string methods_markdown() {
       "\nMethod keys (in `[algorithm]`, only for the methods that declare them):\n\n"
       "| key | method | default | range | meaning |\n|---|---|---|---|---|\n";
   for (const auto* m : algorithms::method_registry()) out += key_rows(m->name, m->keys);
+  out +=
+      "\nConvergence guarantees (summary.json's `theory` checks every run of these methods against "
+      "its own; `tools/plot --theory` draws both sides):\n\n"
+      "| method | guarantee | statement |\n|---|---|---|\n";
+  for (const auto* m : algorithms::method_registry())
+    if (m->guarantee)
+      out += fmt::format("| `{}` | `{}` | {} |\n", m->name, m->guarantee->name, m->guarantee->statement);
   return out;
 }
 
@@ -73,11 +80,13 @@ std::string compressors_markdown() {
 
 std::string protocols_markdown() {
   std::string out =
-      "| `kind` | what | server | messages | `ring` | partial participation | methods with their own broadcast |\n"
+      "| `kind` | what | server | messages | `ring` | partial participation | methods with their own "
+      "broadcast |\n"
       "|---|---|---|---|---|---|---|\n";
   const auto yes = [](bool b) { return b ? "yes" : "no"; };
   for (const auto* p : protocol_registry())
-    out += fmt::format("| `\"{}\"` | {} | {} | {} | {} | {} | {} |\n", p->name, p->doc, p->needs_server ? "needed" : "none",
+    out += fmt::format("| `\"{}\"` | {} | {} | {} | {} | {} | {} |\n", p->name, p->doc,
+                       p->needs_server ? "needed" : "none",
                        p->dense_only ? "dense only (identity, k = d)" : "any", yes(p->takes_ring),
                        yes(p->partial_participation), yes(p->method_broadcast));
   return out;
@@ -89,6 +98,8 @@ std::string plugins_text() {
     out += fmt::format("  {:<10} {}\n", m->name, m->doc);
     out += fmt::format("  {:<10}   compressor: {}; composes with: {}; theory stepsize: {}\n", "",
                        need_text(m->compressor), compositions(*m), m->theory_doc);
+    if (m->guarantee)
+      out += fmt::format("  {:<10}   guarantee {}: {}\n", "", m->guarantee->name, m->guarantee->statement);
     for (const ParamDecl& k : m->keys)
       out += fmt::format("  {:<10}   algorithm.{} = {} ({}): {}\n", "", k.name, k.default_text(),
                          k.range_text(), k.doc);

@@ -34,10 +34,11 @@ struct RunSpec {
   std::int64_t metrics_every = 1;  // trace.csv keeps every k-th iterate (and the last)
   std::size_t threads = 1;         // worker computations in parallel; never changes outputs
   StopTargets stop;
-  std::filesystem::path output;  // run directory; empty = results/<name>
-  bool record_messages = false;  // write messages.csv
-  bool timeline = false;         // write timeline.json
-  bool record_samples = false;   // write samples.jsonl (every random draw, by round)
+  std::filesystem::path output;      // run directory; empty = results/<name>
+  bool record_messages = false;      // write messages.csv
+  bool timeline = false;             // write timeline.json
+  bool record_samples = false;       // write samples.jsonl (every random draw, by round)
+  bool record_running_mean = false;  // trace.csv gains grad_norm_sq_mean (guarantee.hpp's left-hand side)
 };
 
 enum class DataFormat { libsvm, csv };
@@ -45,6 +46,7 @@ enum class DataFormat { libsvm, csv };
 struct DataSpec {
   bool synthetic = true;
   std::filesystem::path source;  // absolute path of the data file (when !synthetic)
+  bool source_absolute = false;  // written as an absolute path: the resolved scenario keeps it absolute
   DataFormat format = DataFormat::libsvm;
   data::SyntheticSpec synthetic_spec;
   std::int64_t workers = 20;

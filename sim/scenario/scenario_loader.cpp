@@ -25,11 +25,20 @@ namespace {
 namespace fs = std::filesystem;
 
 // The schema: every table and its keys. Keep in sync with scenarios/README.md.
-constexpr std::string_view kTopKeys[] = {"run",     "data",    "problem",  "algorithm", "gradient", "participation", "compressor",
-                                         "compute", "network", "protocol", "failures",  "workers"};
-constexpr std::string_view kRunKeys[] = {"name",     "seed",          "rounds", "metrics_every",
-                                         "threads",  "stop",          "output", "record_messages",
-                                         "timeline", "record_samples"};
+constexpr std::string_view kTopKeys[] = {"run",      "data",          "problem",    "algorithm",
+                                         "gradient", "participation", "compressor", "compute",
+                                         "network",  "protocol",      "failures",   "workers"};
+constexpr std::string_view kRunKeys[] = {"name",
+                                         "seed",
+                                         "rounds",
+                                         "metrics_every",
+                                         "threads",
+                                         "stop",
+                                         "output",
+                                         "record_messages",
+                                         "timeline",
+                                         "record_samples",
+                                         "record_running_mean"};
 constexpr std::string_view kStopKeys[] = {"grad_norm_sq", "grad_norm_sq_relative", "sim_time", "bits_up"};
 constexpr std::string_view kDataKeys[] = {"source", "format", "workers", "split", "split_seed", "synthetic"};
 constexpr std::string_view kSyntheticKeys[] = {"rows",          "dim",         "density",
@@ -308,6 +317,7 @@ Scenario parse_scenario(const toml::table& root, const fs::path& file_in) {
   s.run.record_messages = run.boolean("record_messages").value_or(false);
   s.run.timeline = run.boolean("timeline").value_or(false);
   s.run.record_samples = run.boolean("record_samples").value_or(false);
+  s.run.record_running_mean = run.boolean("record_running_mean").value_or(false);
   const TableReader stop = sub_reader(run, "stop", kStopKeys, empty);
   s.run.stop.grad_norm_sq = stop.number("grad_norm_sq", 0.0, kHuge, false);
   s.run.stop.grad_norm_sq_relative = stop.number("grad_norm_sq_relative", 0.0, kHuge, false);
@@ -323,6 +333,7 @@ Scenario parse_scenario(const toml::table& root, const fs::path& file_in) {
   s.data.synthetic = source == "synthetic";
   if (!s.data.synthetic) {
     s.data.source = resolve_path(file, source);
+    s.data.source_absolute = fs::path(source).is_absolute();
     const std::string format = data.choice("format", {"auto", "libsvm", "csv"}).value_or("auto");
     if (format == "csv" || (format == "auto" && s.data.source.extension() == ".csv"))
       s.data.format = DataFormat::csv;

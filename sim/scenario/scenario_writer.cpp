@@ -50,7 +50,8 @@ std::string resolved_scenario_toml(const Scenario& s, std::int64_t k, const fs::
                   {"metrics_every", s.run.metrics_every},
                   {"record_messages", s.run.record_messages},
                   {"timeline", s.run.timeline},
-                  {"record_samples", s.run.record_samples}};
+                  {"record_samples", s.run.record_samples},
+                  {"record_running_mean", s.run.record_running_mean}};
   toml::table stop;
   if (s.run.stop.grad_norm_sq) stop.insert("grad_norm_sq", *s.run.stop.grad_norm_sq);
   if (s.run.stop.grad_norm_sq_relative)
@@ -71,7 +72,10 @@ std::string resolved_scenario_toml(const Scenario& s, std::int64_t k, const fs::
                                          {"label_noise", syn.label_noise},
                                          {"seed", static_cast<std::int64_t>(syn.seed)}});
   } else {
-    data.insert("source", relative_to(s.data.source, dir));
+    // An absolute source stays absolute (a shared data directory); a relative one is
+    // rewritten relative to the run directory, where the resolved scenario lives.
+    data.insert("source",
+                s.data.source_absolute ? s.data.source.generic_string() : relative_to(s.data.source, dir));
     data.insert("format", s.data.format == DataFormat::csv ? "csv" : "libsvm");
   }
   data.insert("split", s.data.split.kind == data::SplitKind::sequential ? "sequential"

@@ -3,8 +3,11 @@
 
 usage: plot_test.py EF21SIM TOOLS_PLOT WORKDIR CASE
 CASE: curves_run curves_sweep timeline sweep_lines sweep_heatmap sweep_seeds errors
+      curves_best curves_target_logx curves_theory sweep_min_over out_checks
 """
+import argparse
 import csv
+import json
 import os
 import shutil
 import struct
@@ -16,7 +19,8 @@ sys.dont_write_bytecode = True  # importing tools/plotting must not write into t
 
 BINARY, PLOT, WORK, CASE = sys.argv[1], sys.argv[2], sys.argv[3], sys.argv[4]
 ROOT = os.path.join(WORK, CASE)
-CASES = ("curves_run", "curves_sweep", "timeline", "sweep_lines", "sweep_heatmap", "sweep_seeds", "errors")
+CASES = ("curves_run", "curves_sweep", "timeline", "sweep_lines", "sweep_heatmap", "sweep_seeds", "errors",
+         "curves_best", "curves_target_logx", "curves_theory", "sweep_min_over", "out_checks")
 
 SCENARIO = """\
 [run]
@@ -75,9 +79,10 @@ def scenario():
     return path
 
 
-def make_run(timeline=True):
-    out = os.path.join(ROOT, "run" if timeline else "run-notimeline")
-    sh([BINARY, "run", scenario(), "--out", out, "--quiet", "--set", f"run.timeline={str(timeline).lower()}"])
+def make_run(timeline=True, name=None, sets=()):
+    out = os.path.join(ROOT, name or ("run" if timeline else "run-notimeline"))
+    extra = [a for s in sets for a in ("--set", s)]
+    sh([BINARY, "run", scenario(), "--out", out, "--quiet", "--set", f"run.timeline={str(timeline).lower()}", *extra])
     for name in ("trace.csv", "summary.json") + (("timeline.json",) if timeline else ()):
         expect(os.path.isfile(os.path.join(out, name)), f"ef21sim run wrote no {name}")
     return out
@@ -304,6 +309,217 @@ def case_errors():
     expect("timeline" in p.stdout and "sweep" in p.stdout, "--help lists the modes")
     for mode in ("curves", "timeline", "sweep"):
         expect("usage" in plot(mode, "--help").stdout, f"{mode} --help")
+
+
+# ---- issue 12: --best, --logx, the stop-target line, --theory, --min-over, --out checks ----
+
+def plotting_modules():
+    sys.path.insert(0, os.path.dirname(os.path.realpath(PLOT)))
+    import matplotlib
+
+    matplotlib.use("Agg")
+    from plotting import common, curves, sweep
+
+    return common, curves, sweep
+
+
+def draw(mode, *args):
+    """Runs a plot mode in this process and returns its figure (to inspect what was drawn)."""
+    import matplotlib.pyplot as plt
+
+    common, curves, sweep = plotting_modules()
+    module = {"curves": curves, "sweep": sweep}[mode]
+    parser = argparse.ArgumentParser()
+    module.add_arguments(parser)
+    plt.close("all")
+    with open(os.devnull, "w") as null:
+        stdout, sys.stdout = sys.stdout, null
+        try:
+            module.main(parser.parse_args(list(args)))
+        finally:
+            sys.stdout = stdout
+    return plt.gcf()
+
+
+def legend_texts(fig):
+    legends = [ax.get_legend() for ax in fig.axes if ax.get_legend()] + list(fig.legends)
+    return [t.get_text() for lg in legends for t in lg.get_texts()]
+
+
+def table_rows(sweep_dir):
+    with open(os.path.join(sweep_dir, "sweep.csv"), newline="") as f:
+        return list(csv.DictReader(f))
+
+
+def naive_best(rows, group_key, cost, tie):
+    """`ef21sim best` by hand: per group, the least (cost, tie) among rows that reached the target."""
+    out = {}
+    for r in rows:
+        if r["status"] == "error" or not r.get(cost):
+            continue
+        g = r[group_key]
+        key = (float(r[cost]), float(r[tie]) if r.get(tie) else 0.0)
+        if g not in out or key < out[g][0]:
+            out[g] = (key, r["run"])
+    return {g: run for g, (_, run) in out.items()}
+
+
+def case_curves_best():
+    sweep_dir = make_sweep()
+    _, curves, _ = plotting_modules()
+    rows = table_rows(sweep_dir)
+    for by, cost, tie in (("bits", "_bits_up", "_time_s"), ("time", "_time_s", "_bits_up"),
+                          ("rounds", "_round", "_time_s")):
+        expected = naive_best(rows, "compressor.k", "grad_norm_sq" + cost, "grad_norm_sq" + tie)
+        expect(set(expected) == {"2", "5"}, f"the fixture reaches the target for both k: {expected}")
+        got = curves.collect([sweep_dir], [], best=True, by=by)
+        runs = sorted(os.path.basename(r.path) for r, _ in got)
+        expect(runs == sorted(expected.values()), f"--best --by {by}: drew {runs}, expected {sorted(expected.values())}")
+        labels = [label for _, label in got]
+        expect(all("k=" in lab for lab in labels) and len(set(labels)) == 2, f"--best labels {labels}")
+        plot("curves", sweep_dir, "--best", "--by", by, "--out", out(f"best-{by}.png"))
+        check_png(out(f"best-{by}.png"), colors=TAB10[:2])
+    # Legends show only what varies: one group left (k fixed) -> no "k=" in the label.
+    got = curves.collect([sweep_dir], [("compressor.k", "5")], best=True)
+    expect(len(got) == 1 and "k=" not in got[0][1], f"one best run, nothing varies: {got[0][1]!r}")
+
+    # Extra columns are ignored and missing bytes columns only matter to --by bytes.
+    trimmed = os.path.join(ROOT, "trimmed")
+    shutil.copytree(sweep_dir, trimmed)
+    with open(os.path.join(trimmed, "sweep.csv"), newline="") as f:
+        reader = csv.DictReader(f)
+        columns = [c for c in reader.fieldnames if "bytes" not in c] + ["extra_column"]
+        kept = [dict({c: r[c] for c in columns if c in r}, extra_column="x") for r in reader]
+    with open(os.path.join(trimmed, "sweep.csv"), "w", newline="") as f:
+        w = csv.DictWriter(f, fieldnames=columns)
+        w.writeheader()
+        w.writerows(kept)
+    plot("curves", trimmed, "--best", "--out", out("trimmed.png"))
+    check_png(out("trimmed.png"), colors=TAB10[:2])
+    p = plot("curves", trimmed, "--best", "--by", "bytes", "--out", out("never.png"), code=2)
+    expect("grad_norm_sq_bytes_total" in p.stderr and "Traceback" not in p.stderr, f"--by bytes: {p.stderr}")
+    if "grad_norm_sq_bytes_total" in rows[0]:  # tables with wire bytes (ef21sim sweep writes them)
+        expected = naive_best(rows, "compressor.k", "grad_norm_sq_bytes_total", "grad_norm_sq_time_s")
+        got = sorted(os.path.basename(r.path) for r, _ in curves.collect([sweep_dir], [], best=True, by="bytes"))
+        expect(got == sorted(expected.values()), f"--best --by bytes: {got}")
+
+    # Runs given one by one: grouped by what differs besides the multiplier, ranked from summary.json.
+    plain = [make_run(timeline=False, name=f"plain-m{m}", sets=[f"algorithm.multiplier={m}"]) for m in (1, 4, 6, 8, 16)]
+    summary_rows = []
+    for d in plain:
+        with open(os.path.join(d, "summary.json")) as f:
+            summary = json.load(f)
+        hit = [t for t in summary["targets"] if t["target"] == "grad_norm_sq"][0]
+        summary_rows.append({"run": os.path.basename(d), "status": summary["status"], "group": "all",
+                             "bits": "" if hit["bits_up"] is None else str(hit["bits_up"]),
+                             "time": "" if hit["time_s"] is None else str(hit["time_s"])})
+    expected = naive_best(summary_rows, "group", "bits", "time")["all"]
+    got = curves.collect(plain, [], best=True, by="bits")
+    expect([os.path.basename(r.path) for r, _ in got] == [expected], f"--best over plain runs: {got}, expected {expected}")
+    expect(sum(1 for r in summary_rows if r["bits"]) >= 2, f"the plain runs should offer a choice: {summary_rows}")
+
+
+def case_curves_target_logx():
+    run = make_run()
+    fig = draw("curves", run, "--x", "all", "--out", out("target.png"))
+    for ax in fig.axes:
+        dashed = [ln for ln in ax.lines if ln.get_linestyle() == "--" and list(ln.get_ydata()) == [1e-5, 1e-5]]
+        expect(len(dashed) == 1, f"one dashed line at the stop target 1e-5 per panel, got {len(dashed)}")
+    expect(any("stop target" in t for t in legend_texts(fig)), f"legend {legend_texts(fig)}")
+    fig = draw("curves", run, "--logx", "--out", out("logx.png"))
+    expect(all(ax.get_xscale() == "log" for ax in fig.axes), "--logx: every panel on a log x axis")
+    xs = [x for ax in fig.axes for ln in ax.lines if ln.get_linestyle() == "-" for x in ln.get_xdata()]
+    expect(xs and min(xs) > 0, "--logx leaves out x = 0")
+    plot(run, "--logx", "--out", out("logx-cli.png"))
+    check_png(out("logx-cli.png"), colors=TAB10[:1])
+    # A relative target is drawn at value * ||grad f(x^0)||^2.
+    rel = make_run(timeline=False, name="relative", sets=["run.stop={grad_norm_sq_relative=1e-3}"])
+    with open(os.path.join(rel, "trace.csv")) as f:
+        g0 = float(list(csv.DictReader(f))[0]["grad_norm_sq"])
+    fig = draw("curves", rel, "--x", "round", "--out", out("rel.png"))
+    ys = [ln.get_ydata()[0] for ln in fig.axes[0].lines if ln.get_linestyle() == "--"]
+    expect(len(ys) == 1 and abs(ys[0] - 1e-3 * g0) <= 1e-12 * g0, f"relative target line {ys}, expected {1e-3 * g0}")
+
+
+def case_curves_theory():
+    within = make_run(timeline=False, name="theory-m1", sets=["algorithm.multiplier=1", "run.record_running_mean=true",
+                                                             "run.stop={}"])
+    above = make_run(timeline=False, name="theory-m4", sets=["algorithm.multiplier=4", "run.record_running_mean=true"])
+    every = make_run(timeline=False, name="theory-every", sets=["algorithm.multiplier=1", "run.metrics_every=1",
+                                                               "run.stop={}"])
+    thin = make_run(timeline=False, name="theory-thin", sets=["algorithm.multiplier=1", "run.stop={}"])
+    with open(os.path.join(within, "summary.json")) as f:
+        theory = json.load(f)["theory"]
+    expect(theory["applies"] and theory["bound_times_T"] > 0, f"multiplier 1 is within the theorem: {theory}")
+    fig = draw("curves", within, above, "--x", "round", "--theory", "--labels", "m1", "m4", "--out", out("theory.png"))
+    ax = fig.axes[0]
+    means = [ln for ln in ax.lines if ln.get_label().startswith("m1: running mean")]
+    bounds = [ln for ln in ax.lines if ln.get_label().startswith("m1: bound")]
+    expect(len(means) == 1 and len(bounds) == 1, f"m1 gets a running mean and a bound: {[ln.get_label() for ln in ax.lines]}")
+    rounds, mean, bound = list(means[0].get_xdata()), list(means[0].get_ydata()), list(bounds[0].get_ydata())
+    expect(list(bounds[0].get_xdata()) == rounds and rounds[0] == 0, "mean and bound at the trace's rows")
+    for t, m, b in zip(rounds, mean, bound):
+        expect(b == theory["bound_times_T"] / (t + 1), f"bound at round {t}: {b}")
+        expect(m <= b, f"round {t}: running mean {m} above the bound {b}")
+    expect(not any(ln.get_label().startswith("m4: bound") for ln in ax.lines), "no bound above the theorem's range")
+    texts = legend_texts(fig)
+    expect(any(t.startswith("m4") and "does not apply" in t for t in texts), f"legend says so: {texts}")
+    # Without the column: recomputed when every round is in the trace, else said so.
+    fig = draw("curves", every, thin, "--x", "round", "--theory", "--labels", "every", "thin", "--out", out("t2.png"))
+    labels = [ln.get_label() for ln in fig.axes[0].lines]
+    expect(any(lab.startswith("every: running mean") for lab in labels), f"recomputed from the trace: {labels}")
+    expect(not any(lab.startswith("thin: running mean") for lab in labels), "metrics_every = 5 cannot recompute it")
+    expect(any(t.startswith("thin") and "not recorded" in t for t in legend_texts(fig)), f"{legend_texts(fig)}")
+    plot("curves", within, above, "--theory", "--out", out("theory-cli.png"))
+    check_png(out("theory-cli.png"), colors=TAB10[:2])
+
+
+def case_sweep_min_over():
+    sweep_dir = make_sweep()
+    rows = table_rows(sweep_dir)
+    fig = draw("sweep", sweep_dir, "--x", "compressor.k", "--min-over", "algorithm.multiplier", "--metric", "bits",
+               "--out", out("min.png"))
+    expected = naive_best(rows, "compressor.k", "grad_norm_sq_bits_up", "grad_norm_sq_time_s")
+    drawn = [ln for ln in fig.axes[0].lines if ln.get_marker() == "o" and len(ln.get_xdata()) == 2]
+    expect(len(drawn) == 1, f"one line over k: {[ln.get_label() for ln in fig.axes[0].lines]}")
+    by_run = {r["run"]: r for r in rows}
+    want = [float(by_run[expected[k]]["grad_norm_sq_bits_up"]) for k in ("2", "5")]
+    expect(list(drawn[0].get_ydata()) == want, f"--min-over: {list(drawn[0].get_ydata())}, expected {want}")
+    notes = [t.get_text() for t in fig.axes[0].texts]
+    for k in ("2", "5"):
+        m = by_run[expected[k]]["algorithm.multiplier"]
+        expect(f"multiplier={m}" in notes, f"the chosen multiplier {m} is written: {notes}")
+    plot("sweep", sweep_dir, "--x", "compressor.k", "--min-over", "algorithm.multiplier", "--out", out("min-cli.png"))
+    check_png(out("min-cli.png"), colors=TAB10[:1])
+    plot("sweep", sweep_dir, "--x", "algorithm.multiplier", "--lines", "compressor.k", "--logx", "--out", out("logx.png"))
+    check_png(out("logx.png"), colors=TAB10[:2])
+    for args, needle in (
+            (["--x", "compressor.k", "--min-over", "compressor.kk"], "not an axis"),
+            (["--x", "compressor.k", "--min-over", "problem.lambda"], "not an axis"),
+            (["--x", "compressor.k", "--min-over", "compressor.k"], "same key as --x"),
+            (["--x", "algorithm.multiplier", "--min-over", "compressor.k", "--lines", "compressor.k"], "same key"),
+            (["--x", "compressor.k", "--lines", "algorithm.multiplier", "--heatmap", "--logx"], "--logx")):
+        p = plot("sweep", sweep_dir, *args, "--out", out("never.png"), code=2)
+        expect(p.stderr.startswith("plot: ") and needle in p.stderr and "Traceback" not in p.stderr,
+               f"{args}: stderr {p.stderr!r}")
+        expect(not os.path.exists(out("never.png")), f"{args} wrote a file")
+
+
+def case_out_checks():
+    run = make_run()
+    blocker = out("a-file")
+    with open(blocker, "w") as f:
+        f.write("x\n")
+    os.makedirs(out("a-dir.png"), exist_ok=True)
+    for mode_args in (["curves", run], ["timeline", run], ["sweep", run, "--x", "compressor.k"],
+                      ["curves", out("missing-run")]):  # the bad --out is reported before the bad input
+        for bad, needle in ((os.path.join(blocker, "x.png"), "is not a directory"),
+                            (os.path.join(blocker, "sub", "x.png"), "is not a directory"),
+                            (os.path.join(ROOT, "missing", "x.png"), "does not exist"),
+                            (out("a-dir.png"), "is a directory")):
+            p = plot(*mode_args, "--out", bad, code=2)
+            expect(p.stderr.startswith("plot: --out") and needle in p.stderr and "Traceback" not in p.stderr,
+                   f"{mode_args} --out {bad}: stderr {p.stderr!r}")
 
 
 def main():
