@@ -39,6 +39,13 @@ void Ef21::prepare_round(std::int64_t round, const Eigen::Ref<const Eigen::Vecto
   }
   shared_diff_.resize(dim());
   for (Eigen::Index l = 0; l < dim(); ++l) shared_diff_[l] = (0.0 + term[l]) - base_[l];
+  compressor().prepare_overlay(shared_diff_, largest_support_.load(std::memory_order_relaxed), overlay_);
+}
+
+void Ef21::note_support(std::size_t size) {
+  std::size_t seen = largest_support_.load(std::memory_order_relaxed);
+  while (size > seen && !largest_support_.compare_exchange_weak(seen, size, std::memory_order_relaxed)) {
+  }
 }
 
 Eigen::VectorXd& Ef21::dense_local(std::size_t worker) {
@@ -66,6 +73,7 @@ bool Ef21::sparsify(std::size_t worker, const Eigen::VectorXd& g) {
   e.value.resize(support.size());
   for (std::size_t q = 0; q < support.size(); ++q) e.value[q] = g[support[q]];
   e.index = std::move(support);
+  note_support(e.index.size());
   local_[worker] = Eigen::VectorXd();  // frees d doubles
   state_[worker] = State::sparse;
   return true;
@@ -128,10 +136,16 @@ void Ef21::ef21_step(std::size_t worker, std::int64_t round, const Eigen::Vector
   if (state_[worker] == State::sparse) {
     SparseLocal& e = sparse_[worker];
     // target - g_i: D^t outside E_i, computed coordinate by coordinate on E_i; the same
-    // vector, bit for bit, as the dense form's target - g.
-    scratch.a = shared_diff_;
-    for (std::size_t q = 0; q < e.index.size(); ++q) scratch.a[e.index[q]] = target[e.index[q]] - e.value[q];
-    compress(worker, scratch.a, out, scratch);
+    // vector, bit for bit, as the dense form's target - g. A compressor that can reads it as
+    // that overlay (Top-k: O(|E_i| + k) from the round's preparation); else it is built.
+    scratch.replaced.resize(e.index.size());
+    for (std::size_t q = 0; q < e.index.size(); ++q) scratch.replaced[q] = target[e.index[q]] - e.value[q];
+    const compressors::OverlayInput overlay{&shared_diff_, e.index, scratch.replaced};
+    if (!compressor().compress_overlay(overlay, overlay_, out.message, scratch.compressor)) {
+      scratch.a = shared_diff_;
+      for (std::size_t q = 0; q < e.index.size(); ++q) scratch.a[e.index[q]] = scratch.replaced[q];
+      compress(worker, scratch.a, out, scratch);
+    }
     if (out.message.dense) {
       // C kept (or quantized) every coordinate: back to the dense form.
       local_[worker] = base_;
@@ -159,6 +173,7 @@ void Ef21::ef21_step(std::size_t worker, std::int64_t round, const Eigen::Vector
         }
       }
       out.replaces = false;
+      note_support(e.index.size());
       if (2 * static_cast<Eigen::Index>(e.index.size()) > dim()) {  // no longer sparse: dense form
         local_[worker] = base_;
         for (std::size_t q = 0; q < e.index.size(); ++q) local_[worker][e.index[q]] = e.value[q];

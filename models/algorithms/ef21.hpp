@@ -1,4 +1,6 @@
 #pragma once
+#include <atomic>
+
 #include "models/algorithms/method.hpp"
 
 namespace ef21::algorithms {
@@ -80,7 +82,11 @@ class Ef21 : public Method {
   std::vector<Saved> saved_;     // sized on first use
   Eigen::VectorXd base_;         // 0.0 + regulariser term at x^0
   Eigen::VectorXd shared_diff_;  // D^t = (0.0 + regulariser term at x^t) - base
-  Eigen::VectorXd global_;       // g = mean g_i, kept incrementally by the server
+  /// The compressor's per-round preparation on D^t (compress_overlay: Top-k without d work).
+  compressors::OverlayPreparation overlay_;
+  std::atomic<std::size_t> largest_support_{0};  // max |E_i| so far (the overlay's bound)
+  void note_support(std::size_t size);
+  Eigen::VectorXd global_;  // g = mean g_i, kept incrementally by the server
   Eigen::VectorXd sum_;
 };
 

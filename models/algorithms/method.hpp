@@ -52,7 +52,8 @@ struct WorkerOutput {
 struct WorkerScratch {
   Eigen::VectorXd a;
   Eigen::VectorXd b;
-  Eigen::VectorXd estimate;  // a stochastic gradient
+  Eigen::VectorXd estimate;      // a stochastic gradient
+  std::vector<double> replaced;  // EF21's compact form: the compressor input on E_i
   compressors::SparseVector sparse;
   compressors::CompressorWorkspace compressor;
 };

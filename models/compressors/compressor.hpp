@@ -13,6 +13,7 @@
 #include <cstdint>
 #include <memory>
 #include <optional>
+#include <span>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -36,6 +37,23 @@ struct CompressorSpec {
 struct CompressorWorkspace {
   std::vector<std::int32_t> order;
   std::vector<double> values;
+  std::vector<std::int32_t> positions;
+};
+
+/// A compressor input given as a shared base vector with a few coordinates replaced: EF21's
+/// compact workers, whose inputs in a round are all the round's D^t except on their own E_i.
+struct OverlayInput {
+  const Eigen::VectorXd* base = nullptr;
+  std::span<const std::int32_t> at;  // the replaced coordinates, strictly increasing
+  std::span<const double> replaced;  // their values
+};
+
+/// What a compressor prepares once a round from the shared base, for every compress_overlay
+/// of that round (read concurrently by the workers' threads).
+struct OverlayPreparation {
+  bool usable = false;
+  std::size_t max_replaced = 0;     // inputs replacing more coordinates than this fall back
+  std::vector<std::int32_t> order;  // TopK: the base's leading coordinates in keep order
 };
 
 class Compressor {
@@ -46,6 +64,19 @@ class Compressor {
   /// Sets out.dense and out.exact.
   virtual void compress(const Eigen::Ref<const Eigen::VectorXd>& in, SparseVector& out, Rng& rng,
                         CompressorWorkspace& workspace) const = 0;
+  /// Prepares compress_overlay for inputs that are `base` with at most `max_replaced`
+  /// coordinates replaced. Default: nothing (compress_overlay declines).
+  virtual void prepare_overlay(const Eigen::VectorXd& /*base*/, std::size_t /*max_replaced*/,
+                               OverlayPreparation& prepared) const {
+    prepared.usable = false;
+  }
+  /// out = C(v) for v = `in` read densely, bit for bit what compress(v) gives, in time that
+  /// follows the replaced coordinates rather than d; false when it cannot (the caller then
+  /// builds v and calls compress).
+  virtual bool compress_overlay(const OverlayInput& /*in*/, const OverlayPreparation& /*prepared*/,
+                                SparseVector& /*out*/, CompressorWorkspace& /*workspace*/) const {
+    return false;
+  }
   /// alpha in (0, 1] with E||C(x) - x||^2 <= (1 - alpha)||x||^2 for every x, or nullopt.
   virtual std::optional<double> alpha() const = 0;
   /// omega >= 0 with E C(x) = x and E||C(x) - x||^2 <= omega ||x||^2, or nullopt (biased).

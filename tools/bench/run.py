@@ -1,7 +1,7 @@
 #!/usr/bin/env python3
 """ef21sim benchmarks: tables of ratios against references measured in the same run.
 
-    python3 tools/bench/run.py [math|scale|network|all] [--build DIR] [--repeats N] [--quick]
+    python3 tools/bench/run.py [math|scale|clients|large|network|all] [--build DIR] [--repeats N] [--quick]
 
   math     per-round cost of EF21 (Top-1, n = 20) in the real models::Federation on a9a, w8a
            and a dense synthetic 20000x300 set, with --threads 1 and 2, against (i) a
@@ -15,6 +15,13 @@
            (d = 1000, 10 sparse rows per worker, star with a shared server link): wall time and
            peak RSS of the 100-round run at the largest n, time per round at every n, and the
            math alone (Federation, no simulator) per round for comparison.
+  clients  `ef21sim run tools/bench/clients/clients.toml`: EF21 with 1 000 participants a round out
+           of 10^4, 10^5, 10^6 clients (d = 1000, run.evaluate = "trace-rows"): wall time and peak
+           RSS of the 1000-round run, and the time per round, which must not grow with the
+           population.
+  large    scenarios/large/synthetic-200k.toml and news20-sized.toml: setup, time per round and
+           peak RSS, against the memory floor (one pass over the data and the workers' d-vectors
+           at the copy bandwidth of copy_bench.cpp).
   network  tools/bench/network/ (written separately), if present.
 
 The build directory (default: build, or $EF21SIM_BUILD) is brought up to date first
@@ -261,6 +268,84 @@ def scale_bench(args, build_dir):
         shutil.rmtree(tmp, ignore_errors=True)
 
 
+# -------------------------------------------------------------------------------------- clients
+
+def clients_bench(args, build_dir):
+    """Cross-device EF21: 1 000 participants a round out of 10^4 .. 10^6 clients."""
+    ef21sim = build_dir / "tools" / "ef21sim"
+    scenario = BENCH / "clients" / "clients.toml"
+    sizes = [int(s) for s in args.clients.split(",")]
+    short, long_ = 10, args.clients_rounds
+    tmp = Path(tempfile.mkdtemp(prefix="ef21-bench-clients-"))
+    rows = []
+    try:
+        for n in sizes:
+            res = {}
+            for rounds in (short, long_):
+                out_dir = tmp / f"n{n}-r{rounds}"
+                # metrics only at round 0 and the last row: the rounds in between cost their
+                # participants only (run.evaluate = "trace-rows").
+                cmd = [str(ef21sim), "run", str(scenario), "--set", f"data.workers={n}",
+                       "--set", f"data.synthetic.rows={2 * n}", "--set", f"run.rounds={rounds}",
+                       "--set", f"run.metrics_every={long_}", "--threads", str(args.threads),
+                       "--out", str(out_dir), "--quiet"]
+                wall, peak, _ = run_timed(cmd, timeout=args.timeout)
+                shutil.rmtree(out_dir, ignore_errors=True)
+                log(f"clients n={n} rounds={rounds}: {wall:.2f} s, peak RSS {peak:.0f} MiB")
+                res[rounds] = (wall, peak)
+            # The two runs share setup, round 0 and the final evaluation (each O(n)); the
+            # difference is (long - short) plain rounds.
+            per_round = (res[long_][0] - res[short][0]) / (long_ - short) * 1e3
+            rows.append((n, res[long_][0], res[long_][1], per_round))
+        base = rows[0][3]
+        print(f"\n## clients: EF21 Top-10, d = 1000, 2 sparse rows a client, 1 000 clients a round "
+              f"(participation.clients), run.evaluate = \"trace-rows\", --threads {args.threads}\n")
+        print(table(["clients", f"wall s ({long_} rounds)", "peak RSS MiB", "ms per round", "vs smallest"],
+                    [[n, f"{w:.1f}", f"{p:.0f}", f"{r:.2f}", f"{r / base:.2f}x"] for n, w, p, r in rows]))
+        print(f"\nms per round = (wall of {long_} rounds - wall of {short}) / {long_ - short}: setup, round 0 "
+              f"(every client sends g_i^0) and the two evaluations over all clients cancel.")
+    finally:
+        shutil.rmtree(tmp, ignore_errors=True)
+
+
+# ---------------------------------------------------------------------------------------- large
+
+def large_bench(args, build_dir):
+    """Large d: scenarios/large/*.toml, setup, per-round time and peak memory against the floor."""
+    ef21sim = build_dir / "tools" / "ef21sim"
+    copy = build_dir / "tools" / "bench" / "math" / "ef21_bench_copy"
+    out, _, _ = run_child([str(copy), "--mib", "512", "--repeats", "5"])
+    copy_gbs = json.loads(out)["copy_gbs"]
+    tmp = Path(tempfile.mkdtemp(prefix="ef21-bench-large-"))
+    rows = []
+    try:
+        for name, (n_rows, dim, nnz_row, workers) in {"synthetic-200k": (20000, 200000, 30, 20),
+                                                      "news20-sized": (20000, 1350000, 450, 20)}.items():
+            scenario = ROOT / "scenarios" / "large" / f"{name}.toml"
+            walls = {}
+            for rounds in (1, 11):
+                out_dir = tmp / f"{name}-{rounds}"
+                wall, peak, _ = run_timed([str(ef21sim), "run", str(scenario), "--set", f"run.rounds={rounds}",
+                                           "--threads", str(args.threads), "--out", str(out_dir), "--quiet"],
+                                          timeout=args.timeout)
+                shutil.rmtree(out_dir, ignore_errors=True)
+                log(f"large {name} rounds={rounds}: {wall:.2f} s, peak RSS {peak:.0f} MiB")
+                walls[rounds] = (wall, peak)
+            per_round = (walls[11][0] - walls[1][0]) / 10
+            # The floor: one pass over the data (8 + 4 bytes a stored value, 4 a row start) and
+            # one read of every worker's d-vector, at the measured copy bandwidth.
+            floor_bytes = n_rows * nnz_row * 12 + n_rows * 4 + workers * dim * 8
+            floor = floor_bytes / (copy_gbs * 1e9)
+            rows.append([name, f"{walls[1][0]:.1f}", f"{per_round * 1e3:.1f}", f"{floor * 1e3:.2f}",
+                         f"{per_round / floor:.1f}x", f"{walls[11][1]:.0f}"])
+        print(f"\n## large d: EF21 on scenarios/large/, --threads {args.threads}; copy bandwidth "
+              f"{copy_gbs:.1f} GB/s (read + written)\n")
+        print(table(["scenario", "setup + round 0, s", "ms per round", "floor ms", "per round / floor",
+                     "peak RSS MiB"], rows))
+    finally:
+        shutil.rmtree(tmp, ignore_errors=True)
+
+
 # -------------------------------------------------------------------------------------- network
 
 def network_bench(args, build_dir):
@@ -276,7 +361,7 @@ def network_bench(args, build_dir):
 
 def main():
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    ap.add_argument("what", nargs="?", default="all", choices=["math", "scale", "network", "all"])
+    ap.add_argument("what", nargs="?", default="all", choices=["math", "scale", "clients", "large", "network", "all"])
     ap.add_argument("--build", default=os.environ.get("EF21SIM_BUILD", str(ROOT / "build")),
                     help="CMake build directory (default: build or $EF21SIM_BUILD)")
     ap.add_argument("--no-build", action="store_true", help="do not bring the build up to date first")
@@ -286,6 +371,8 @@ def main():
     ap.add_argument("--threads", type=int, default=2, help="scale: --threads of ef21sim")
     ap.add_argument("--timeout", type=float, default=1800, help="scale: seconds before a run is abandoned")
     ap.add_argument("--quick", action="store_true", help="fewer rounds per timing block")
+    ap.add_argument("--clients", default="10000,100000,1000000", help="clients: population sizes")
+    ap.add_argument("--clients-rounds", type=int, default=1000, help="clients: rounds of the long run")
     args, rest = ap.parse_known_args()
     args.network_args = rest  # anything else goes to tools/bench/network/run.sh
     build_dir = Path(args.build).resolve()
@@ -296,6 +383,10 @@ def main():
         math_bench(args, build_dir)
     if args.what in ("scale", "all"):
         scale_bench(args, build_dir)
+    if args.what in ("clients", "all"):
+        clients_bench(args, build_dir)
+    if args.what in ("large", "all"):
+        large_bench(args, build_dir)
     if args.what in ("network", "all"):
         network_bench(args, build_dir)
 

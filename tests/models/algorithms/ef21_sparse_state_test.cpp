@@ -66,8 +66,10 @@ TEST_CASE("EF21 with sparse worker state equals the dense form bit for bit", "[e
 TEST_CASE("EF21 takes the sparse form in round 0 and sends g_i^0 through the shared base", "[ef21]") {
   const std::uint64_t seed = ef21::test::test_seed(712);
   CAPTURE(seed);
-  const Eigen::Index d = 150;
-  const auto problem = ef21::test::make_federated_problem(seed, 80, d, 40, 0.03);
+  // d = 2000 and ~10 values a row: |E_i| stays far below d/16, so Top-k reads the compact
+  // workers' inputs as overlays of the shared D^t (TopK::compress_overlay).
+  const Eigen::Index d = 2000;
+  const auto problem = ef21::test::make_federated_problem(seed, 80, d, 40, 0.005);
   const Eigen::VectorXd x0 = ef21::test::normal_x0(seed, d);
   ef21::test::RunConfig config;
   config.compressor = {"top-k", 2, {}};

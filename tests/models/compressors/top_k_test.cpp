@@ -1,15 +1,16 @@
 // Top-k (DESIGN §7): the k largest magnitudes, ties to the lower index, signs kept, indices
 // sorted, checked against a naive sort-based reference and against the contraction bound.
-#include <catch2/catch.hpp>
+#include "models/compressors/top_k.hpp"
 
 #include <algorithm>
+#include <catch2/catch.hpp>
 #include <cmath>
+#include <cstring>
 #include <limits>
 #include <numeric>
 #include <vector>
 
 #include "models/compressors/compressor.hpp"
-#include "models/compressors/top_k.hpp"
 #include "models/compressors/top_k_reference.hpp"
 #include "tests/models/support/models_test_support.hpp"
 
@@ -43,7 +44,8 @@ void check_against_reference(const TopK& top_k, const Eigen::VectorXd& v, std::i
   for (std::size_t p = 1; p < out.indices.size(); ++p) REQUIRE(out.indices[p - 1] < out.indices[p]);
   REQUIRE(out.indices == naive_top_k(v, k));
   // Values are the input's own entries, sign included (no abs, no scaling).
-  for (std::size_t p = 0; p < out.size(); ++p) REQUIRE(ef21::test::same_bits(out.values[p], v[out.indices[p]]));
+  for (std::size_t p = 0; p < out.size(); ++p)
+    REQUIRE(ef21::test::same_bits(out.values[p], v[out.indices[p]]));
   REQUIRE(out.dense == (k == v.size()));
   REQUIRE(out.exact == (k == v.size()));  // exact only when it keeps everything
 }
@@ -64,7 +66,8 @@ TEST_CASE("Top-k matches a naive stable-sort reference on random vectors", "[top
       // Half the vectors from {-2, -1, 0, 1, 2}: many equal magnitudes, opposite signs, zeros.
       v[l] = ties ? static_cast<double>(rng.below(5)) - 2.0 : rng.normal();
     // k = 1 and k = d always appear among the choices; otherwise uniform in [1, d].
-    const std::int64_t choices[] = {1, d, 1 + static_cast<std::int64_t>(rng.below(static_cast<std::uint64_t>(d)))};
+    const std::int64_t choices[] = {1, d,
+                                    1 + static_cast<std::int64_t>(rng.below(static_cast<std::uint64_t>(d)))};
     const std::int64_t k = choices[trial % 3];
     CAPTURE(trial);
     check_against_reference(TopK(k, d), v, k, out, workspace);
@@ -120,7 +123,8 @@ TEST_CASE("Top-k satisfies the contraction bound ||C(x) - x||^2 <= (1 - k/d) ||x
     Eigen::VectorXd x(d);
     // Equal magnitudes make the bound tight (the discarded part is exactly (1 - k/d)||x||^2).
     const bool flat = trial % 4 == 0;
-    for (Eigen::Index l = 0; l < d; ++l) x[l] = flat ? (rng.below(2) == 0 ? -1.5 : 1.5) : rng.normal() * std::exp(rng.normal());
+    for (Eigen::Index l = 0; l < d; ++l)
+      x[l] = flat ? (rng.below(2) == 0 ? -1.5 : 1.5) : rng.normal() * std::exp(rng.normal());
     const TopK top_k(k, d);
     top_k.compress(x, out, rng, workspace);
     const double error = (out.to_dense() - x).squaredNorm();
@@ -144,7 +148,8 @@ TEST_CASE("Top-k with k = d is the identity, as a dense message", "[top_k]") {
   CHECK(out.dense);
   CHECK(out.exact);
   CHECK(ef21::test::same_bits(out.to_dense(), v + Eigen::VectorXd::Zero(5)));  // -0 + 0 = +0 in to_dense
-  for (std::size_t p = 0; p < 5; ++p) CHECK(ef21::test::same_bits(out.values[p], v[static_cast<Eigen::Index>(p)]));
+  for (std::size_t p = 0; p < 5; ++p)
+    CHECK(ef21::test::same_bits(out.values[p], v[static_cast<Eigen::Index>(p)]));
 }
 
 TEST_CASE("Top-1 on long vectors with ties, infinities and NaNs matches the reference", "[top_k]") {
@@ -158,15 +163,21 @@ TEST_CASE("Top-1 on long vectors with ties, infinities and NaNs matches the refe
     const Eigen::Index d = 1 + static_cast<Eigen::Index>(rng.below(300));
     Eigen::VectorXd v(d);
     for (Eigen::Index l = 0; l < d; ++l) v[l] = static_cast<double>(rng.below(7)) - 3.0;
-    if (trial % 4 == 1) v[static_cast<Eigen::Index>(rng.below(static_cast<std::uint64_t>(d)))] = -std::numeric_limits<double>::infinity();
-    if (trial % 4 == 2) v[static_cast<Eigen::Index>(rng.below(static_cast<std::uint64_t>(d)))] = std::numeric_limits<double>::quiet_NaN();
+    if (trial % 4 == 1)
+      v[static_cast<Eigen::Index>(rng.below(static_cast<std::uint64_t>(d)))] =
+          -std::numeric_limits<double>::infinity();
+    if (trial % 4 == 2)
+      v[static_cast<Eigen::Index>(rng.below(static_cast<std::uint64_t>(d)))] =
+          std::numeric_limits<double>::quiet_NaN();
     if (trial % 8 == 3) v.setZero();
     if (trial % 8 == 7) v[d - 1] = 100.0;  // the largest at the very end
     CAPTURE(trial, d);
     TopK(1, d).compress(v, out, rng, workspace);
     // The reference: first index of the largest |v_l|, NaN counting as +inf.
     std::int32_t expected = 0;
-    auto magnitude = [](double x) { return std::isnan(x) ? std::numeric_limits<double>::infinity() : std::abs(x); };
+    auto magnitude = [](double x) {
+      return std::isnan(x) ? std::numeric_limits<double>::infinity() : std::abs(x);
+    };
     for (Eigen::Index l = 1; l < d; ++l)
       if (magnitude(v[l]) > magnitude(v[expected])) expected = static_cast<std::int32_t>(l);
     REQUIRE(out.indices == std::vector<std::int32_t>{expected});
@@ -320,4 +331,58 @@ TEST_CASE("Top-k with k > 1 on all-equal, all-NaN and all-zero vectors keeps the
   CHECK(out.indices == std::vector<std::int32_t>{10, 30});
   TopK(4, 40).compress(v, out, unused, workspace);
   CHECK(out.indices == std::vector<std::int32_t>{0, 10, 30, 35});  // then the first of the 1.0 ties
+}
+
+TEST_CASE("Top-k of a base with replaced coordinates: compress_overlay equals compress bit for bit",
+          "[compressor][top-k]") {
+  const std::uint64_t seed = ef21::test::test_seed(305);
+  CAPTURE(seed);
+  ef21::Rng rng(seed);
+  for (const Eigen::Index d : {Eigen::Index{256}, Eigen::Index{1000}}) {
+    for (const std::int64_t k : {std::int64_t{1}, std::int64_t{3}, std::int64_t{10}}) {
+      const TopK topk(k, d);
+      for (int trial = 0; trial < 200; ++trial) {
+        CAPTURE(d, k, trial);
+        // A base with ties (values on a coarse grid), signed zeros and now and then a NaN.
+        Eigen::VectorXd base(d);
+        for (Eigen::Index l = 0; l < d; ++l) base[l] = std::round(4.0 * rng.normal()) / 4.0;
+        if (trial % 7 == 0) base[static_cast<Eigen::Index>(rng.below(static_cast<std::uint64_t>(d)))] = NAN;
+        if (trial % 5 == 0) base[0] = -0.0;
+        const auto replaced_count = static_cast<std::size_t>(rng.below(static_cast<std::uint64_t>(d / 64)));
+        std::vector<std::int32_t> at;
+        for (std::size_t q = 0; q < replaced_count; ++q)
+          at.push_back(static_cast<std::int32_t>(rng.below(static_cast<std::uint64_t>(d))));
+        std::sort(at.begin(), at.end());
+        at.erase(std::unique(at.begin(), at.end()), at.end());
+        std::vector<double> values;
+        for (std::size_t q = 0; q < at.size(); ++q)
+          values.push_back(trial % 3 == 0 ? base[at[q]] : std::round(8.0 * rng.normal()) / 4.0);
+        Eigen::VectorXd dense = base;
+        for (std::size_t q = 0; q < at.size(); ++q) dense[at[q]] = values[q];
+
+        ef21::compressors::OverlayPreparation prepared;
+        topk.prepare_overlay(base, static_cast<std::size_t>(d / 16 - k), prepared);
+        REQUIRE(prepared.usable);
+        CompressorWorkspace w1, w2;
+        SparseVector expected, got;
+        topk.compress(dense, expected, rng, w1);
+        REQUIRE(topk.compress_overlay({&base, at, values}, prepared, got, w2));
+        REQUIRE(got.indices == expected.indices);
+        REQUIRE(got.values.size() == expected.values.size());
+        for (std::size_t p = 0; p < got.values.size(); ++p)
+          REQUIRE(std::memcmp(&got.values[p], &expected.values[p], sizeof(double)) == 0);
+        REQUIRE(got.dense == expected.dense);
+        REQUIRE(got.exact == expected.exact);
+      }
+      // More replaced coordinates than prepared for: it declines.
+      Eigen::VectorXd base = Eigen::VectorXd::Ones(d);
+      ef21::compressors::OverlayPreparation prepared;
+      topk.prepare_overlay(base, 2, prepared);
+      std::vector<std::int32_t> at{0, 1, 2};
+      std::vector<double> values{1.0, 2.0, 3.0};
+      SparseVector out;
+      CompressorWorkspace w;
+      CHECK_FALSE(topk.compress_overlay({&base, at, values}, prepared, out, w));
+    }
+  }
 }
