@@ -11,6 +11,7 @@
 #include "models/compressors/compressor_registry.hpp"
 #include "models/data/csv_reader.hpp"
 #include "models/data/libsvm_reader.hpp"
+#include "models/data/memory_estimate.hpp"
 #include "models/data/split.hpp"
 #include "models/data/synthetic.hpp"
 #include "models/problems/smoothness.hpp"
@@ -54,9 +55,23 @@ Trace trace_named_at(const SourceLocation& at, const std::filesystem::path& file
   }
 }
 
+std::uint64_t memory_limit(const Scenario& s) {
+  return s.data.max_memory.value_or(data::default_memory_limit());
+}
+
+/// The data set, checked against data.max_memory before it is allocated (synthetic) or while
+/// it is read (files: at the line that crosses it).
 data::Dataset load_data(const Scenario& s) {
+  const std::uint64_t limit = memory_limit(s);
   if (s.data.synthetic) {
     try {
+      const std::uint64_t needed = data::synthetic_dataset_bytes(s.data.synthetic_spec);
+      if (needed > limit)
+        throw InputError(
+            s.where("data.synthetic"),
+            fmt::format("the synthetic data set needs {} in memory ({} rows), over data.max_memory = {}",
+                        data::describe_bytes(needed), s.data.synthetic_spec.rows,
+                        data::describe_bytes(limit)));
       return data::make_synthetic(s.data.synthetic_spec);
     } catch (const std::invalid_argument& e) {
       throw InputError(s.where("data.synthetic"), e.what());
@@ -65,11 +80,36 @@ data::Dataset load_data(const Scenario& s) {
   const auto mode =
       problems::needs_binary_labels(s.problem.spec.kind) ? data::LabelMode::binary : data::LabelMode::raw;
   return located_at_key(s, "data.source", s.data.source, [&] {
-    return s.data.format == DataFormat::csv ? data::read_csv(s.data.source, mode)
-                                            : data::read_libsvm(s.data.source, mode);
+    return s.data.format == DataFormat::csv ? data::read_csv(s.data.source, mode, limit)
+                                            : data::read_libsvm(s.data.source, mode, limit);
   });
 }
 
+/// The run's estimate before its per-worker state exists: the shards, and per worker the
+/// method's state and message (two d-vectors, or two sparse vectors of its shard's size when
+/// its shard is sparse enough for the EF21 family's compact form), plus ~2 kB of fixed cost
+/// (objective, output, streams, routes) measured at 10^6 workers.
+void check_run_memory(const Scenario& s, const std::vector<problems::Objective>& objectives) {
+  const std::uint64_t limit = memory_limit(s);
+  std::uint64_t data_bytes = 0, state_bytes = 0;
+  for (const auto& o : objectives) {
+    const data::Dataset& shard = o.shard();
+    const std::int64_t stored = shard.stored_values();
+    data_bytes += shard.is_sparse() ? data::sparse_dataset_bytes(shard.rows(), stored)
+                                    : data::dense_dataset_bytes(shard.rows(), shard.dim());
+    const bool compact = shard.is_sparse() && 4 * stored <= shard.dim();
+    state_bytes += compact ? 2 * static_cast<std::uint64_t>(stored) * 12
+                           : 2 * static_cast<std::uint64_t>(shard.dim()) * sizeof(double);
+    state_bytes += 2048;
+  }
+  if (data_bytes + state_bytes > limit)
+    throw InputError(
+        s.where(s.data.max_memory ? "data.max_memory" : "data.workers"),
+        fmt::format("the run needs about {} in memory (data {}, {} workers' state {}), over "
+                    "data.max_memory = {}",
+                    data::describe_bytes(data_bytes + state_bytes), data::describe_bytes(data_bytes),
+                    objectives.size(), data::describe_bytes(state_bytes), data::describe_bytes(limit)));
+}
 
 /// The compressor `choice` names, its k resolved against d (written to *k when asked);
 /// errors at the scenario key `key` ("compressor", "compressor.down").
@@ -132,6 +172,7 @@ Simulation::Simulation(const Scenario& scenario) : scenario_(scenario) {
     objectives.emplace_back(s.problem.spec, std::move(shard));
     L_i.push_back(objectives.back().smoothness());
   }
+  check_run_memory(s, objectives);
 
   // The method, its compressors and the constants they imply.
   const algorithms::MethodInfo& method = *algorithms::find_method(s.algorithm.kind);
@@ -213,32 +254,34 @@ Simulation::Simulation(const Scenario& scenario) : scenario_(scenario) {
     // server's comes last (its "uplink" carries the broadcast, make_star's a -> b).
     const auto add = [&](const LinkTraceFiles& files, LinkId link) {
       if (!files.uplink.empty())
-        dynamics.bandwidth.emplace_back(2 * link, trace_named_at(files.uplink_at, files.uplink, TraceDomain::positive_factor));
+        dynamics.bandwidth.emplace_back(
+            2 * link, trace_named_at(files.uplink_at, files.uplink, TraceDomain::positive_factor));
       if (!files.downlink.empty())
-        dynamics.bandwidth.emplace_back(2 * link + 1,
-                                        trace_named_at(files.downlink_at, files.downlink, TraceDomain::positive_factor));
+        dynamics.bandwidth.emplace_back(
+            2 * link + 1, trace_named_at(files.downlink_at, files.downlink, TraceDomain::positive_factor));
       if (!files.latency.empty())
-        dynamics.latency.emplace_back(link, trace_named_at(files.latency_at, files.latency, TraceDomain::positive_factor));
+        dynamics.latency.emplace_back(
+            link, trace_named_at(files.latency_at, files.latency, TraceDomain::positive_factor));
     };
     for (const WorkerGroup& g : s.worker_groups)
       for (const std::int64_t id : g.ids) add(g.link_traces, static_cast<LinkId>(id));
     if (s.network.server_link) add(s.network.server_traces, static_cast<LinkId>(n));
   } else {
-    topology_ = located_at_key(s, "network.topology", s.network.topology_file,
-                               [&] {
-                                 return load_dot(s.network.topology_file, n, &dynamics,
-                                                 find_protocol(s.protocol.kind)->needs_server);
-                               });
+    topology_ = located_at_key(s, "network.topology", s.network.topology_file, [&] {
+      return load_dot(s.network.topology_file, n, &dynamics, find_protocol(s.protocol.kind)->needs_server);
+    });
   }
   const ProtocolInfo& protocol = *find_protocol(s.protocol.kind);
   if (protocol.dense_only && method.compressor != algorithms::CompressorNeed::unused &&
       !federation_->compressor().lossless())
-    throw InputError(s.where(s.locations.count("compressor.kind") ? "compressor.kind" : "protocol.kind"),
-                     fmt::format("protocol {} sums dense messages only (identity, or k = d): {} sends sparse or "
-                                 "quantized messages; use protocol.kind = \"allgather\" to move them",
-                                 protocol.name, federation_->compressor().name()));
+    throw InputError(
+        s.where(s.locations.count("compressor.kind") ? "compressor.kind" : "protocol.kind"),
+        fmt::format("protocol {} sums dense messages only (identity, or k = d): {} sends sparse or "
+                    "quantized messages; use protocol.kind = \"allgather\" to move them",
+                    protocol.name, federation_->compressor().name()));
   const auto server = topology_.find_node("server");
-  EF21_CHECK(server.has_value() || !protocol.needs_server, "the topology lacks its server (the loader checks)");
+  EF21_CHECK(server.has_value() || !protocol.needs_server,
+             "the topology lacks its server (the loader checks)");
   server_node_ = server.value_or(kNoNode);
   worker_of_node_.assign(topology_.node_count(), kNoWorker);
   for (std::size_t i = 0; i < n; ++i) {
@@ -248,7 +291,8 @@ Simulation::Simulation(const Scenario& scenario) : scenario_(scenario) {
     worker_of_node_[*node] = static_cast<std::uint32_t>(i);
   }
   network_ = std::make_unique<FlowNetwork>(engine_, topology_);
-  if (!dynamics.empty()) link_driver_ = std::make_unique<LinkDynamicsDriver>(engine_, *network_, std::move(dynamics));
+  if (!dynamics.empty())
+    link_driver_ = std::make_unique<LinkDynamicsDriver>(engine_, *network_, std::move(dynamics));
   std::vector<std::uint32_t> ring = s.protocol.ring;
   if (ring.empty())
     for (std::uint32_t i = 0; i < n; ++i) ring.push_back(i);
@@ -264,7 +308,9 @@ Simulation::Simulation(const Scenario& scenario) : scenario_(scenario) {
     }
     return 0;
   });
-  if (protocol.dense_only) federation_->use_ring_reduction(ring, (d + static_cast<Eigen::Index>(n) - 1) / static_cast<Eigen::Index>(n));
+  if (protocol.dense_only)
+    federation_->use_ring_reduction(ring,
+                                    (d + static_cast<Eigen::Index>(n) - 1) / static_cast<Eigen::Index>(n));
   protocol_ = protocol.make(*this, std::move(ring));
 
   // Failures: availability traces per group, or [failures] mtbf/mttr for everyone else.
@@ -274,7 +320,8 @@ Simulation::Simulation(const Scenario& scenario) : scenario_(scenario) {
   std::vector<std::optional<Trace>> availability(n);
   for (const WorkerGroup& g : s.worker_groups) {
     if (g.availability_trace.empty()) continue;
-    const Trace trace = trace_named_at(g.availability_trace_at, g.availability_trace, TraceDomain::availability);
+    const Trace trace =
+        trace_named_at(g.availability_trace_at, g.availability_trace, TraceDomain::availability);
     for (const std::int64_t id : g.ids) availability[static_cast<std::size_t>(id)] = trace;
   }
   auto model =
@@ -292,7 +339,8 @@ std::uint64_t Simulation::downlink_payload_bits(std::int64_t round) const {
   // The aggregated update: the union of the workers' supports (dense if any message is).
   auto& marks = const_cast<std::vector<std::int32_t>&>(union_marks_);
   std::int64_t entries = 0;
-  for (const auto& out : federation_->outputs()) {
+  for (const std::uint32_t i : federation_->participants(round)) {  // a non-participant's output is stale
+    const algorithms::WorkerOutput& out = federation_->output(i);
     if (!out.participated) continue;
     if (out.message.dense) return acc.payload_bits(d, d, true);
     for (const auto l : out.message.indices)
@@ -307,8 +355,10 @@ std::uint64_t Simulation::downlink_payload_bits(std::int64_t round) const {
 bool Simulation::record_iterate(std::int64_t round) {
   const Scenario& s = scenario_;
   const auto n = static_cast<double>(federation_->workers());
-  for (const auto& out : federation_->outputs())
-    if (out.billed) bits_up_total_ += static_cast<double>(out.payload_bits);
+  // The participants' messages, in worker-id order (a non-participant's output is stale).
+  for (const std::uint32_t i : federation_->participants(round))
+    if (const algorithms::WorkerOutput& out = federation_->output(i); out.billed)
+      bits_up_total_ += static_cast<double>(out.payload_bits);
   // A method's own broadcast is billed with its round, as the uplink messages are.
   if (const auto down = federation_->method().downlink(round); down && down->billed)
     bits_down_total_ += static_cast<double>(down->payload_bits) * n;
@@ -319,14 +369,16 @@ bool Simulation::record_iterate(std::int64_t round) {
     if (!line.empty()) result_.sample_lines.push_back(std::move(line));
   }
 
-  // row.f is filled in only for the rows that are written (it may have been deferred).
+  // row.f is filled in only for the rows that are written (it may have been deferred), and so
+  // is row.grad_norm_sq in a round that did not evaluate grad f (run.evaluate = "trace-rows").
+  const bool evaluated = federation_->evaluated();
   TraceRow row{round,
                time_to_seconds(server_time_),
                bits_up_total_ / n,
                bits_down_total_ / n,
                std::numeric_limits<double>::quiet_NaN(),
                federation_->grad_norm_sq()};
-  if (!federation_->value_finite() || !std::isfinite(row.grad_norm_sq)) {
+  if (!federation_->value_finite() || (evaluated && !std::isfinite(row.grad_norm_sq))) {
     result_.status = RunStatus::diverged;
     result_.diverged_at = round;
     return false;
@@ -336,7 +388,10 @@ bool Simulation::record_iterate(std::int64_t round) {
     return false;
   }
   if (round == 0) initial_grad_norm_sq_ = row.grad_norm_sq;
-  theory_->observe(round, row.grad_norm_sq, round == 0 ? federation_->value(0) : 0.0);
+  if (evaluated)
+    theory_->observe(round, row.grad_norm_sq, round == 0 ? federation_->value(0) : 0.0);
+  else
+    theory_->missed(round);
   if (s.run.record_running_mean) row.grad_norm_sq_mean = theory_->running_mean();
   result_.rounds = round;
   result_.final_row = row;
@@ -345,9 +400,9 @@ bool Simulation::record_iterate(std::int64_t round) {
   for (auto& target : result_.targets) {
     if (target.round) continue;
     bool reached = false;
-    if (target.name == "grad_norm_sq") reached = row.grad_norm_sq <= target.value;
+    if (target.name == "grad_norm_sq") reached = evaluated && row.grad_norm_sq <= target.value;
     if (target.name == "grad_norm_sq_relative")
-      reached = row.grad_norm_sq <= target.value * initial_grad_norm_sq_;
+      reached = evaluated && row.grad_norm_sq <= target.value * initial_grad_norm_sq_;
     if (target.name == "bits_up") reached = row.bits_up >= target.value;
     if (!reached) continue;
     target.round = round;
@@ -373,14 +428,18 @@ bool Simulation::record_iterate(std::int64_t round) {
     stop = true;
   }
   if (stop || round % s.run.metrics_every == 0) {
-    row.f = federation_->value(round);
+    const algorithms::IterateMetrics m = federation_->metrics_at(round);
+    row.f = m.f;
+    row.grad_norm_sq = m.grad_norm_sq;
+    result_.final_row = row;
     result_.trace.push_back(row);
   }
   if (progress_) progress_({round, s.run.rounds, row.time_s, row.grad_norm_sq});
   return !stop;
 }
 
-bool Simulation::begin_round(std::int64_t round, SimTime model_time, const std::vector<std::uint32_t>* received) {
+bool Simulation::begin_round(std::int64_t round, SimTime model_time,
+                             const std::vector<std::uint32_t>* received) {
   round_ = round;
   server_time_ = model_time;
   if (availability_ || received != nullptr) {
@@ -399,9 +458,13 @@ bool Simulation::begin_round(std::int64_t round, SimTime model_time, const std::
   // f(x^round) is needed now only for a row that is certainly written; any other row that
   // turns out to be written (a stop target met, or the final row of a run cut short) gets
   // its f from the Federation later, to the same bits.
+  // With run.evaluate = "trace-rows", a round no row is certain to need evaluates nothing but
+  // its participants' work; a row that turns out to be written is evaluated later.
   const bool written = round % scenario_.run.metrics_every == 0 || round >= scenario_.run.rounds;
-  federation_->compute_worker_round(
-      round, written ? algorithms::RoundValues::compute : algorithms::RoundValues::defer);
+  const algorithms::RoundValues values = written ? algorithms::RoundValues::compute
+                                         : scenario_.run.evaluate_every_round ? algorithms::RoundValues::defer
+                                                                              : algorithms::RoundValues::none;
+  federation_->compute_worker_round(round, values);
   if (!record_iterate(round)) {
     stopped_ = true;
     engine_.stop();
@@ -464,7 +527,9 @@ void Simulation::start_compute(std::uint32_t worker, std::int64_t round) {
   });
 }
 
-std::uint64_t Simulation::uplink_bits(std::uint32_t worker) const { return federation_->output(worker).payload_bits; }
+std::uint64_t Simulation::uplink_bits(std::uint32_t worker) const {
+  return federation_->output(worker).payload_bits;
+}
 
 std::uint64_t Simulation::aggregate(std::int64_t round, std::vector<std::uint32_t>* recipients,
                                     const std::vector<std::uint32_t>* applied) {
@@ -532,7 +597,11 @@ RunResult Simulation::run(const ProgressFn& progress) {
       if (down_[i]) result_.spans.push_back({i, SpanKind::down, round_, down_since_[i], engine_.now()});
   // A run cut short (diverged, time limit) still ends its trace with its last good iterate.
   const bool has_iterate = !(result_.diverged_at && *result_.diverged_at == 0);
-  if (has_iterate) result_.final_row.f = federation_->value(result_.final_row.round);
+  if (has_iterate) {
+    const algorithms::IterateMetrics m = federation_->metrics_at(result_.final_row.round);
+    result_.final_row.f = m.f;
+    result_.final_row.grad_norm_sq = m.grad_norm_sq;
+  }
   if (has_iterate && (result_.trace.empty() || result_.trace.back().round != result_.rounds))
     result_.trace.push_back(result_.final_row);
 

@@ -1,7 +1,12 @@
 #include "sim/net/dot_loader.hpp"
 
+#include <fmt/format.h>
+
 #include <algorithm>
 #include <array>
+#include <boost/graph/adjacency_list.hpp>
+#include <boost/graph/graphviz.hpp>
+#include <boost/make_shared.hpp>
 #include <cctype>
 #include <cmath>
 #include <fstream>
@@ -10,14 +15,11 @@
 #include <sstream>
 #include <string>
 #include <vector>
-#include <boost/graph/adjacency_list.hpp>
-#include <boost/graph/graphviz.hpp>
-#include <boost/make_shared.hpp>
-#include <fmt/format.h>
 
 #include "models/support/input_error.hpp"
 #include "sim/core/trace_file.hpp"
 #include "sim/core/units.hpp"
+#include "sim/net/dot_limits.hpp"
 
 namespace ef21::sim {
 
@@ -38,9 +40,9 @@ struct DotEdge {
 
 /// Graphviz styling attributes accepted (and ignored) on edges.
 constexpr std::array<std::string_view, 22> kCosmeticEdgeAttributes{
-    "label", "xlabel", "headlabel", "taillabel", "color", "fillcolor", "fontcolor", "fontname",
-    "fontsize", "style", "penwidth", "arrowhead", "arrowtail", "arrowsize", "dir", "weight",
-    "constraint", "minlen", "len", "tooltip", "id", "comment"};
+    "label",      "xlabel", "headlabel", "taillabel", "color",     "fillcolor", "fontcolor", "fontname",
+    "fontsize",   "style",  "penwidth",  "arrowhead", "arrowtail", "arrowsize", "dir",       "weight",
+    "constraint", "minlen", "len",       "tooltip",   "id",        "comment"};
 
 /// One edge as read, independent of the graph's directedness.
 struct RawEdge {
@@ -73,7 +75,8 @@ RawGraph read_as(const std::string& text) {
   const auto generate = [&g, &out](const std::string& name, const boost::any& key,
                                    const boost::any&) -> boost::shared_ptr<boost::dynamic_property_map> {
     if (key.type() == typeid(Edge) && !out.unknown &&
-        std::find(kCosmeticEdgeAttributes.begin(), kCosmeticEdgeAttributes.end(), name) == kCosmeticEdgeAttributes.end()) {
+        std::find(kCosmeticEdgeAttributes.begin(), kCosmeticEdgeAttributes.end(), name) ==
+            kCosmeticEdgeAttributes.end()) {
       const Edge e = boost::any_cast<Edge>(key);
       out.unknown = UnknownAttribute{name, g[boost::source(e, g)].name, g[boost::target(e, g)].name};
     }
@@ -129,7 +132,9 @@ class Locator {
         }
         if (!first) first = col;
       }
-      if (all) return SourceLocation{file_.string(), static_cast<std::uint32_t>(i + 1), static_cast<std::uint32_t>(*first + 1)};
+      if (all)
+        return SourceLocation{file_.string(), static_cast<std::uint32_t>(i + 1),
+                              static_cast<std::uint32_t>(*first + 1)};
     }
     return file_only();
   }
@@ -175,6 +180,7 @@ Topology load_dot(const std::filesystem::path& file, std::size_t workers, LinkDy
   std::ostringstream buffer;
   buffer << in.rdbuf();
   const std::string text = buffer.str();
+  check_dot_limits(text, file.string());  // before read_graphviz recurses and expands
   const Locator locate(file, text);
 
   RawGraph raw;
@@ -188,6 +194,10 @@ Topology load_dot(const std::filesystem::path& file, std::size_t workers, LinkDy
     throw InputError(file_loc, fmt::format("DOT syntax error: {}", e.what()));
   } catch (const boost::graph_exception& e) {
     throw InputError(file_loc, fmt::format("cannot read DOT graph: {}", e.what()));
+  } catch (const std::runtime_error& e) {
+    // read_graphviz's tokenizer is made of Boost.Regex searches, which give up (regex_error,
+    // a runtime_error) on some inputs, e.g. a very long comment or string.
+    throw InputError(file_loc, fmt::format("DOT syntax error: {}", e.what()));
   }
 
   if (raw.unknown) {
@@ -206,11 +216,13 @@ Topology load_dot(const std::filesystem::path& file, std::size_t workers, LinkDy
       server_seen = true;
     } else if (const auto index = worker_index(name)) {
       if (name != fmt::format("w{}", *index)) {
-        throw InputError(locate.find({name}), fmt::format("malformed worker node name \"{}\" (write w{})", name, *index));
+        throw InputError(locate.find({name}),
+                         fmt::format("malformed worker node name \"{}\" (write w{})", name, *index));
       }
       if (*index >= workers) {
-        throw InputError(locate.find({name}), fmt::format("unknown node {}: scenario has {} workers (w0..w{})", name,
-                                                          workers, workers == 0 ? 0 : workers - 1));
+        throw InputError(locate.find({name}),
+                         fmt::format("unknown node {}: scenario has {} workers (w0..w{})", name, workers,
+                                     workers == 0 ? 0 : workers - 1));
       }
       worker_seen[*index] = true;
     } else {
@@ -219,7 +231,8 @@ Topology load_dot(const std::filesystem::path& file, std::size_t workers, LinkDy
   }
   if (!server_seen && require_server) throw InputError(file_loc, "missing node server");
   for (std::size_t i = 0; i < workers; ++i) {
-    if (!worker_seen[i]) throw InputError(file_loc, fmt::format("missing node w{} (scenario has {} workers)", i, workers));
+    if (!worker_seen[i])
+      throw InputError(file_loc, fmt::format("missing node w{} (scenario has {} workers)", i, workers));
   }
   std::sort(others.begin(), others.end());
   Topology topo;
@@ -229,11 +242,13 @@ Topology load_dot(const std::filesystem::path& file, std::size_t workers, LinkDy
 
   for (const RawEdge& e : raw.edges) {
     const std::string link = fmt::format("link {} -- {}", e.tail, e.head);
-    if (e.tail == e.head) throw InputError(locate.edge(e.tail, e.head), fmt::format("{} connects a node to itself", link));
+    if (e.tail == e.head)
+      throw InputError(locate.edge(e.tail, e.head), fmt::format("{} connects a node to itself", link));
     const DotEdge& a = e.attrs;
     if (!a.bandwidth.empty() && (!a.bandwidth_fwd.empty() || !a.bandwidth_rev.empty())) {
-      throw InputError(locate.edge(e.tail, e.head, "bandwidth"),
-                       fmt::format("{}: give either bandwidth or bandwidth_fwd and bandwidth_rev, not both", link));
+      throw InputError(
+          locate.edge(e.tail, e.head, "bandwidth"),
+          fmt::format("{}: give either bandwidth or bandwidth_fwd and bandwidth_rev, not both", link));
     }
     const auto bandwidth = [&](const std::string& value, std::string_view attribute) {
       if (value.empty()) {
@@ -245,17 +260,20 @@ Topology load_dot(const std::filesystem::path& file, std::size_t workers, LinkDy
       try {
         return parse_bandwidth(value);
       } catch (const UnitError& error) {
-        throw InputError(locate.edge(e.tail, e.head, attribute), fmt::format("{}: {}: {}", link, attribute, error.what()));
+        throw InputError(locate.edge(e.tail, e.head, attribute),
+                         fmt::format("{}: {}: {}", link, attribute, error.what()));
       }
     };
-    const double fwd = a.bandwidth.empty() ? bandwidth(a.bandwidth_fwd, "bandwidth_fwd") : bandwidth(a.bandwidth, "bandwidth");
+    const double fwd = a.bandwidth.empty() ? bandwidth(a.bandwidth_fwd, "bandwidth_fwd")
+                                           : bandwidth(a.bandwidth, "bandwidth");
     const double rev = a.bandwidth.empty() ? bandwidth(a.bandwidth_rev, "bandwidth_rev") : fwd;
     SimTime latency = 0;
     if (!a.latency.empty()) {
       try {
         latency = parse_duration(a.latency);
       } catch (const UnitError& error) {
-        throw InputError(locate.edge(e.tail, e.head, "latency"), fmt::format("{}: latency: {}", link, error.what()));
+        throw InputError(locate.edge(e.tail, e.head, "latency"),
+                         fmt::format("{}: latency: {}", link, error.what()));
       }
     }
     const LinkId id = topo.add_link(*topo.find_node(e.tail), *topo.find_node(e.head), fwd, rev, latency);

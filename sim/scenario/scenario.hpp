@@ -32,7 +32,10 @@ struct RunSpec {
   std::uint64_t seed = 1;
   std::int64_t rounds = 1000;      // iterates x^0..x^rounds at most
   std::int64_t metrics_every = 1;  // trace.csv keeps every k-th iterate (and the last)
-  std::size_t threads = 1;         // worker computations in parallel; never changes outputs
+  /// f and grad f of the whole objective at every iterate (stop targets checked every round),
+  /// or only at the iterates trace.csv writes: a round then costs its participants only.
+  bool evaluate_every_round = true;
+  std::size_t threads = 1;  // worker computations in parallel; never changes outputs
   StopTargets stop;
   std::filesystem::path output;      // run directory; empty = results/<name>
   bool record_messages = false;      // write messages.csv
@@ -51,6 +54,9 @@ struct DataSpec {
   data::SyntheticSpec synthetic_spec;
   std::int64_t workers = 20;
   data::SplitSpec split;
+  /// data.max_memory, bytes: the data set and the run's estimate must fit (nullopt: 80% of
+  /// this machine's physical memory, data::default_memory_limit()).
+  std::optional<std::uint64_t> max_memory;
 };
 
 struct ProblemSection {
@@ -104,7 +110,7 @@ struct NetworkSpec {
   std::filesystem::path topology_file;             // absolute, when !star
   LinkSpec worker_link{125e6, 125e6, 20'000'000};  // 1 Gbps, 20 us
   std::optional<LinkSpec> server_link;             // absent: infinite bandwidth, zero latency
-  LinkTraceFiles server_traces;  // on the server's link (star, [network.server])
+  LinkTraceFiles server_traces;                    // on the server's link (star, [network.server])
   std::uint64_t header_bytes = 0;
   DownlinkPayload downlink_payload = DownlinkPayload::model;
 };
@@ -112,7 +118,7 @@ struct NetworkSpec {
 /// [protocol]: the round protocol (sim/cluster/protocol_registry.hpp).
 struct ProtocolSpec {
   std::string kind = "ps";
-  std::vector<std::uint32_t> ring;        // worker ids in ring order (decentralised protocols); empty = id order
+  std::vector<std::uint32_t> ring;  // worker ids in ring order (decentralised protocols); empty = id order
   std::optional<SimTime> round_deadline;  // ps: aggregate at this long after the round starts, at the latest
 };
 
@@ -121,7 +127,6 @@ struct FailureSpec {
   std::optional<SimTime> mtbf;  // mean time between failures (up durations), ps
   std::optional<SimTime> mttr;  // mean time to repair (down durations), ps
 };
-
 
 /// Per-worker overrides from [[workers]] groups.
 struct WorkerGroup {
@@ -132,8 +137,8 @@ struct WorkerGroup {
   std::optional<SimTime> gradient_time;
   bool auto_gradient_time = false;  // gradient_time = "auto" for this group (flops / its speed)
   std::optional<double> speed;
-  std::filesystem::path speed_trace;  // absolute; empty = none (factors over time on its speed)
-  SourceLocation speed_trace_at;      // where the group names it (errors about the file)
+  std::filesystem::path speed_trace;         // absolute; empty = none (factors over time on its speed)
+  SourceLocation speed_trace_at;             // where the group names it (errors about the file)
   std::filesystem::path availability_trace;  // absolute; empty = none (TIME 0|1 lines)
   LinkTraceFiles link_traces;                // star only
   SourceLocation availability_trace_at;

@@ -17,6 +17,7 @@
 #include "models/support/input_error.hpp"
 #include "sim/cluster/protocol_registry.hpp"
 #include "sim/scenario/declared_keys.hpp"
+#include "sim/scenario/toml_nesting.hpp"
 #include "sim/scenario/toml_reader.hpp"
 
 namespace ef21::sim {
@@ -28,26 +29,19 @@ namespace fs = std::filesystem;
 constexpr std::string_view kTopKeys[] = {"run",      "data",          "problem",    "algorithm",
                                          "gradient", "participation", "compressor", "compute",
                                          "network",  "protocol",      "failures",   "workers"};
-constexpr std::string_view kRunKeys[] = {"name",
-                                         "seed",
-                                         "rounds",
-                                         "metrics_every",
-                                         "threads",
-                                         "stop",
-                                         "output",
-                                         "record_messages",
-                                         "timeline",
-                                         "record_samples",
-                                         "record_running_mean"};
+constexpr std::string_view kRunKeys[] = {"name",     "seed",           "rounds",   "metrics_every",
+                                         "threads",  "stop",           "output",   "record_messages",
+                                         "timeline", "record_samples", "evaluate", "record_running_mean"};
 constexpr std::string_view kStopKeys[] = {"grad_norm_sq", "grad_norm_sq_relative", "sim_time", "bits_up"};
-constexpr std::string_view kDataKeys[] = {"source", "format", "workers", "split", "split_seed", "synthetic"};
+constexpr std::string_view kDataKeys[] = {"source",     "format",    "workers",   "split",
+                                           "split_seed", "synthetic", "max_memory"};
 constexpr std::string_view kSyntheticKeys[] = {"rows",          "dim",         "density",
                                                "heterogeneity", "label_noise", "seed"};
 constexpr std::string_view kProblemKeys[] = {"kind", "lambda", "x0", "x0_scale", "x0_seed"};
 // Fixed keys of the plug-in tables; each method and compressor declares the rest (registries).
 constexpr std::string_view kAlgorithmFixedKeys[] = {"kind", "stepsize", "multiplier"};
 constexpr std::string_view kGradientKeys[] = {"batch", "batch_ratio"};
-constexpr std::string_view kParticipationKeys[] = {"fraction"};
+constexpr std::string_view kParticipationKeys[] = {"fraction", "clients"};
 constexpr std::string_view kProtocolKeys[] = {"kind", "ring", "round_deadline"};
 constexpr std::string_view kFailureKeys[] = {"mtbf", "mttr"};
 constexpr std::string_view kCompressorFixedKeys[] = {
@@ -56,11 +50,12 @@ constexpr std::string_view kDownCompressorFixedKeys[] = {"kind", "k", "ratio"};
 constexpr std::string_view kComputeKeys[] = {"gradient_time", "speed", "jitter", "jitter_sigma"};
 constexpr std::string_view kNetworkKeys[] = {"topology",     "uplink",           "downlink", "latency",
                                              "header_bytes", "downlink_payload", "server"};
-constexpr std::string_view kServerKeys[] = {"uplink",        "downlink",       "latency",
-                                            "uplink_trace",  "downlink_trace", "latency_trace"};
+constexpr std::string_view kServerKeys[] = {"uplink",       "downlink",       "latency",
+                                            "uplink_trace", "downlink_trace", "latency_trace"};
 constexpr std::string_view kWorkerGroupKeys[] = {
-    "ids",   "uplink",      "downlink",           "latency",      "gradient_time",  "speed",
-    "speed_trace", "availability_trace", "uplink_trace", "downlink_trace", "latency_trace"};
+    "ids",           "uplink",         "downlink",     "latency",
+    "gradient_time", "speed",          "speed_trace",  "availability_trace",
+    "uplink_trace",  "downlink_trace", "latency_trace"};
 
 constexpr double kHuge = 1e300;
 constexpr std::int64_t kMaxInt = std::numeric_limits<std::int64_t>::max();
@@ -77,8 +72,12 @@ TableReader sub_reader(const TableReader& parent, std::string_view key,
   return TableReader(t ? *t : empty, parent.full_name(key), known, parent.where(key));
 }
 
-/// "0-3", "5", or an array of integers / such strings -> ids.
-std::vector<std::int64_t> parse_ids(const TableReader& group, std::int64_t workers) {
+/// "0-3", "5", or an array of integers / such strings -> ids, each marked in `owner` (per
+/// worker, the index of the group naming it, -1 for none yet). A worker named again, in this
+/// group or an earlier one, is an error at the item naming it again, found as the ids are
+/// listed: the work stays within the worker count, however often the text repeats a range.
+std::vector<std::int64_t> parse_ids(const TableReader& group, std::int64_t workers, std::vector<int>& owner,
+                                    int group_index) {
   const toml::node* n = group.node("ids");
   if (!n) group.fail("ids", "a [[workers]] group needs `ids` (\"0-3\" or a list of worker ids)");
   std::vector<std::pair<const toml::node*, std::string>> items;
@@ -119,7 +118,17 @@ std::vector<std::int64_t> parse_ids(const TableReader& group, std::int64_t worke
       throw InputError(
           location_of(*node),
           fmt::format("worker ids \"{}\" out of range: this scenario has workers 0-{}", raw, workers - 1));
-    for (std::int64_t id = lo; id <= hi; ++id) ids.push_back(id);
+    for (std::int64_t id = lo; id <= hi; ++id) {
+      int& named_by = owner[static_cast<std::size_t>(id)];
+      if (named_by >= 0)
+        throw InputError(location_of(*node),
+                         named_by == group_index
+                             ? fmt::format("worker {} is listed twice in this [[workers]] group", id)
+                             : fmt::format("worker {} is in two [[workers]] groups (groups {} and {})", id,
+                                           named_by + 1, group_index + 1));
+      named_by = group_index;
+      ids.push_back(id);
+    }
   }
   if (ids.empty())
     group.fail("ids", "`workers.ids` names no worker: give \"0-3\", \"0-1,5\" or a list of ids");
@@ -168,18 +177,21 @@ std::vector<std::uint32_t> parse_ring(const TableReader& table, std::int64_t wor
   for (const auto& item : *a) {
     const auto* id = item.as_integer();
     if (id == nullptr || id->get() < 0 || id->get() >= workers)
-      throw InputError(location_of(item), fmt::format("`protocol.ring` lists worker ids 0-{}: got {}", workers - 1,
-                                                      id ? std::to_string(id->get()) : std::string("a non-integer")));
+      throw InputError(location_of(item),
+                       fmt::format("`protocol.ring` lists worker ids 0-{}: got {}", workers - 1,
+                                   id ? std::to_string(id->get()) : std::string("a non-integer")));
     if (seen[static_cast<std::size_t>(id->get())])
-      throw InputError(location_of(item), fmt::format("`protocol.ring` lists worker {} twice: the ring must be a "
-                                                      "permutation of 0-{}",
-                                                      id->get(), workers - 1));
+      throw InputError(location_of(item),
+                       fmt::format("`protocol.ring` lists worker {} twice: the ring must be a "
+                                   "permutation of 0-{}",
+                                   id->get(), workers - 1));
     seen[static_cast<std::size_t>(id->get())] = true;
     ring.push_back(static_cast<std::uint32_t>(id->get()));
   }
   if (static_cast<std::int64_t>(ring.size()) != workers)
-    table.fail("ring", fmt::format("`protocol.ring` must be a permutation of the {} worker ids 0-{}: it lists {}",
-                                   workers, workers - 1, ring.size()));
+    table.fail("ring",
+               fmt::format("`protocol.ring` must be a permutation of the {} worker ids 0-{}: it lists {}",
+                           workers, workers - 1, ring.size()));
   return ring;
 }
 
@@ -240,9 +252,16 @@ Override parse_override(const std::string& text) {
 
 void apply_override(toml::table& table, const Override& o) {
   const std::string origin = fmt::format("--set {}", o.key);
+  const auto key_parts = static_cast<std::size_t>(std::count(o.key.begin(), o.key.end(), '.')) + 1;
+  if (key_parts > kMaxTomlNesting)  // named by its start: the key itself may be megabytes long
+    throw InputError({fmt::format("--set {}...", o.key.substr(0, 32)), 1, 1},
+                     fmt::format("bad key: its {} dotted parts nest deeper than a scenario may (at most {})",
+                                 key_parts, kMaxTomlNesting));
   toml::table parsed;
   try {
-    parsed = toml::parse(fmt::format("value = {}", o.value), origin);
+    const std::string text = fmt::format("value = {}", o.value);
+    check_toml_nesting(text, origin, key_parts - 1);  // the value goes under the key's tables
+    parsed = toml::parse(text, origin);
   } catch (const toml::parse_error&) {
     // Not TOML (`ef21`, `5 Mbps`): take it as a string (re-parsed as a quoted TOML string so
     // that errors about it still point at the --set).
@@ -278,17 +297,34 @@ void apply_override(toml::table& table, const Override& o) {
   current->insert_or_assign(parts.back(), std::move(*value));
 }
 
-toml::table read_scenario_table(const fs::path& file, const std::vector<Override>& overrides) {
-  std::ifstream probe(file);
-  if (!probe) throw InputError({file.string(), 0, 0}, "cannot open the scenario file");
+namespace {
+
+/// read_scenario_table on the file's text; `source` names it in messages.
+toml::table parse_scenario_text(const std::string& text, const std::string& source,
+                                const std::vector<Override>& overrides) {
+  check_toml_nesting(text, source);  // before toml++ recurses over the tree
   toml::table table;
   try {
-    table = toml::parse_file(file.string());
+    table = toml::parse(text, source);
   } catch (const toml::parse_error& e) {
     throw InputError(location_of(e.source()), std::string(e.description()));
   }
   for (const auto& o : overrides) apply_override(table, o);
   return table;
+}
+
+}  // namespace
+
+toml::table read_scenario_table(const fs::path& file, const std::vector<Override>& overrides) {
+  std::error_code ec;
+  if (fs::is_directory(file, ec))
+    throw InputError({file.string(), 0, 0}, "the scenario is a directory, not a file");
+  std::ifstream in(file, std::ios::binary);
+  if (!in) throw InputError({file.string(), 0, 0}, "cannot open the scenario file");
+  std::ostringstream text;
+  text << in.rdbuf();
+  if (in.bad()) throw InputError({file.string(), 0, 0}, "cannot read the scenario file");
+  return parse_scenario_text(text.str(), file.string(), overrides);
 }
 
 Scenario load_scenario(const fs::path& file, const std::vector<Override>& overrides) {
@@ -312,12 +348,18 @@ Scenario parse_scenario(const toml::table& root, const fs::path& file_in) {
   s.run.seed = static_cast<std::uint64_t>(run.integer("seed", 0, kMaxInt).value_or(1));
   s.run.rounds = run.integer("rounds", 0, 1'000'000'000).value_or(1000);
   s.run.metrics_every = run.integer("metrics_every", 1, kMaxInt).value_or(1);
+  s.run.evaluate_every_round =
+      run.choice("evaluate", {"every-round", "trace-rows"}).value_or("every-round") == "every-round";
   s.run.threads = static_cast<std::size_t>(run.integer("threads", 1, 1024).value_or(1));
   if (auto out = run.string("output")) s.run.output = resolve_path(file, *out);
   s.run.record_messages = run.boolean("record_messages").value_or(false);
   s.run.timeline = run.boolean("timeline").value_or(false);
   s.run.record_samples = run.boolean("record_samples").value_or(false);
   s.run.record_running_mean = run.boolean("record_running_mean").value_or(false);
+  if (s.run.record_running_mean && !s.run.evaluate_every_round)
+    run.fail("record_running_mean",
+             "`run.record_running_mean = true` averages ||grad f||^2 over every iterate: it needs "
+             "run.evaluate = \"every-round\"");
   const TableReader stop = sub_reader(run, "stop", kStopKeys, empty);
   s.run.stop.grad_norm_sq = stop.number("grad_norm_sq", 0.0, kHuge, false);
   s.run.stop.grad_norm_sq_relative = stop.number("grad_norm_sq_relative", 0.0, kHuge, false);
@@ -329,6 +371,7 @@ Scenario parse_scenario(const toml::table& root, const fs::path& file_in) {
   // [data]
   const TableReader data = sub_reader(top, "data", kDataKeys, empty);
   s.data.workers = data.integer("workers", 1, 10'000'000).value_or(20);
+  s.data.max_memory = data.size("max_memory");
   const std::string source = data.string("source").value_or("synthetic");
   s.data.synthetic = source == "synthetic";
   if (!s.data.synthetic) {
@@ -426,10 +469,14 @@ Scenario parse_scenario(const toml::table& root, const fs::path& file_in) {
 
   // [participation]
   const TableReader participation = sub_reader(top, "participation", kParticipationKeys, empty);
+  if (participation.has("fraction") && participation.has("clients"))
+    participation.fail("clients",
+                       "give either `participation.fraction` or `participation.clients`, not both");
   s.algorithm.participation.fraction = participation.number("fraction", 0.0, 1.0, false).value_or(1.0);
+  s.algorithm.participation.clients = participation.integer("clients", 1, s.data.workers);
   if (s.algorithm.participation.partial(s.data.workers) && !method.participation)
     participation.fail(
-        "fraction",
+        participation.has("clients") ? "clients" : "fraction",
         fmt::format("{} has no partial participation (fraction < 1); methods that do: {}", method.name,
                     fmt::join(methods_with([](const auto& m) { return m.participation; }), ", ")));
 
@@ -480,7 +527,9 @@ Scenario parse_scenario(const toml::table& root, const fs::path& file_in) {
     s.compute.gradient_time = compute.duration("gradient_time");
   s.compute.speed = compute.compute_speed("speed").value_or(10e9);
   const std::string jitter = compute.choice("jitter", {"none", "lognormal", "exponential"}).value_or("none");
-  s.jitter = jitter == "lognormal" ? JitterKind::lognormal : jitter == "exponential" ? JitterKind::exponential : JitterKind::none;
+  s.jitter = jitter == "lognormal"     ? JitterKind::lognormal
+             : jitter == "exponential" ? JitterKind::exponential
+                                       : JitterKind::none;
   if (compute.has("jitter_sigma") && s.jitter != JitterKind::lognormal)
     compute.fail("jitter_sigma", "`compute.jitter_sigma` applies to jitter = \"lognormal\"");
   s.jitter_sigma = compute.number("jitter_sigma", 0.0, 10.0, false).value_or(0.5);
@@ -531,10 +580,12 @@ Scenario parse_scenario(const toml::table& root, const fs::path& file_in) {
   }
   if (protocol.has("round_deadline")) {
     if (!protocol_info.takes_deadline)
-      protocol.fail("round_deadline", fmt::format("`protocol.round_deadline` applies to ps, not to {}", protocol_info.name));
+      protocol.fail("round_deadline",
+                    fmt::format("`protocol.round_deadline` applies to ps, not to {}", protocol_info.name));
     s.protocol.round_deadline = protocol.duration("round_deadline");
     if (*s.protocol.round_deadline <= 0)
-      protocol.fail("round_deadline", "`protocol.round_deadline` must be a positive duration, e.g. \"50 ms\"");
+      protocol.fail("round_deadline",
+                    "`protocol.round_deadline` must be a positive duration, e.g. \"50 ms\"");
   }
 
   // [failures]
@@ -549,14 +600,16 @@ Scenario parse_scenario(const toml::table& root, const fs::path& file_in) {
       failures.fail(key, fmt::format("`failures.{}` must be a positive duration", key));
 
   if (!protocol_info.partial_participation && s.algorithm.participation.partial(s.data.workers))
-    participation.fail("fraction", fmt::format("protocol {} runs every worker every round: partial participation "
-                                               "needs protocol.kind = \"ps\"",
-                                               protocol_info.name));
+    participation.fail(participation.has("clients") ? "clients" : "fraction",
+                       fmt::format("protocol {} runs every worker every round: partial participation "
+                                   "needs protocol.kind = \"ps\"",
+                                   protocol_info.name));
   if (!protocol_info.method_broadcast && method.downlink_compressor)
-    protocol.fail(protocol.has("kind") ? "kind" : "ring",
-                  fmt::format("{} keeps server state the workers cannot replicate (its compressed broadcast): it "
-                              "needs protocol.kind = \"ps\"",
-                              method.name));
+    protocol.fail(
+        protocol.has("kind") ? "kind" : "ring",
+        fmt::format("{} keeps server state the workers cannot replicate (its compressed broadcast): it "
+                    "needs protocol.kind = \"ps\"",
+                    method.name));
 
   // [[workers]]
   if (const toml::array* groups = top.array("workers")) {
@@ -567,16 +620,10 @@ Scenario parse_scenario(const toml::table& root, const fs::path& file_in) {
       if (!t) throw InputError(location_of(item), "`workers` must be an array of tables ([[workers]])");
       TableReader g(*t, "workers", kWorkerGroupKeys, location_of(item));
       WorkerGroup group;
-      group.ids = parse_ids(g, s.data.workers);
-      for (std::int64_t id : group.ids) {
-        int& o = owner[static_cast<std::size_t>(id)];
-        if (o >= 0)
-          g.fail("ids", fmt::format("worker {} is in two [[workers]] groups (groups {} and {})", id, o + 1,
-                                    index + 1));
-        o = index;
-      }
+      group.ids = parse_ids(g, s.data.workers, owner, index);
       if (!s.network.star)
-        for (const char* key : {"uplink", "downlink", "latency", "uplink_trace", "downlink_trace", "latency_trace"})
+        for (const char* key :
+             {"uplink", "downlink", "latency", "uplink_trace", "downlink_trace", "latency_trace"})
           if (g.has(key)) g.fail(key, fmt::format("`workers.{}` applies to the star topology only", key));
       group.link_traces = read_link_traces(g, file);
       group.uplink = g.bandwidth("uplink");
@@ -610,17 +657,20 @@ Scenario parse_scenario(const toml::table& root, const fs::path& file_in) {
   }
   s.algorithm.participation.unreliable = s.unreliable();
   if (s.unreliable()) {  // failures or a deadline: rounds apply the messages that arrive
-    const std::string why = s.failures.mtbf ? "[failures]" : s.protocol.round_deadline ? "protocol.round_deadline"
-                                                                                        : "an availability_trace";
+    const std::string why = s.failures.mtbf             ? "[failures]"
+                            : s.protocol.round_deadline ? "protocol.round_deadline"
+                                                        : "an availability_trace";
     if (!protocol_info.partial_participation)
-      protocol.fail("kind", fmt::format("{} needs protocol.kind = \"ps\": the decentralised protocols run every "
-                                        "worker every round",
-                                        why));
+      protocol.fail("kind",
+                    fmt::format("{} needs protocol.kind = \"ps\": the decentralised protocols run every "
+                                "worker every round",
+                                why));
     if (!method.participation)
-      algorithm.fail("kind", fmt::format("{} makes workers miss rounds, which {} does not define (methods with "
-                                         "partial participation: {})",
-                                         why, method.name,
-                                         fmt::join(methods_with([](const auto& m) { return m.participation; }), ", ")));
+      algorithm.fail(
+          "kind", fmt::format("{} makes workers miss rounds, which {} does not define (methods with "
+                              "partial participation: {})",
+                              why, method.name,
+                              fmt::join(methods_with([](const auto& m) { return m.participation; }), ", ")));
   }
   return s;
 }

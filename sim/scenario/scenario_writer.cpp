@@ -48,6 +48,7 @@ std::string resolved_scenario_toml(const Scenario& s, std::int64_t k, const fs::
                   {"seed", static_cast<std::int64_t>(s.run.seed)},
                   {"rounds", s.run.rounds},
                   {"metrics_every", s.run.metrics_every},
+                  {"evaluate", s.run.evaluate_every_round ? "every-round" : "trace-rows"},
                   {"record_messages", s.run.record_messages},
                   {"timeline", s.run.timeline},
                   {"record_samples", s.run.record_samples},
@@ -62,6 +63,8 @@ std::string resolved_scenario_toml(const Scenario& s, std::int64_t k, const fs::
   root.insert("run", std::move(run));
 
   toml::table data{{"workers", s.data.workers}};
+  // Only when given: the default depends on the machine, and scenario.toml must not.
+  if (s.data.max_memory) data.insert("max_memory", format_size(*s.data.max_memory));
   if (s.data.synthetic) {
     data.insert("source", "synthetic");
     const auto& syn = s.data.synthetic_spec;
@@ -113,7 +116,10 @@ std::string resolved_scenario_toml(const Scenario& s, std::int64_t k, const fs::
   const auto& gradient = s.algorithm.gradient;
   if (gradient.batch) root.insert("gradient", toml::table{{"batch", *gradient.batch}});
   if (gradient.batch_ratio) root.insert("gradient", toml::table{{"batch_ratio", *gradient.batch_ratio}});
-  root.insert("participation", toml::table{{"fraction", s.algorithm.participation.fraction}});
+  if (const auto clients = s.algorithm.participation.clients)
+    root.insert("participation", toml::table{{"clients", *clients}});
+  else
+    root.insert("participation", toml::table{{"fraction", s.algorithm.participation.fraction}});
 
   const auto& acc = s.compressor.accounting;
   toml::table compressor{{"kind", s.compressor.spec.kind}};
@@ -142,7 +148,9 @@ std::string resolved_scenario_toml(const Scenario& s, std::int64_t k, const fs::
   compute.insert("gradient_time",
                  s.compute.gradient_time ? format_duration(*s.compute.gradient_time) : std::string("auto"));
   compute.insert("speed", format_compute_speed(s.compute.speed));
-  compute.insert("jitter", s.jitter == JitterKind::none ? "none" : s.jitter == JitterKind::lognormal ? "lognormal" : "exponential");
+  compute.insert("jitter", s.jitter == JitterKind::none        ? "none"
+                           : s.jitter == JitterKind::lognormal ? "lognormal"
+                                                               : "exponential");
   if (s.jitter == JitterKind::lognormal) compute.insert("jitter_sigma", s.jitter_sigma);
   root.insert("compute", std::move(compute));
 
@@ -172,7 +180,8 @@ std::string resolved_scenario_toml(const Scenario& s, std::int64_t k, const fs::
     for (const std::uint32_t id : s.protocol.ring) ring.push_back(static_cast<std::int64_t>(id));
     protocol.insert("ring", std::move(ring));
   }
-  if (s.protocol.round_deadline) protocol.insert("round_deadline", format_duration(*s.protocol.round_deadline));
+  if (s.protocol.round_deadline)
+    protocol.insert("round_deadline", format_duration(*s.protocol.round_deadline));
   root.insert("protocol", std::move(protocol));
   if (s.failures.mtbf)
     root.insert("failures", toml::table{{"mtbf", format_duration(*s.failures.mtbf)},
@@ -191,7 +200,8 @@ std::string resolved_scenario_toml(const Scenario& s, std::int64_t k, const fs::
       if (g.gradient_time) t.insert("gradient_time", format_duration(*g.gradient_time));
       if (g.speed) t.insert("speed", format_compute_speed(*g.speed));
       if (!g.speed_trace.empty()) t.insert("speed_trace", relative_to(g.speed_trace, dir));
-      if (!g.availability_trace.empty()) t.insert("availability_trace", relative_to(g.availability_trace, dir));
+      if (!g.availability_trace.empty())
+        t.insert("availability_trace", relative_to(g.availability_trace, dir));
       insert_link_traces(t, g.link_traces, dir);
       groups.push_back(std::move(t));
     }

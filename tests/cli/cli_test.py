@@ -344,6 +344,78 @@ def dot_worker_without_route(c):
     dot_case(c, dot, ["no route", "w2"], error_in_dot_line=line_of(dot, "w2 -- s2"))
 
 
+# ------------------------------------------------------------------ hostile input (issue 13)
+
+
+@case
+def dot_nested_braces(c):
+    # About 18 000 nested braces overflowed the stack inside Boost's recursive read_graphviz;
+    # the nesting is bounded (100) before the library sees the file.
+    depth = 20000
+    dot = STAR_DOT[: -len("}\n")] + "  " + "{" * depth + "}" * depth + "\n}\n"
+    c.write("topo.dot", dot)
+    text = SYNTHETIC.replace("workers = 4", "workers = 3") + '[network]\ntopology = "topo.dot"\n'
+    c.write("s.toml", text)
+    # The graph's body is nesting 1, so the 100th brace of the line (column 3 + 99) is nesting 101.
+    c.expect_error(["run", "s.toml"], os.path.join(c.tmp, "topo.dot"), line_of(dot, "{{{"), col=102,
+                   says=["nest more than 100"])
+
+
+@case
+def dot_subgraph_edge_expansion(c):
+    # An edge between two subgraphs is one link per member pair: 400 x 400 from 4 kB of text.
+    members = " ".join(f"s{i}" for i in range(400))
+    dot = STAR_DOT[: -len("}\n")] + f"  {{{members}}} -- {{{members}}} [bandwidth=\"1 Gbps\"];\n}}\n"
+    c.write("topo.dot", dot)
+    text = SYNTHETIC.replace("workers = 4", "workers = 3") + '[network]\ntopology = "topo.dot"\n'
+    c.write("s.toml", text)
+    c.expect_error(["run", "s.toml"], os.path.join(c.tmp, "topo.dot"), line_of(dot, "s399} --"),
+                   says=["more than 100000 such links"])
+
+
+@case
+def toml_long_dotted_key(c):
+    # A dotted key of 60 000 parts overflowed the stack inside toml++; the nesting is bounded
+    # (128) before toml++ sees the text, for keys, table headers and --set keys alike.
+    text = SYNTHETIC + "[network]\n" + "a." * 59999 + "a = 1\n"
+    c.write("s.toml", text)
+    c.expect_error(["run", "s.toml"], "s.toml", line_of(text, "a.a.a"), col=1, says=["nests", "at most 128"])
+    text = SYNTHETIC + "[" + ".".join(["t"] * 200) + "]\nx = 1\n"
+    c.write("s.toml", text)
+    c.expect_error(["check", "s.toml"], "s.toml", line_of(text, "[t.t"), col=1, says=["nests", "at most 128"])
+    c.write("s.toml", SYNTHETIC)
+    key = "a." * 59999 + "a"
+    c.expect_error(["run", "s.toml", "--set", key + "=1"], "--set " + key[:32] + "...", 1, col=1,
+                   says=["dotted parts", "128"])
+
+
+@case
+def data_line_without_end(c):
+    # 300 MiB without a line end, 300 kB as gzip: an error at the line, not gigabytes of buffer.
+    import gzip
+    path = os.path.join(c.tmp, "bomb.svm")
+    with open(path, "wb") as fh:
+        fh.write(gzip.compress(b"1 1:1 " + b"1" * (300 << 20), compresslevel=1))
+    c.write("s.toml", data_scenario("bomb.svm", workers=1))
+    c.expect_error(["run", "s.toml"], path, 1, says=["longer than 256 MiB"], col_known=False)
+
+
+@case
+def workers_ids_repeated_range(c):
+    # 300 copies of a 10-million-worker range used to list 3e9 ids (24 GB) before the overlap
+    # check; the second copy is now an error at once.
+    text = (SYNTHETIC.replace("workers = 4", "workers = 10000000").replace("rows = 40", "rows = 20000000")
+            + '[[workers]]\nids = "' + ",".join(["0-9999999"] * 300) + '"\nuplink = "5 Mbps"\n')
+    c.write("s.toml", text)
+    c.expect_error(["run", "s.toml"], "s.toml", line_of(text, "ids ="), says=["worker 0 is listed twice"])
+
+
+@case
+def libsvm_feature_index_1e12(c):
+    # An index of 10^12 is an error at its line and column (indices end at 2^31 - 1).
+    bad_data(c, "1 1:0.5 2:1\n-1 1000000000000:1\n", 2, ["1000000000000", "too large"])
+
+
 # ------------------------------------------------------------------ usage
 
 
@@ -753,6 +825,32 @@ def compressed_inputs_give_identical_traces(c):
     rc, _, stderr = c.run("run", "cut.toml", "--out", os.path.join(c.tmp, "out-cut"), "--quiet")
     check(rc == 2 and "error:" in stderr and "bzip2" in stderr, f"truncated bz2: exit {rc}: {stderr}")
     check(not os.path.exists(os.path.join(c.tmp, "out-cut")), "the truncated run wrote an output directory")
+
+
+@case
+def data_over_max_memory(c):
+    # A LIBSVM file: the reader stops at the line whose data crosses the limit (12 B a stored
+    # value + 12 a row: line 40 holds 40 rows x 3 values = 1920 B > 1900 B), exit 2, no output.
+    rows = "".join(f"{1 if i % 2 else -1} 1:0.5 2:1 3:{i}\n" for i in range(60))
+    path = c.write("big.svm", rows)
+    c.write("s.toml", data_scenario("big.svm", workers=2, extra='max_memory = "1900 B"\n'))
+    c.expect_error(["run", "s.toml"], path, 40, says=["data.max_memory", "1.9 kB", "needs more than"])
+    check(not os.path.exists(os.path.join(c.tmp, "results")), "a run over data.max_memory wrote output")
+    # A synthetic set: refused before it is generated, at [data.synthetic], with the estimate
+    # (10^7 rows x 10^4 dense features = 800 GB: never allocated).
+    def synthetic(workers, rows, dim, density, extra=""):
+        return (f'[run]\nname = "mem"\nrounds = 2\n[data]\nsource = "synthetic"\nworkers = {workers}\n{extra}'
+                f'[data.synthetic]\nrows = {rows}\ndim = {dim}\ndensity = {density}\n')
+    text = synthetic(4, 10_000_000, 10_000, 1.0)
+    c.write("syn.toml", text)
+    c.expect_error(["run", "syn.toml"], "syn.toml", line_of(text, "[data.synthetic]"),
+                   says=["800 GB", "over data.max_memory"])
+    # The run's estimate: the data (4000 x 600 stored values, 28.9 MB) fits in 30 MB, the data
+    # and 1000 workers' dense state (2 x 2000 doubles each) do not.
+    text = synthetic(1000, 4000, 2000, 0.3, extra='max_memory = "30 MB"\n')
+    c.write("run.toml", text)
+    c.expect_error(["run", "run.toml"], "run.toml", line_of(text, "max_memory"),
+                   says=["the run needs about", "30 MB"])
 
 
 def main():
