@@ -21,6 +21,7 @@ class ThreadFarm final : public RunFarm {
     auto worker = [&] {
       for (std::size_t j; (j = next.fetch_add(1)) < jobs.size();) {
         const RunOutcome outcome = execute_run(setup_, jobs[j]);
+        if (outcome.kind == RunOutcome::Kind::interrupted) continue;  // not done: --resume reruns it
         std::lock_guard lock(mutex);
         if (failure) return;
         try {

@@ -16,6 +16,7 @@
 #include "sim/cluster/simulation.hpp"
 #include "sim/output/atomic_file.hpp"
 #include "sim/output/run_writer.hpp"
+#include "tools/ef21sim/interrupt.hpp"
 
 namespace ef21::cli {
 namespace fs = std::filesystem;
@@ -66,13 +67,17 @@ RunOutcome execute_run(const RunSetup& setup, const RunJob& job) {
   const fs::path private_dir = private_directory(setup.out, job.name);
   const fs::path final_dir = setup.out / job.name;
   RunOutcome outcome;
+  if (InterruptGuard::flag()->load())
+    return {RunOutcome::Kind::interrupted, "", ""};  // Ctrl-C: start nothing
   try {
     const auto started = std::chrono::steady_clock::now();
     toml::table table = setup.base;
     for (const auto& o : job.overrides) sim::apply_override(table, o);
     const sim::Scenario scenario = sim::parse_scenario(table, setup.scenario_file);
     sim::Simulation simulation(scenario);
+    simulation.stop_when(InterruptGuard::flag());
     const sim::RunResult result = simulation.run();
+    if (result.status == sim::RunStatus::interrupted) return {RunOutcome::Kind::interrupted, "", ""};
     sim::HostInfo host;
     host.wall_seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - started).count();
     host.threads = scenario.run.threads;

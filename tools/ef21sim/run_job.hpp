@@ -20,7 +20,9 @@ struct RunJob {
 
 /// What a finished run reports: its summary.json text, or why it failed.
 struct RunOutcome {
-  enum class Kind { summary, input_error, internal_error };
+  /// interrupted: SIGINT/SIGTERM stopped it (or it never started): nothing is published, no
+  /// outcome is reported (RunFarm), and --resume runs it again.
+  enum class Kind { summary, input_error, internal_error, interrupted };
   Kind kind = Kind::summary;
   std::string text;  // summary.json's content (Kind::summary) or the error message
   /// The smallest finite ||grad f||^2 among the recorded iterates (trace.csv's rows),

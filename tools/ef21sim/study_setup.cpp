@@ -11,6 +11,7 @@
 #include "models/support/input_error.hpp"
 #include "sim/scenario/scenario_loader.hpp"
 #include "tools/ef21sim/cli_common.hpp"
+#include "tools/ef21sim/interrupt.hpp"
 
 namespace ef21::cli {
 namespace po = boost::program_options;
@@ -176,9 +177,13 @@ void open_study_directory(const fs::path& out, const std::string& args_file, con
 int run_study(const StudyInput& in, const RunSetup& setup, const std::function<void()>& prepare,
               const std::function<int(RunFarm&)>& study) {
   if (!in.mpi || in.mpi->size() == 1) {
+    // Ctrl-C / SIGTERM: the runs in progress stop (not published, so --resume reruns them),
+    // no new one starts, the tables keep the finished runs; exit 130 / 143.
+    const InterruptGuard interrupts;
     prepare();
     const auto farm = make_thread_farm(setup, in.jobs);
-    return study(*farm);
+    const int code = study(*farm);
+    return interrupts.requested() ? interrupts.exit_code() : code;
   }
   MpiSession& mpi = *in.mpi;
   if (mpi.rank() != 0) {

@@ -120,6 +120,7 @@ std::vector<std::string> outcome_cells(const std::string& run, const RunOutcome&
     case RunOutcome::Kind::input_error:
       return error_cells(run, outcome.text, targets);
     case RunOutcome::Kind::internal_error:
+    case RunOutcome::Kind::interrupted:  // never reported (RunFarm): no row
       break;
   }
   return error_cells(run, fmt::format("internal error: {}", outcome.text), targets);

@@ -14,6 +14,7 @@
 #include "tools/ef21sim/best_selection.hpp"
 #include "tools/ef21sim/cli_common.hpp"
 #include "tools/ef21sim/csv_table.hpp"
+#include "tools/ef21sim/interrupt.hpp"
 #include "tools/ef21sim/study_setup.hpp"
 #include "tools/ef21sim/sweep_table.hpp"
 #include "tools/ef21sim/tune_search.hpp"
@@ -291,6 +292,7 @@ int tune(const po::variables_map& vm) {
           internal_error = true;
         }
       });
+      if (InterruptGuard::flag()->load()) return kExitOk;  // interrupted: tune.csv holds the finished runs
       // Every point of the batch is in: the searches move on, in a fixed order.
       for (const auto& [g, ticks] : slots) {
         const Evaluated& e = rows[g].at(ticks);
