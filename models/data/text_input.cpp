@@ -1,5 +1,7 @@
 #include "models/data/text_input.hpp"
 
+#include <fmt/format.h>
+
 #include <algorithm>
 #include <boost/iostreams/filter/bzip2.hpp>
 #include <boost/iostreams/filter/gzip.hpp>
@@ -10,7 +12,6 @@
 #include <cmath>
 #include <cstdio>
 #include <cstring>
-#include <fmt/format.h>
 #include <limits>
 #include <memory>
 #include <string_view>
@@ -30,6 +31,11 @@ struct FileCloser {
 /// Bytes read from the file per call, and Boost.Iostreams' buffers: large enough that the
 /// per-call overheads vanish, small enough to stay in L2.
 constexpr std::size_t kChunk = std::size_t{1} << 16;
+
+/// The longest line held (bytes): the buffer doubles up to it. A dense CSV row of a million
+/// features is about 10 MB; a longer "line" is almost surely not text (or a decompression bomb
+/// with no line end), and holding it would cost gigabytes before any check could run.
+constexpr std::size_t kMaxLineBytes = std::size_t{1} << 28;
 
 /// The raw bytes of an open file; the bytes already read to tell the format come first.
 class RawFile {
@@ -215,7 +221,16 @@ void LineReader::fill() {
     end_ -= begin_;
     begin_ = 0;
   }
-  if (end_ == buffer_.size()) buffer_.resize(buffer_.size() * 2);
+  if (end_ == buffer_.size()) {
+    if (end_ >= kMaxLineBytes) {
+      throw InputError(
+          SourceLocation{name_, to_position(line_number_ + 1), 0},
+          fmt::format("line {} is longer than {} MiB without a line end: not a text data file, or "
+                      "not one ef21sim can hold a line of",
+                      line_number_ + 1, kMaxLineBytes >> 20));
+    }
+    buffer_.resize(buffer_.size() * 2);
+  }
   char* const at = buffer_.data() + end_;
   const std::size_t room = buffer_.size() - end_;
   std::size_t got = 0;
@@ -296,7 +311,8 @@ ParsedNumber parse_double(const char* first, const char* last) {
 
 std::string quote_token(const char* first, const char* last) {
   constexpr std::ptrdiff_t kMax = 32;
-  if (last - first <= kMax) return fmt::format("'{}'", std::string_view(first, static_cast<std::size_t>(last - first)));
+  if (last - first <= kMax)
+    return fmt::format("'{}'", std::string_view(first, static_cast<std::size_t>(last - first)));
   return fmt::format("'{}...'", std::string_view(first, static_cast<std::size_t>(kMax)));
 }
 

@@ -31,7 +31,8 @@ std::string_view to_string(Compression compression);
 /// truncated compressed data at the line being read when the data went bad ("FILE:LINE:
 /// error: cannot read line LINE: the bzip2 data is corrupt or truncated (...)"; bzip2 decodes
 /// blocks of up to 900 kB, so LINE is the first of its block); formats that look compressed but
-/// are not read (zstd, zip, lzma-alone) at no line, saying how to decompress them.
+/// are not read (zstd, zip, lzma-alone) at no line, saying how to decompress them; a line of
+/// 256 MiB or more (no line end: not text, or a decompression bomb) at that line.
 class LineReader {
  public:
   LineReader(const std::filesystem::path& file, std::string_view missing_hint);

@@ -34,11 +34,15 @@ TracePoint Trace::next_change_after(SimTime t) const {
   if (points.empty()) return {-1, 1.0};
   const SimTime base = period > 0 && t >= 0 ? (t / period) * period : 0;
   const SimTime offset = t - base;
+  // A change past the clock's range (int64 ps, 106 days) never comes: none.
+  SimTime at = 0;
   for (const TracePoint& p : points)
-    if (p.time > offset) return {base + p.time, p.value};
+    if (p.time > offset)
+      return __builtin_add_overflow(base, p.time, &at) ? TracePoint{-1, 1.0} : TracePoint{at, p.value};
   if (period == 0) return {-1, 1.0};
   // The next period starts at the nominal value 1 (before the first point) unless a point sits at 0.
-  const SimTime next_base = base + period;
+  SimTime next_base = 0;
+  if (__builtin_add_overflow(base, period, &next_base)) return {-1, 1.0};
   if (points.front().time == 0) return {next_base, points.front().value};
   return {next_base, 1.0};
 }
@@ -63,25 +67,28 @@ Trace parse_trace(const std::string& text, const std::string& name, TraceDomain 
     if (tokens.empty()) continue;
     if (loop_line != 0) fail(column_of(line, tokens[0]), "nothing may follow the LOOPAFTER line");
     if (tokens[0] == "LOOPAFTER") {
-      if (tokens.size() < 2) fail(column_of(line, tokens[0]), "LOOPAFTER needs a period with its unit, e.g. `LOOPAFTER 10 s`");
+      if (tokens.size() < 2)
+        fail(column_of(line, tokens[0]), "LOOPAFTER needs a period with its unit, e.g. `LOOPAFTER 10 s`");
       const std::string period_text = content.substr(content.find(tokens[1]));
       SimTime period = 0;
       try {
         period = parse_duration(period_text);
       } catch (const std::exception& e) {
-        fail(column_of(line, tokens[1]), fmt::format("bad LOOPAFTER period \"{}\": {}", period_text, e.what()));
+        fail(column_of(line, tokens[1]),
+             fmt::format("bad LOOPAFTER period \"{}\": {}", period_text, e.what()));
       }
       if (period <= 0) fail(column_of(line, tokens[1]), "the LOOPAFTER period must be positive");
       if (!trace.points.empty() && period <= trace.points.back().time)
         fail(column_of(line, tokens[1]),
-             fmt::format("LOOPAFTER {} is not longer than the trace (its last time is {})", format_duration(period),
-                         format_duration(trace.points.back().time)));
+             fmt::format("LOOPAFTER {} is not longer than the trace (its last time is {})",
+                         format_duration(period), format_duration(trace.points.back().time)));
       trace.period = period;
       loop_line = number;
       continue;
     }
     if (tokens.size() < 2)
-      fail(column_of(line, tokens[0]), "expected `TIME VALUE`, a duration with its unit and a number, e.g. `300 us 0.25`");
+      fail(column_of(line, tokens[0]),
+           "expected `TIME VALUE`, a duration with its unit and a number, e.g. `300 us 0.25`");
     const std::string& value_text = tokens.back();
     const auto value_at = content.rfind(value_text);
     const std::string time_text = content.substr(content.find(tokens[0]), value_at - content.find(tokens[0]));
@@ -104,7 +111,8 @@ Trace parse_trace(const std::string& text, const std::string& name, TraceDomain 
     if (used != value_text.size() || !std::isfinite(value))
       fail(value_col, fmt::format("bad value \"{}\": expected a number", value_text));
     if (domain == TraceDomain::positive_factor && !(value > 0.0))
-      fail(value_col, fmt::format("a trace value multiplies the nominal value and must be > 0, got {}", value_text));
+      fail(value_col,
+           fmt::format("a trace value multiplies the nominal value and must be > 0, got {}", value_text));
     if (domain == TraceDomain::availability && value != 0.0 && value != 1.0)
       fail(value_col, fmt::format("an availability trace holds 0 (down) or 1 (up), got {}", value_text));
     if (time < 0) fail(column_of(line, tokens[0]), "trace times must be >= 0");

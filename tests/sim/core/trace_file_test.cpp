@@ -1,9 +1,12 @@
 // Trace files (TIME VALUE lines, LOOPAFTER): values over time and located errors.
-#include <catch2/catch.hpp>
+#include "sim/core/trace_file.hpp"
+
 #include <fmt/format.h>
 
+#include <catch2/catch.hpp>
+#include <limits>
+
 #include "models/support/input_error.hpp"
-#include "sim/core/trace_file.hpp"
 
 using ef21::InputError;
 using ef21::sim::parse_trace;
@@ -27,7 +30,8 @@ std::string error_of(const std::string& text, TraceDomain domain = TraceDomain::
 }  // namespace
 
 TEST_CASE("A trace holds each value from its time on, 1 before the first", "[trace]") {
-  const auto trace = parse_trace("# a comment\n100 us 0.5\n\n300 us 2\n", "t.trace", TraceDomain::positive_factor);
+  const auto trace =
+      parse_trace("# a comment\n100 us 0.5\n\n300 us 2\n", "t.trace", TraceDomain::positive_factor);
   REQUIRE(trace.points.size() == 2);
   CHECK(trace.value_at(0) == 1.0);
   CHECK(trace.value_at(100 * kUs - 1) == 1.0);
@@ -41,7 +45,8 @@ TEST_CASE("A trace holds each value from its time on, 1 before the first", "[tra
 }
 
 TEST_CASE("LOOPAFTER repeats the trace with its period from time 0", "[trace]") {
-  const auto trace = parse_trace("100 us 0.5\n300 us 2\nLOOPAFTER 1 ms\n", "t.trace", TraceDomain::positive_factor);
+  const auto trace =
+      parse_trace("100 us 0.5\n300 us 2\nLOOPAFTER 1 ms\n", "t.trace", TraceDomain::positive_factor);
   CHECK(trace.period == 1000 * kUs);
   CHECK(trace.value_at(1000 * kUs) == 1.0);  // a new period: nominal until its first point
   CHECK(trace.value_at(1100 * kUs) == 0.5);
@@ -56,6 +61,20 @@ TEST_CASE("LOOPAFTER repeats the trace with its period from time 0", "[trace]") 
   CHECK(at_zero.next_change_after(7 * kUs).value == 0.25);
 }
 
+TEST_CASE("A change beyond the clock's range never comes", "[trace]") {
+  // LOOPAFTER 2562 h is just below 2^63 ps: the second period's first change (3000 s in) and the
+  // third period's start lie past the clock. They used to overflow int64 (found by fuzz_trace).
+  const auto trace = parse_trace("3000 s 2\nLOOPAFTER 2562 h\n", "t.trace", TraceDomain::positive_factor);
+  const SimTime period = trace.period;
+  const SimTime first_change = 3000 * (1'000'000 * kUs);  // 3000 s
+  CHECK(trace.next_change_after(0).time == first_change);
+  CHECK(trace.next_change_after(first_change).time == period);
+  CHECK(trace.next_change_after(period).time == -1);
+  CHECK(trace.next_change_after(std::numeric_limits<SimTime>::max()).time == -1);
+  const auto at_zero = parse_trace("0 s 2\nLOOPAFTER 2562 h\n", "t.trace", TraceDomain::positive_factor);
+  CHECK(at_zero.next_change_after(period).time == -1);
+}
+
 TEST_CASE("Availability traces hold 0 or 1", "[trace]") {
   const auto trace = parse_trace("1 ms 0\n2 ms 1\n", "a", TraceDomain::availability);
   CHECK(trace.value_at(1500 * kUs) == 0.0);
@@ -64,11 +83,13 @@ TEST_CASE("Availability traces hold 0 or 1", "[trace]") {
 
 TEST_CASE("Bad trace files are errors at their line and column", "[trace]") {
   CHECK(error_of("100 us 0.5\n50 us 1\n") == "2:1: trace times must increase: 50 us follows 100 us");
-  CHECK(error_of("100 us 0\n").rfind("1:8: a trace value multiplies the nominal value and must be > 0", 0) == 0);
+  CHECK(error_of("100 us 0\n").rfind("1:8: a trace value multiplies the nominal value and must be > 0", 0) ==
+        0);
   CHECK(error_of("100 us -2\n").rfind("1:8:", 0) == 0);
   CHECK(error_of("100 0.5\n").rfind("1:1: bad time \"100\"", 0) == 0);  // a missing unit
   CHECK(error_of("100 us abc\n").rfind("1:8: bad value \"abc\"", 0) == 0);
-  CHECK(error_of("100 us 0.5\nLOOPAFTER 50 us\n").rfind("2:11: LOOPAFTER 50 us is not longer than the trace", 0) == 0);
+  CHECK(error_of("100 us 0.5\nLOOPAFTER 50 us\n")
+            .rfind("2:11: LOOPAFTER 50 us is not longer than the trace", 0) == 0);
   CHECK(error_of("100 us 0.5\nLOOPAFTER 100 us\n").find("not longer") != std::string::npos);
   CHECK(error_of("LOOPAFTER 1 s\n100 us 2\n").rfind("2:1: nothing may follow the LOOPAFTER line", 0) == 0);
   CHECK(error_of("0.5\n").rfind("1:1: expected `TIME VALUE`", 0) == 0);

@@ -172,7 +172,8 @@ TEST_CASE("capacity steps on a hub of many flows agree with the per-flow path", 
     const ResourceId server = run.resource("switch", "server");
     const std::vector<std::pair<SimTime, double>> server_steps = {
         {500 * kMs, 5e6}, {900 * kMs, 2e6}, {1200 * kMs, 4e7}, {1300 * kMs, 3e6}, {2500 * kMs, 1e7}};
-    for (const auto& [t, c] : server_steps) run.at(t, [&run, server, c] { run.net.set_capacity(server, c); });
+    for (const auto& step : server_steps)  // no structured binding: clang 14 cannot capture one
+      run.at(step.first, [&run, server, c = step.second] { run.net.set_capacity(server, c); });
     for (std::size_t k = 0; k < 30; ++k) {
       const std::size_t w = (7 * k) % n;
       const SimTime t = static_cast<SimTime>(400 + 97 * k) * kMs + (k % 3 == 0 ? 0 : 13);
