@@ -41,9 +41,19 @@ def add_arguments(p):
     p.add_argument("--labels", nargs="*", help="legend labels, one per plotted run")
 
 
+def legend_value(value):
+    """A value for a legend: numbers to 4 significant digits (a tuned multiplier is
+    53.81737057623773 in tune.csv), anything else as written."""
+    text = format_value(value)
+    number = to_float(text)
+    if number is not None and math.isfinite(number) and any(c in text for c in ".eE"):
+        return f"{number:.4g}"
+    return text
+
+
 def label_from_keys(run, keys):
     names = short_names(keys)
-    return ", ".join(f"{names[k]}={format_value(run.value(k))}" for k in keys)
+    return ", ".join(f"{names[k]}={legend_value(run.value(k))}" for k in keys)
 
 
 def plain_labels(runs):
