@@ -15,6 +15,7 @@ packages=(
   python3 python3-numpy      # the independent float64 oracle of DESIGN §7 (tests)
   python3-matplotlib         # tools/plot
   liblinear-tools            # ships the small heart_scale LIBSVM dataset used by the demo
+  clang libclang-rt-dev llvm # sanitizer build and libFuzzer targets (tools/sanitize.sh, tests/fuzz)
 )
 
 missing=()

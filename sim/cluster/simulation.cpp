@@ -88,7 +88,7 @@ data::Dataset load_data(const Scenario& s) {
 /// The run's estimate before its per-worker state exists: the shards, and per worker the
 /// method's state and message (two d-vectors, or two sparse vectors of its shard's size when
 /// its shard is sparse enough for the EF21 family's compact form), plus ~2 kB of fixed cost
-/// (objective, output, streams, routes) measured at 10^6 workers.
+/// (objective, output, streams, routes) measured at 10^6 workers; and the server's d-vectors.
 void check_run_memory(const Scenario& s, const std::vector<problems::Objective>& objectives) {
   const std::uint64_t limit = memory_limit(s);
   std::uint64_t data_bytes = 0, state_bytes = 0;
@@ -102,13 +102,20 @@ void check_run_memory(const Scenario& s, const std::vector<problems::Objective>&
                            : 2 * static_cast<std::uint64_t>(shard.dim()) * sizeof(double);
     state_bytes += 2048;
   }
-  if (data_bytes + state_bytes > limit)
+  // The server's side, whatever the workers: x^t, x^0 and the method's d-vectors (gradient sum,
+  // g, EF21's base and shared difference, a deferred x^t) plus one gradient block per thread:
+  // 8 + threads d-vectors (9 measured at the peak of a one-thread EF21 run). A huge d alone
+  // (a LIBSVM index of 4e8 in a two-line file) is refused here, before any of them exists.
+  const auto dim = static_cast<std::uint64_t>(objectives.empty() ? 0 : objectives.front().shard().dim());
+  const std::uint64_t server_bytes = (8 + s.run.threads) * dim * sizeof(double);
+  if (data_bytes + state_bytes + server_bytes > limit)
     throw InputError(
         s.where(s.data.max_memory ? "data.max_memory" : "data.workers"),
-        fmt::format("the run needs about {} in memory (data {}, {} workers' state {}), over "
-                    "data.max_memory = {}",
-                    data::describe_bytes(data_bytes + state_bytes), data::describe_bytes(data_bytes),
-                    objectives.size(), data::describe_bytes(state_bytes), data::describe_bytes(limit)));
+        fmt::format("the run needs about {} in memory (data {}, {} workers' state {}, server {} for d = {}), "
+                    "over data.max_memory = {}",
+                    data::describe_bytes(data_bytes + state_bytes + server_bytes),
+                    data::describe_bytes(data_bytes), objectives.size(), data::describe_bytes(state_bytes),
+                    data::describe_bytes(server_bytes), dim, data::describe_bytes(limit)));
 }
 
 /// The compressor `choice` names, its k resolved against d (written to *k when asked);

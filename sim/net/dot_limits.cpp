@@ -5,6 +5,8 @@
 #include <algorithm>
 #include <cstdint>
 #include <limits>
+#include <optional>
+#include <utility>
 #include <vector>
 
 #include "models/support/input_error.hpp"
@@ -21,6 +23,59 @@ struct Token {
 
 bool is_alpha(char c) { return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || c == '_'; }
 bool is_digit(char c) { return c >= '0' && c <= '9'; }
+
+/// One tag of an HTML string at text[p] == '<', as read_graphviz's xml_tag_token regex reads it:
+/// '<', an optional '/', then anything but ! ? ' " (quoted runs '...' and "..." allowed) up to the
+/// first '>' outside quotes; "/>" ends an empty tag. The offset past it and +1 (open), -1
+/// (close) or 0 (empty), or nullopt when it is no tag.
+std::optional<std::pair<std::size_t, int>> html_tag(std::string_view text, std::size_t p) {
+  std::size_t q = p + 1;
+  const bool close = q < text.size() && text[q] == '/';
+  if (close) ++q;
+  while (q < text.size()) {
+    const char c = text[q];
+    if (c == '/' && q + 1 < text.size() && text[q + 1] == '>') return std::pair{q + 2, close ? -1 : 0};
+    if (c == '>') return std::pair{q + 1, close ? -1 : 1};
+    if (c == '!' || c == '?') return std::nullopt;
+    if (c == '\'' || c == '"') {
+      const std::size_t end = text.find(c, q + 1);
+      if (end == std::string_view::npos) return std::nullopt;
+      q = end + 1;
+    } else {
+      ++q;
+    }
+  }
+  return std::nullopt;
+}
+
+/// Past an HTML string starting at text[p] == '<', following read_graphviz step by step: text
+/// between tags is skipped, each tag counts (open +1, close -1, empty 0) and the string ends
+/// when the count is no longer positive; CDATA sections are skipped whole. When read_graphviz
+/// would reject the string (unclosed, or no tag where one must be), nothing after it is parsed:
+/// the text's end is returned.
+std::size_t skip_html(std::string_view text, std::size_t p) {
+  int count = 0;
+  do {
+    if (p >= text.size()) return text.size();
+    if (text[p] != '<') {
+      ++p;
+      continue;
+    }
+    if (const auto tag = html_tag(text, p)) {
+      p = tag->first;
+      count += tag->second;
+      continue;
+    }
+    if (text.substr(p).starts_with("<![CDATA[")) {
+      const std::size_t end = text.find("]]>", p + 9);
+      if (end == std::string_view::npos) return text.size();
+      p = end + 3;
+      continue;
+    }
+    return text.size();
+  } while (count > 0);
+  return p;
+}
 
 /// The tokens read_graphviz's tokenizer would see, reduced to what the limits need.
 /// Comments, whitespace and backslash-newlines are skipped as it skips them.
@@ -70,14 +125,9 @@ std::vector<Token> tokenize(std::string_view text) {
       ++p;
       while (p < n && text[p] != '"') p += text[p] == '\\' ? 2 : 1;
       p = std::min(p + 1, n);
-    } else if (c == '<') {  // an HTML string: balanced angle brackets
+    } else if (c == '<') {  // an HTML string
       tokens.push_back({p, TokenKind::id});
-      int depth = 0;
-      do {
-        if (text[p] == '<') ++depth;
-        if (text[p] == '>') --depth;
-        ++p;
-      } while (p < n && depth > 0);
+      p = skip_html(text, p);
     } else {  // other punctuation, or a character read_graphviz rejects
       tokens.push_back({p, TokenKind::other});
       ++p;

@@ -9,6 +9,7 @@
 #include <limits>
 #include <map>
 #include <mutex>
+#include <numeric>
 #include <span>
 #include <sstream>
 
@@ -34,7 +35,7 @@ constexpr std::string_view kRunKeys[] = {"name",     "seed",           "rounds",
                                          "timeline", "record_samples", "evaluate", "record_running_mean"};
 constexpr std::string_view kStopKeys[] = {"grad_norm_sq", "grad_norm_sq_relative", "sim_time", "bits_up"};
 constexpr std::string_view kDataKeys[] = {"source",     "format",    "workers",   "split",
-                                           "split_seed", "synthetic", "max_memory"};
+                                          "split_seed", "synthetic", "max_memory"};
 constexpr std::string_view kSyntheticKeys[] = {"rows",          "dim",         "density",
                                                "heterogeneity", "label_noise", "seed"};
 constexpr std::string_view kProblemKeys[] = {"kind", "lambda", "x0", "x0_scale", "x0_seed"};
@@ -72,11 +73,15 @@ TableReader sub_reader(const TableReader& parent, std::string_view key,
   return TableReader(t ? *t : empty, parent.full_name(key), known, parent.where(key));
 }
 
-/// "0-3", "5", or an array of integers / such strings -> ids, each marked in `owner` (per
-/// worker, the index of the group naming it, -1 for none yet). A worker named again, in this
-/// group or an earlier one, is an error at the item naming it again, found as the ids are
-/// listed: the work stays within the worker count, however often the text repeats a range.
-std::vector<std::int64_t> parse_ids(const TableReader& group, std::int64_t workers, std::vector<int>& owner,
+/// The worker ids the [[workers]] groups have named so far: disjoint ranges, first id ->
+/// (last id, index of the group). Checking a range costs O(log ranges), not O(ids).
+using NamedIds = std::map<std::int64_t, std::pair<std::int64_t, int>>;
+
+/// "0-3", "5", or an array of integers / such strings -> ids, recorded in `named`. A worker
+/// named again, in this group or an earlier one, is an error at the item naming it again,
+/// found before its range is listed: the work stays within the worker count, however often the
+/// text repeats a range.
+std::vector<std::int64_t> parse_ids(const TableReader& group, std::int64_t workers, NamedIds& named,
                                     int group_index) {
   const toml::node* n = group.node("ids");
   if (!n) group.fail("ids", "a [[workers]] group needs `ids` (\"0-3\" or a list of worker ids)");
@@ -118,17 +123,22 @@ std::vector<std::int64_t> parse_ids(const TableReader& group, std::int64_t worke
       throw InputError(
           location_of(*node),
           fmt::format("worker ids \"{}\" out of range: this scenario has workers 0-{}", raw, workers - 1));
-    for (std::int64_t id = lo; id <= hi; ++id) {
-      int& named_by = owner[static_cast<std::size_t>(id)];
-      if (named_by >= 0)
-        throw InputError(location_of(*node),
-                         named_by == group_index
-                             ? fmt::format("worker {} is listed twice in this [[workers]] group", id)
-                             : fmt::format("worker {} is in two [[workers]] groups (groups {} and {})", id,
-                                           named_by + 1, group_index + 1));
-      named_by = group_index;
-      ids.push_back(id);
+    // The first range named before that ends at or after lo, if it starts at or before hi.
+    auto overlap = named.upper_bound(lo);
+    if (overlap != named.begin() && std::prev(overlap)->second.first >= lo) --overlap;
+    if (overlap != named.end() && overlap->first <= hi) {
+      const std::int64_t id = std::max(lo, overlap->first);
+      const int named_by = overlap->second.second;
+      throw InputError(location_of(*node),
+                       named_by == group_index
+                           ? fmt::format("worker {} is listed twice in this [[workers]] group", id)
+                           : fmt::format("worker {} is in two [[workers]] groups (groups {} and {})", id,
+                                         named_by + 1, group_index + 1));
     }
+    named.emplace(lo, std::pair{hi, group_index});
+    const std::size_t at = ids.size();
+    ids.resize(at + static_cast<std::size_t>(hi - lo + 1));
+    std::iota(ids.begin() + static_cast<std::ptrdiff_t>(at), ids.end(), lo);
   }
   if (ids.empty())
     group.fail("ids", "`workers.ids` names no worker: give \"0-3\", \"0-1,5\" or a list of ids");
@@ -613,14 +623,14 @@ Scenario parse_scenario(const toml::table& root, const fs::path& file_in) {
 
   // [[workers]]
   if (const toml::array* groups = top.array("workers")) {
-    std::vector<int> owner(static_cast<std::size_t>(s.data.workers), -1);
+    NamedIds named;
     int index = 0;
     for (const auto& item : *groups) {
       const toml::table* t = item.as_table();
       if (!t) throw InputError(location_of(item), "`workers` must be an array of tables ([[workers]])");
       TableReader g(*t, "workers", kWorkerGroupKeys, location_of(item));
       WorkerGroup group;
-      group.ids = parse_ids(g, s.data.workers, owner, index);
+      group.ids = parse_ids(g, s.data.workers, named, index);
       if (!s.network.star)
         for (const char* key :
              {"uplink", "downlink", "latency", "uplink_trace", "downlink_trace", "latency_trace"})

@@ -411,6 +411,27 @@ def workers_ids_repeated_range(c):
 
 
 @case
+def libsvm_huge_feature_index(c):
+    # "1 400000000:1" / "-1 1:1": d = 4e8 from a two-line file. The reader holds it in rows and
+    # nonzeros (it used to reserve gigabytes); the run's memory estimate, whose server side alone
+    # is 9 d-vectors (28.8 GB), refuses it before any d-vector exists: exit 2, located, no output.
+    import resource
+    c.write("wide.svm", "1 400000000:1\n-1 1:1\n")
+    text = data_scenario("wide.svm", workers=2, extra='max_memory = "8 GB"\n')
+    c.write("s.toml", text)
+    c.expect_error(["run", "s.toml"], "s.toml", line_of(text, "max_memory"),
+                   says=["over data.max_memory", "d = 400000000"])
+    # The largest index allowed, 2^31 - 1, under the default limit (80% of physical memory): 155 GB.
+    c.write("widest.svm", "1 2147483647:1\n-1 1:1\n")
+    text = data_scenario("widest.svm", workers=2)
+    c.write("s.toml", text)
+    c.expect_error(["run", "s.toml"], "s.toml", line_of(text, "workers ="),
+                   says=["over data.max_memory", "d = 2147483647"])
+    peak_mb = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss / 1024
+    check(peak_mb < 1024, f"ef21sim peaked at {peak_mb:.0f} MB: something allocated by d")
+
+
+@case
 def libsvm_feature_index_1e12(c):
     # An index of 10^12 is an error at its line and column (indices end at 2^31 - 1).
     bad_data(c, "1 1:0.5 2:1\n-1 1000000000000:1\n", 2, ["1000000000000", "too large"])

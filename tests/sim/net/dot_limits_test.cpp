@@ -69,6 +69,16 @@ TEST_CASE("braces in strings, HTML strings and comments are not nesting") {
   CHECK_NOTHROW(check_dot_limits("graph g { a [label=<<b>" + noise + "</b>>]; }", "t.dot"));
   CHECK_NOTHROW(check_dot_limits("graph g { // " + noise + "\n /* " + noise + " */ a; }", "t.dot"));
   CHECK_NOTHROW(check_dot_limits("# " + noise + "\ngraph g { a; }", "t.dot"));
+  // An HTML string ends where read_graphviz ends it (tags counted, not angle brackets): the
+  // braces after this one are the graph's, and counted.
+  CHECK_THROWS_AS(
+      check_dot_limits("graph g { a [label=<x<<<></y>]; " + repeat("{", 150) + repeat("}", 150) + "}",
+                       "t.dot"),
+      InputError);
+  CHECK_THROWS_AS(
+      check_dot_limits("graph g { a [label=<<br/>>]; " + repeat("{", 150) + repeat("}", 150) + "}", "t.dot"),
+      InputError);
+  CHECK_NOTHROW(check_dot_limits("graph g { a [label=<<b title='>{{'>" + noise + "</b>>]; }", "t.dot"));
 }
 
 TEST_CASE("edges with a subgraph end are bounded by the links they expand to") {
