@@ -1,7 +1,6 @@
 // What each round bills (DESIGN §7, the paper's accounting by default) and the Federation's
 // independence from the thread count (DESIGN §8).
 #include <catch2/catch.hpp>
-
 #include <cstdint>
 #include <vector>
 
@@ -16,7 +15,8 @@ namespace {
 const std::vector<MethodKind> kAllMethods{"gd", "ef", "ef21", "ef21-plus"};
 
 /// bits_up after the record of round t: the sum of billed payloads of rounds 0..t, per worker.
-std::uint64_t bits_up(const std::vector<ef21::test::RoundRecord>& records, std::size_t t, std::size_t worker) {
+std::uint64_t bits_up(const std::vector<ef21::test::RoundRecord>& records, std::size_t t,
+                      std::size_t worker) {
   std::uint64_t bits = 0;
   for (std::size_t s = 0; s <= t; ++s)
     if (records[s].outputs[worker].billed) bits += records[s].outputs[worker].payload_bits;
@@ -54,7 +54,7 @@ TEST_CASE("Paper accounting: round 0 free, then k*32 per round (GD d*32)", "[bit
   }
 }
 
-TEST_CASE("bill_initialization bills round 0; index bits add per entry except for dense payloads", "[bits]") {
+TEST_CASE("bill_initialization bills round 0, index bits add per entry except for dense payloads", "[bits]") {
   const std::uint64_t seed = ef21::test::test_seed(902);
   CAPTURE(seed);
   const Eigen::Index d = 10;  // ceil(log2 10) = 4 index bits
@@ -125,7 +125,8 @@ TEST_CASE("Federation results are bitwise identical for 1, 2 and 3 threads", "[f
           REQUIRE(ef21::test::same_bits(one[t].grad_norm_sq, many[t].grad_norm_sq));
           for (std::size_t i = 0; i < one[t].outputs.size(); ++i) {
             REQUIRE(one[t].outputs[i].message.indices == many[t].outputs[i].message.indices);
-            REQUIRE(ef21::test::same_bits(one[t].outputs[i].message.to_dense(), many[t].outputs[i].message.to_dense()));
+            REQUIRE(ef21::test::same_bits(one[t].outputs[i].message.to_dense(),
+                                          many[t].outputs[i].message.to_dense()));
             REQUIRE(one[t].outputs[i].payload_bits == many[t].outputs[i].payload_bits);
           }
         }

@@ -1,10 +1,10 @@
 // Derived constants (DESIGN §7): contraction (theta, beta) and theory stepsizes, recomputed
 // here independently from the formulas.
-#include <catch2/catch.hpp>
+#include "models/algorithms/constants.hpp"
 
+#include <catch2/catch.hpp>
 #include <cmath>
 
-#include "models/algorithms/constants.hpp"
 #include "models/support/check.hpp"
 
 using ef21::algorithms::AlgorithmSpec;
@@ -48,7 +48,7 @@ TEST_CASE("Contraction constants for alpha = 1/112 (top-1 of 112 features)", "[c
   CHECK(std::sqrt(c.beta / c.theta) == Approx(222.5).epsilon(1e-3));
 }
 
-TEST_CASE("Contraction constants at alpha = 1 and outside (0, 1]", "[constants]") {
+TEST_CASE("Contraction constants at alpha = 1 and outside 0 < alpha <= 1", "[constants]") {
   const auto c = contraction_constants(1.0);
   CHECK(c.theta == 1.0);
   CHECK(c.beta == 0.0);
@@ -73,7 +73,7 @@ TEST_CASE("Theory stepsizes follow DESIGN §7", "[constants]") {
     CHECK(theory_stepsize("ef", L, L_tilde, c, 0.1) == Approx(ef21).epsilon(1e-12));
     // EF21+: min(1 / (L + L~ sqrt(2 beta/theta)), theta/(2 mu)); mu chosen so each side binds.
     const double smooth = 1.0 / (L + L_tilde * std::sqrt(2.0 * beta / theta));
-    const double mu_small = 1e-6;                   // theta/(2 mu) huge: the smooth part binds
+    const double mu_small = 1e-6;                           // theta/(2 mu) huge: the smooth part binds
     const double mu_large = theta / (2.0 * smooth) * 10.0;  // theta/(2 mu) = smooth/10 binds
     CHECK(theory_stepsize("ef21-plus", L, L_tilde, c, mu_small) == Approx(smooth).epsilon(1e-12));
     CHECK(theory_stepsize("ef21-plus", L, L_tilde, c, mu_large) == Approx(smooth / 10.0).epsilon(1e-12));
@@ -86,7 +86,7 @@ TEST_CASE("Theory stepsizes at alpha = 1 are 1/L (EF21+: capped by 1/(2 mu))", "
   const auto c = contraction_constants(1.0);
   CHECK(theory_stepsize("ef21", 4.0, 7.0, c, 0.1) == 0.25);
   CHECK(theory_stepsize("ef", 4.0, 7.0, c, 0.1) == 0.25);
-  CHECK(theory_stepsize("ef21-plus", 4.0, 7.0, c, 0.1) == 0.25);  // min(1/4, 1/0.2)
+  CHECK(theory_stepsize("ef21-plus", 4.0, 7.0, c, 0.1) == 0.25);   // min(1/4, 1/0.2)
   CHECK(theory_stepsize("ef21-plus", 4.0, 7.0, c, 4.0) == 0.125);  // min(1/4, 1/8)
 }
 

@@ -22,7 +22,7 @@ GuaranteeConditions within_range() {
 
 }  // namespace
 
-TEST_CASE("EF21 and GD declare their guarantees; the other methods declare none", "[guarantee][registry]") {
+TEST_CASE("EF21 and GD declare their guarantees, the other methods declare none", "[guarantee][registry]") {
   REQUIRE(find_method("ef21")->guarantee);
   CHECK(find_method("ef21")->guarantee->name == "ef21-theorem-1");
   REQUIRE(find_method("gd")->guarantee);

@@ -1,12 +1,13 @@
 // x^0 (DESIGN §4 problem.x0): "normal" reproducible per seed and scale, "zeros", and files of
 // numbers read exactly, with input errors that say where.
-#include <catch2/catch.hpp>
+#include "models/algorithms/initial_point.hpp"
 
-#include <cmath>
 #include <fmt/format.h>
+
+#include <catch2/catch.hpp>
+#include <cmath>
 #include <string>
 
-#include "models/algorithms/initial_point.hpp"
 #include "models/support/input_error.hpp"
 #include "models/support/rng.hpp"
 #include "tests/models/support/models_test_support.hpp"
@@ -89,10 +90,11 @@ TEST_CASE("x0 zeros", "[x0]") {
   CHECK(x.isZero(0.0));
 }
 
-TEST_CASE("x0 file: numbers separated by spaces, commas, newlines; comments; exact round trip", "[x0]") {
+TEST_CASE("x0 file: numbers separated by spaces, commas, newlines, comments, exact round trip", "[x0]") {
   ef21::test::TempDir dir;
   SECTION("mixed separators, signs, exponents, CRLF and comments") {
-    const auto path = dir.write("x0.txt", "# written by hand\r\n1.5, -2\t+3e-1\r\n\r\n  4.25e2 # trailing comment\n-0\n");
+    const auto path =
+        dir.write("x0.txt", "# written by hand\r\n1.5, -2\t+3e-1\r\n\r\n  4.25e2 # trailing comment\n-0\n");
     const Eigen::VectorXd x = make_initial_point(file_spec(path), 5);
     CHECK(x == (Eigen::VectorXd(5) << 1.5, -2.0, 0.3, 425.0, 0.0).finished());
     CHECK(std::signbit(x[4]));  // "-0" is read as -0.0, exactly what was written

@@ -2,7 +2,6 @@
 // become their uncompressed counterparts, bit for bit where the arithmetic is the same and to
 // round-off where it cancels; EF21-W is EF21 up to round-off with a homogeneous compressor.
 #include <catch2/catch.hpp>
-
 #include <cmath>
 
 #include "models/algorithms/method_registry.hpp"
@@ -88,7 +87,8 @@ TEST_CASE("EF21-HB with k = d is heavy-ball gradient descent, bit for bit", "[ef
   REQUIRE((hb.back().x - hb.front().x).norm() > 1e-3);  // it moved
 }
 
-TEST_CASE("EF21-HB with eta = 0 and EF21-SGDM with eta = 1 are EF21, bit for bit", "[ef21_hb][ef21_sgdm][reduction]") {
+TEST_CASE("EF21-HB with eta = 0 and EF21-SGDM with eta = 1 are EF21, bit for bit",
+          "[ef21_hb][ef21_sgdm][reduction]") {
   const Setup s = make_setup(1102);
   CAPTURE(s.seed);
   const double gamma = 4.0 / s.problem.L;
@@ -134,11 +134,12 @@ TEST_CASE("DIANA with the identity compressor is gradient descent up to round-of
   CAPTURE(s.seed);
   const double gamma = 1.5 / s.problem.L;
   const auto gd = ef21::test::record_run(s.problem, config_for(s, "gd", {"top-k", 1, {}}, gamma), s.x0);
-  const auto diana = ef21::test::record_run(s.problem, config_for(s, "diana", {"identity", 1, {}}, gamma), s.x0);
+  const auto diana =
+      ef21::test::record_run(s.problem, config_for(s, "diana", {"identity", 1, {}}, gamma), s.x0);
   CHECK(max_relative_gap(gd, diana) < 1e-13);
 }
 
-TEST_CASE("EF21-W with Top-k is EF21 up to round-off; its theory stepsize uses L_AM", "[ef21_w][reduction]") {
+TEST_CASE("EF21-W with Top-k is EF21 up to round-off, its theory stepsize uses L_AM", "[ef21_w][reduction]") {
   const Setup s = make_setup(1106);
   CAPTURE(s.seed);
   const double gamma = 4.0 / s.problem.L;
@@ -155,7 +156,8 @@ TEST_CASE("EF21-W with Top-k is EF21 up to round-off; its theory stepsize uses L
   const auto c = ef21::algorithms::contraction_constants(2.0 / 9.0);
   const double root = std::sqrt(c.beta / c.theta);
   CHECK(ef21::algorithms::find_method("ef21-w")->theory_stepsize(inputs) == 1.0 / (p.L + inputs.L_am * root));
-  CHECK(ef21::algorithms::find_method("ef21")->theory_stepsize(inputs) == 1.0 / (p.L + inputs.L_tilde * root));
+  CHECK(ef21::algorithms::find_method("ef21")->theory_stepsize(inputs) ==
+        1.0 / (p.L + inputs.L_tilde * root));
 }
 
 TEST_CASE("EF21-BC with an identity downlink is EF21 up to round-off", "[ef21_bc][reduction]") {
@@ -168,7 +170,7 @@ TEST_CASE("EF21-BC with an identity downlink is EF21 up to round-off", "[ef21_bc
   CHECK(max_relative_gap(ef21, ef21::test::record_run(s.problem, bc, s.x0)) < 1e-13);
 }
 
-TEST_CASE("EF21 with a full-shard batch is EF21 up to round-off; EF21-PAGE with p = 1 is EF21 bit for bit",
+TEST_CASE("EF21 with a full-shard batch is EF21 up to round-off, EF21-PAGE with p = 1 is EF21 bit for bit",
           "[ef21_page][minibatch][reduction]") {
   const Setup s = make_setup(1108);
   CAPTURE(s.seed);
@@ -185,7 +187,8 @@ TEST_CASE("EF21 with a full-shard batch is EF21 up to round-off; EF21-PAGE with 
   require_bitwise_equal(ef21, ef21::test::record_run(s.problem, page, s.x0));
 }
 
-TEST_CASE("EF21 with partial participation: only the drawn workers update and send", "[ef21][participation]") {
+TEST_CASE("EF21 with partial participation: only the drawn workers update and send",
+          "[ef21][participation]") {
   const Setup s = make_setup(1109);
   CAPTURE(s.seed);
   RunConfig pp = config_for(s, "ef21", {"top-k", 2, {}}, 2.0 / s.problem.L);
@@ -208,7 +211,7 @@ TEST_CASE("EF21 with partial participation: only the drawn workers update and se
   CHECK(run.back().grad_norm_sq == Approx((g / 5.0).squaredNorm()).epsilon(1e-14));
 }
 
-TEST_CASE("DCGD bills round 0; every method keeps round 0 whole or compressed as declared", "[dcgd][bits]") {
+TEST_CASE("DCGD bills round 0, every method keeps round 0 whole or compressed as declared", "[dcgd][bits]") {
   const Setup s = make_setup(1110);
   CAPTURE(s.seed);
   const auto dcgd = ef21::test::record_run(
@@ -240,10 +243,10 @@ TEST_CASE("A lost message is rolled back: the same iterates as the worker sittin
     ef21::algorithms::ParticipationSpec unreliable;
     unreliable.unreliable = true;
     const auto* info = ef21::algorithms::find_method(method);
-    ef21::algorithms::Federation lossy(p.objectives, ef21::compressors::make_compressor(spec, p.dim()), *info, context,
-                                       s.x0, 1, unreliable);
-    ef21::algorithms::Federation absent(p.objectives, ef21::compressors::make_compressor(spec, p.dim()), *info,
-                                        context, s.x0, 1, unreliable);
+    ef21::algorithms::Federation lossy(p.objectives, ef21::compressors::make_compressor(spec, p.dim()), *info,
+                                       context, s.x0, 1, unreliable);
+    ef21::algorithms::Federation absent(p.objectives, ef21::compressors::make_compressor(spec, p.dim()),
+                                        *info, context, s.x0, 1, unreliable);
     ef21::Rng draw = ef21::Rng::stream(s.seed, "test-lost");
     for (int t = 0; t <= 30; ++t) {
       std::vector<std::uint32_t> applied;

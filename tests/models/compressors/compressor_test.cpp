@@ -1,11 +1,11 @@
 // The compressor factory, the identity, SparseVector and the bit accounting (DESIGN §7).
-#include <catch2/catch.hpp>
+#include "models/compressors/compressor.hpp"
 
+#include <catch2/catch.hpp>
 #include <stdexcept>
 #include <string>
 
 #include "models/compressors/bit_accounting.hpp"
-#include "models/compressors/compressor.hpp"
 #include "models/compressors/compressor_registry.hpp"
 #include "models/compressors/identity.hpp"
 #include "models/support/check.hpp"
@@ -117,7 +117,7 @@ TEST_CASE("SparseVector adds itself, scaled, into a dense vector", "[sparse_vect
   CHECK_FALSE(v.exact);
 }
 
-TEST_CASE("Bit accounting: index bits none, ceil(log2 d) or fixed; dense payloads carry none", "[bits]") {
+TEST_CASE("Bit accounting: index bits none, ceil(log2 d) or fixed, dense payloads carry none", "[bits]") {
   BitAccounting paper;  // the defaults are the paper's: 32-bit values, no index bits
   CHECK(paper.value_bits == 32);
   CHECK(paper.index_bits(1000) == 0);

@@ -1,12 +1,12 @@
 // Rng: reproducible, independent streams with the documented distributions (DESIGN §8).
-#include <catch2/catch.hpp>
+#include "models/support/rng.hpp"
 
+#include <catch2/catch.hpp>
 #include <cmath>
 #include <cstdint>
 #include <set>
 #include <vector>
 
-#include "models/support/rng.hpp"
 #include "tests/models/support/models_test_support.hpp"
 
 using ef21::Rng;
@@ -43,7 +43,7 @@ TEST_CASE("Rng streams for different seeds, purposes or indices differ", "[rng]"
   CHECK(equal == 0);
 }
 
-TEST_CASE("Rng::uniform lies in [0, 1) and has mean 1/2 and variance 1/12", "[rng]") {
+TEST_CASE("Rng::uniform lies in 0 <= u < 1 and has mean 1/2 and variance 1/12", "[rng]") {
   const std::uint64_t seed = ef21::test::test_seed(11);
   CAPTURE(seed);
   Rng rng(seed);
@@ -62,10 +62,11 @@ TEST_CASE("Rng::uniform lies in [0, 1) and has mean 1/2 and variance 1/12", "[rn
   // Standard error of the mean: sqrt(1/12 / N); of E[u^2] (variance of u^2 is 4/45):
   // sqrt(4/45 / N). Allow 5 standard errors.
   CHECK(std::abs(mean - 0.5) < 5.0 * std::sqrt(1.0 / 12.0 / kDraws));
-  CHECK(std::abs(var - 1.0 / 12.0) < 5.0 * std::sqrt(4.0 / 45.0 / kDraws) + 2.0 * 5.0 * std::sqrt(1.0 / 12.0 / kDraws));
+  CHECK(std::abs(var - 1.0 / 12.0) <
+        5.0 * std::sqrt(4.0 / 45.0 / kDraws) + 2.0 * 5.0 * std::sqrt(1.0 / 12.0 / kDraws));
 }
 
-TEST_CASE("Rng::below(n) stays in [0, n) and is roughly uniform", "[rng]") {
+TEST_CASE("Rng::below(n) stays in 0 <= x < n and is roughly uniform", "[rng]") {
   const std::uint64_t seed = ef21::test::test_seed(13);
   CAPTURE(seed);
   Rng rng(seed);

@@ -59,7 +59,7 @@ latency = "1 ms"
 
 }  // namespace
 
-TEST_CASE("A worker down for good skips every round; the others converge without it", "[failures]") {
+TEST_CASE("A worker down for good skips every round, the others converge without it", "[failures]") {
   TempDir tmp("failures");
   tmp.write("down.trace", "0 s 0\n");
   const std::string text = base("[[workers]]\nids = 3\navailability_trace = \"down.trace\"\n");
@@ -95,7 +95,7 @@ TEST_CASE("Failures give the iterates of a run whose workers sat the same rounds
   CHECK(a.trace.back().grad_norm_sq < 1e-6 * a.trace.front().grad_norm_sq);
 }
 
-TEST_CASE("The server aggregates at the deadline; late messages are dropped and counted",
+TEST_CASE("The server aggregates at the deadline, late messages are dropped and counted",
           "[failures][deadline]") {
   TempDir tmp("deadline");
   // Worker 0's uplink is 7 kbps: its 8-byte Top-2 message takes 9.1 ms after 1 ms of compute

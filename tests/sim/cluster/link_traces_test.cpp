@@ -58,7 +58,7 @@ ids = 0
 
 }  // namespace
 
-TEST_CASE("A constant trace factor equals the scaled link; a step changes only what follows", "[traces]") {
+TEST_CASE("A constant trace factor equals the scaled link, a step changes only what follows", "[traces]") {
   TempDir tmp("link-traces");
   tmp.write("half.trace", "0 s 0.5\n");
   tmp.write("slow.trace", "0 s 3\n");

@@ -66,7 +66,7 @@ std::string failure_of(const std::string& text) {
 
 }  // namespace
 
-TEST_CASE("allgather's iterates are ps's bit for bit; only time and traffic differ",
+TEST_CASE("allgather's iterates are ps's bit for bit, only time and traffic differ",
           "[protocol][allgather]") {
   for (const std::string method : {"ef21", "gd", "ef21-hb"}) {
     CAPTURE(method);
@@ -168,7 +168,7 @@ TEST_CASE("Protocols reject what they cannot carry, at the key", "[protocol][err
             .find("server state") != std::string::npos);
 }
 
-TEST_CASE("A .dot ring without a server carries the decentralised protocols; ps needs its server",
+TEST_CASE("A .dot ring without a server carries the decentralised protocols, ps needs its server",
           "[protocol][dot]") {
   ef21::test::TempDir tmp("dot-ring");
   tmp.write("ring.dot", R"(graph ring {

@@ -68,7 +68,7 @@ speed = "1 GFLOPS"
 
 }  // namespace
 
-TEST_CASE("synchronous iterates do not depend on the network; the clock does", "[simulation][network]") {
+TEST_CASE("synchronous iterates do not depend on the network, the clock does", "[simulation][network]") {
   const std::string method = GENERATE("gd", "ef", "ef21", "ef21-plus");
   CAPTURE(method);
   const std::vector<std::string> networks = {

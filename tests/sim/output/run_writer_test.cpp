@@ -1,11 +1,13 @@
 // Run directory writers (DESIGN §5): atomic files, trace.csv format, summary.json is strict
 // JSON (NaN/Inf as null) with the host facts kept apart, optional files only when asked.
-#include <catch2/catch.hpp>
+#include "sim/output/run_writer.hpp"
 
 #include <fmt/format.h>
 #include <toml++/toml.h>
+#include <unistd.h>
 
 #include <atomic>
+#include <catch2/catch.hpp>
 #include <cctype>
 #include <cmath>
 #include <filesystem>
@@ -13,12 +15,10 @@
 #include <limits>
 #include <sstream>
 #include <string>
-#include <unistd.h>
 #include <vector>
 
 #include "sim/cluster/simulation.hpp"
 #include "sim/output/atomic_file.hpp"
-#include "sim/output/run_writer.hpp"
 #include "sim/scenario/scenario_loader.hpp"
 
 using namespace ef21::sim;
@@ -80,7 +80,8 @@ class JsonChecker {
 
  private:
   [[noreturn]] void fail(const char* what) {
-    throw std::runtime_error(fmt::format("{} at byte {}: ...{}...", what, i_, s_.substr(i_ > 20 ? i_ - 20 : 0, 40)));
+    throw std::runtime_error(
+        fmt::format("{} at byte {}: ...{}...", what, i_, s_.substr(i_ > 20 ? i_ - 20 : 0, 40)));
   }
   void ws() {
     while (i_ < s_.size() && (s_[i_] == ' ' || s_[i_] == '\n' || s_[i_] == '\r' || s_[i_] == '\t')) ++i_;
@@ -106,8 +107,10 @@ class JsonChecker {
         ++i_;
         if (e == 'u') {
           for (int k = 0; k < 4; ++k)
-            if (!std::isxdigit(static_cast<unsigned char>(peek()))) fail("bad \\u escape");
-            else ++i_;
+            if (!std::isxdigit(static_cast<unsigned char>(peek())))
+              fail("bad \\u escape");
+            else
+              ++i_;
         } else if (std::string_view("\"\\/bfnrt").find(e) == std::string_view::npos) {
           fail("bad escape");
         }
@@ -120,8 +123,10 @@ class JsonChecker {
   }
   void number() {
     if (peek() == '-') ++i_;
-    if (peek() == '0') ++i_;
-    else digits();
+    if (peek() == '0')
+      ++i_;
+    else
+      digits();
     if (peek() == '.') {
       ++i_;
       digits();
@@ -210,7 +215,7 @@ kind = "{}"
 k = 2
 {}
 )",
-                                                              method, extra)),
+                                                           method, extra)),
                               std::string_view("test.toml"));
   return parse_scenario(t, "test.toml");
 }
@@ -280,7 +285,7 @@ TEST_CASE("trace.csv: the header, then doubles shortest round-trip", "[output][t
   CHECK(format_trace_csv({}) == "round,time_s,bits_up,bits_down,f,grad_norm_sq\n");
 }
 
-TEST_CASE("summary.json is strict JSON; NaN and Inf are null", "[output][summary]") {
+TEST_CASE("summary.json is strict JSON, NaN and Inf are null", "[output][summary]") {
   const Scenario s = small_scenario();
   RunResult r = run(s);
   HostInfo host{1.25, 2, "9.9.9"};
@@ -290,7 +295,8 @@ TEST_CASE("summary.json is strict JSON; NaN and Inf are null", "[output][summary
   CHECK(good.find("\"status\": \"max_rounds\"") != std::string::npos);
   CHECK(good.find("\"name\": \"out \\\"quoted\\\" \\\\ name\"") != std::string::npos);
   CHECK(good.find("\"ef21_plus_markov_choices\": ") != std::string::npos);
-  CHECK(good.find("\"host\": {\"wall_seconds\": 1.25, \"threads\": 2, \"version\": \"9.9.9\"}") != std::string::npos);
+  CHECK(good.find("\"host\": {\"wall_seconds\": 1.25, \"threads\": 2, \"version\": \"9.9.9\"}") !=
+        std::string::npos);
 
   // Non-finite numbers anywhere print as null.
   r.final_row.f = kNaN;
@@ -368,8 +374,8 @@ TEST_CASE("write_run_directory writes complete files atomically", "[output][dire
     with.run.timeline = true;
     const RunResult r = run(with);
     write_run_directory(dir, with, r, HostInfo{});
-    CHECK(names_in(dir) ==
-          std::vector<std::string>{"messages.csv", "scenario.toml", "summary.json", "timeline.json", "trace.csv"});
+    CHECK(names_in(dir) == std::vector<std::string>{"messages.csv", "scenario.toml", "summary.json",
+                                                    "timeline.json", "trace.csv"});
     const std::string messages = slurp(dir / "messages.csv");
     CHECK(messages.rfind("round,src,dst,bytes,t_send,t_flow,t_done\n", 0) == 0);
     CHECK(std::count(messages.begin(), messages.end(), '\n') == 1 + 12 * 3 * 2);
