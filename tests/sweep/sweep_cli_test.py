@@ -9,6 +9,7 @@ CASE: grid_naming jobs_invariance kill_resume failing_runs diverging_run bad_inp
 import csv
 import io
 import json
+import math
 import os
 import re
 import shutil
@@ -495,27 +496,28 @@ def standing(r, target="grad_norm_sq", cost="_bits_up", tie="_time_s"):
     return (1, float(r["min_grad_norm_sq"]), 0.0)
 
 
-def expected_search(cost, refine, max_doublings=20):
-    """tune's search as documented (`ef21sim tune --help`), on cost(exponent) -> standing;
-    returns the exponents it evaluates and the best one."""
+def expected_search(cost, refine, start=0, max_doublings=20):
+    """tune's search as documented (`ef21sim tune --help`), on cost(exponent) -> standing, from
+    the whole exponent `start`; returns the exponents it evaluates and the best one."""
     d = 2 ** refine
     seen = {}
+    s = start * d
 
     def ev(*ticks):
         for t in ticks:
             seen[t] = cost(t / d)
 
-    ev(0, d)
-    direction, cur = 0, 0
-    if seen[d] < seen[0]:
-        direction, cur = 1, d
+    ev(s, s + d)
+    direction, cur = 0, s
+    if seen[s + d] < seen[s]:
+        direction, cur = 1, s + d
     else:
-        ev(-d)
-        if seen[-d] < seen[0]:
-            direction, cur = -1, -d
+        ev(s - d)
+        if seen[s - d] < seen[s]:
+            direction, cur = -1, s - d
     while direction:
         nxt = cur + direction * d
-        if abs(nxt) > max_doublings * d:
+        if abs(nxt - s) > max_doublings * d:
             break
         ev(nxt)
         if not seen[nxt] < seen[cur]:
@@ -530,7 +532,21 @@ def expected_search(cost, refine, max_doublings=20):
     return sorted(t / d for t in seen), b / d
 
 
-def check_tune_table(out, group_keys, refine):
+def automatic_start(scenario_file, sets):
+    """--start auto's exponent for one group, from `ef21sim check`'s L and gamma (theory):
+    round(log2(1 / (L gamma)) / 2)."""
+    args = [BINARY, "check", scenario_file]
+    for kv in sets:
+        args += ["--set", kv]
+    text = subprocess.run(args, check=True, capture_output=True, text=True).stdout
+    L = float(re.search(r"^# L = ([^,]+),", text, re.M).group(1))
+    gamma = float(re.search(r"^# gamma \(theory\) = ([^,]+),", text, re.M).group(1))
+    return round(math.log2(1.0 / (L * gamma)) / 2)
+
+
+def check_tune_table(out, group_keys, refine, starts=None):
+    """tune.csv and best.csv against the documented search; starts: each group's first
+    exponent (default 0)."""
     table = rows(out, "tune.csv")
     groups = {}
     for r in table:
@@ -547,7 +563,10 @@ def check_tune_table(out, group_keys, refine):
         def cost(e):
             expect(e in by_exp, f"{g}: the search needs exponent {e}, tune.csv lacks it")
             return standing(by_exp[e])
-        path, b = expected_search(cost, refine)
+        first = (starts or {}).get(g, 0)
+        batch_one = sorted(float(r["exponent"]) for r in rs if r["batch"] == "1")
+        expect(batch_one == [first, first + 1], f"{g}: the first batch is {batch_one}, expected 2^{first} and up")
+        path, b = expected_search(cost, refine, start=first)
         expect(path == sorted(by_exp), f"{g}: evaluated {sorted(by_exp)}, the documented search evaluates {path}")
         mine = [r for r in chosen if tuple(r[k] for k in group_keys) == g]
         if standing(by_exp[b])[0] == 0:
@@ -566,7 +585,11 @@ def case_tune_search():
                  "--out", out, "--quiet")
         outs.append(out)
     same_outputs(outs[0], outs[1], ["tune.csv", "best.csv"])
-    table = check_tune_table(outs[0], ["algorithm.kind", "compressor.k"], refine=2)
+    # --start auto: each group's ladder starts halfway (log scale) to GD's stepsize 1/L.
+    starts = {(kind, k): automatic_start(s, [f"algorithm.kind={kind}", f"compressor.k={k}"])
+              for kind in ("ef", "ef21") for k in ("1", "3")}
+    expect(any(v != 0 for v in starts.values()), f"the automatic starts are all 1: {starts}")
+    table = check_tune_table(outs[0], ["algorithm.kind", "compressor.k"], refine=2, starts=starts)
     expect(len(table) >= 4 * 5, f"{len(table)} rows")
     expect("| algorithm.kind | compressor.k | algorithm.multiplier | run |" in p.stdout, p.stdout)
     # `best` on the tune directory picks what tune picked.
@@ -583,9 +606,12 @@ def case_tune_search():
            "tune's run differs from ef21sim run")
     # --by rounds with --refine 0, and an absolute stepsize tuned as algorithm.stepsize.
     out = os.path.join(ROOT, "rounds")
-    tune(s, "--set", "algorithm.kind=ef21", "--by", "rounds", "--refine", "0", "--out", out, "--quiet")
+    tune(s, "--set", "algorithm.kind=ef21", "--by", "rounds", "--refine", "0", "--start", "1", "--out", out,
+         "--quiet")
     t = rows(out, "tune.csv")
     expect(t and all(r["algorithm.multiplier"] for r in t), str(t))
+    expect(sorted(r["exponent"] for r in t if r["batch"] == "1") == ["0", "1"], "--start 1 begins at 1 and 2")
+    check_tune_table(out, [], refine=0)
     out = os.path.join(ROOT, "absolute")
     tune(s, "--set", "algorithm.stepsize=0.25", "--refine", "1", "--out", out, "--quiet")
     t = rows(out, "tune.csv")

@@ -5,6 +5,7 @@
 // stepsize) that reaches the stop target at the least cost (tools/ef21sim/tune_search.hpp),
 // in deterministic batches; writes tune.csv (every evaluated run) and best.csv.
 #include <fmt/format.h>
+#include <fmt/ranges.h>
 
 #include <cmath>
 #include <filesystem>
@@ -18,6 +19,7 @@
 #include "tools/ef21sim/study_setup.hpp"
 #include "tools/ef21sim/sweep_table.hpp"
 #include "tools/ef21sim/tune_search.hpp"
+#include "tools/ef21sim/tune_start.hpp"
 
 namespace ef21::cli {
 namespace po = boost::program_options;
@@ -30,17 +32,28 @@ Tunes the stepsize: for each group of runs (each point of the --grid axes and --
 whole study is one group without them) it searches the value of --param that reaches the
 stop target at the least cost (--by, as in `ef21sim best`), running the scenario at each
 value it tries. --param is algorithm.multiplier (it scales the theory or the absolute
-stepsize; start 1), or algorithm.stepsize (an absolute stepsize; start = the scenario's).
-By default: algorithm.stepsize when the scenario sets an absolute stepsize, else the
-multiplier. --start X starts elsewhere.
+stepsize), or algorithm.stepsize (an absolute stepsize). By default: algorithm.stepsize when
+the scenario sets an absolute stepsize, else the multiplier.
 
-The search (values start * 2^e):
-  1. ladder: e = 0 and 1; if 1 is better move up by x2 (e = 2, 3, ...) while each step is
-     better than the last, else try e = -1 and move down the same way. Better: reaching the
+Where the ladder starts (--start):
+  auto (default)  the multiplier of a theory stepsize gamma_T: 2^s per group, s = round(
+                  log2(m_GD) / 2), halfway in log scale from gamma_T (multiplier 1) to GD's
+                  stepsize 1/L (multiplier m_GD = 1 / (L gamma_T)): theory stepsizes of
+                  compressed methods are conservative by about the compressor's factor (EF21
+                  with Top-1: ~2d), and the best lies in between. s = 0 (multiplier 1) for GD
+                  or without compression. Otherwise 1 for the multiplier, the scenario's
+                  stepsize for algorithm.stepsize. Reading L and gamma_T loads each group's
+                  data once (what `ef21sim check` prints).
+  X               the value X for every group (--start 1: the ladder from the theory stepsize).
+
+The search (values base * 2^e, base = 1, X or the scenario's stepsize; e starts at s, 0
+unless automatic):
+  1. ladder: e = s and s + 1; if s + 1 is better move up by x2 (s + 2, s + 3, ...) while each
+     step is better than the last, else try e = s - 1 and move down the same way. Better: reaching the
      target at a lower cost; a run that never reaches it counts as +inf, but to get off such
      a plateau the search prefers the run that came closer to the target (the smallest
      ||grad f||^2 of its recorded iterates, column min_grad_norm_sq), a run that diverged
-     later, a run that did not fail. The ladder stops at |e| = --max-doublings (default 20).
+     later, a run that did not fail. The ladder stops at |e - s| = --max-doublings (default 20).
   2. --refine N (default 2) rounds: round r evaluates the two points at e_best -/+ 2^-r
      (round 1: x/sqrt(2) and x*sqrt(2) between the best x and its ladder neighbours x/2,
      2x; round 2: x*2^-1/4 and x*2^1/4 around the best then; and so on).
@@ -65,17 +78,22 @@ Outputs in --out (default results/<run.name>-tune):
 
 Bad input, exit 2 before any run: no stop target (tune needs [run.stop] grad_norm_sq or
 grad_norm_sq_relative), a --grid on the tuned key, algorithm.stepsize with a theory
-stepsize, --refine outside 0..20, --start <= 0, and what `ef21sim sweep` rejects.
+stepsize, --refine outside 0..20, --start neither auto nor > 0, and what `ef21sim sweep`
+rejects; with --start auto, a group whose method has no theory stepsize rule for it.
 )";
 
 struct TuneSettings {
   CostKind by = CostKind::bits;
   std::string target;
-  std::string param;  // algorithm.multiplier or algorithm.stepsize
-  double start = 1.0;
+  std::string param;      // algorithm.multiplier or algorithm.stepsize
+  double start = 1.0;     // the base value: e = 0
+  bool automatic = true;  // start each group's ladder at its automatic exponent (tune_start.hpp)
   int refine = 2;
   int max_doublings = 20;
 };
+
+/// An automatic start stays within this many doublings of the multiplier 1.
+constexpr int kStartLimit = 20;
 
 /// start * 2^(ticks / doubling), exact for whole doublings.
 double point_value(double start, std::int64_t ticks, std::int64_t doubling) {
@@ -126,10 +144,17 @@ int tune(const po::variables_map& vm) {
           {"--grid " + a.column, 0, 0},
           fmt::format("tune searches {} itself: drop this --grid (--start sets where it begins)", t.param));
   t.start = t.param == "algorithm.stepsize" ? *scenarios.front().algorithm.stepsize : 1.0;
-  if (vm.count("start")) {
-    t.start = vm["start"].as<double>();
-    if (!(t.start > 0) || !std::isfinite(t.start))
-      throw UsageError(fmt::format("--start must be a positive number, got {}", t.start));
+  const std::string start_text = vm["start"].as<std::string>();
+  t.automatic = start_text == "auto" && t.param == "algorithm.multiplier";
+  if (start_text != "auto") {
+    std::size_t used = 0;
+    try {
+      t.start = std::stod(start_text, &used);
+    } catch (const std::exception&) {
+      used = 0;
+    }
+    if (used != start_text.size() || !(t.start > 0) || !std::isfinite(t.start))
+      throw UsageError(fmt::format("--start must be auto or a positive number, got \"{}\"", start_text));
   }
   const std::vector<std::string> targets = stop_target_names(scenarios);
   if (std::none_of(targets.begin(), targets.end(),
@@ -145,9 +170,11 @@ int tune(const po::variables_map& vm) {
       std::find(targets.begin(), targets.end(), t.target) == targets.end())
     throw UsageError(fmt::format(
         "--target {}: not a grad_norm_sq or grad_norm_sq_relative stop target of the scenario", t.target));
-  // The largest and smallest values the ladder may try are valid too (a range check of the key).
-  validate_points(in, base, {{t.param, fmt::format("{}", point_value(t.start, t.max_doublings, 1))}});
-  validate_points(in, base, {{t.param, fmt::format("{}", point_value(t.start, -t.max_doublings, 1))}});
+  // The largest and smallest values the ladder may try are valid too (a range check of the key;
+  // an automatic start is within kStartLimit doublings of the base).
+  const int reach = t.max_doublings + (t.automatic ? kStartLimit : 0);
+  validate_points(in, base, {{t.param, fmt::format("{}", point_value(t.start, reach, 1))}});
+  validate_points(in, base, {{t.param, fmt::format("{}", point_value(t.start, -reach, 1))}});
 
   std::vector<std::string> varied;
   for (const auto& a : in.axes) varied.push_back(a.column);
@@ -163,8 +190,10 @@ int tune(const po::variables_map& vm) {
                                        : fs::path("results") / (scenarios.front().run.name + "-tune");
   const RunSetup setup{in.scenario_file, base, out};
   const std::string identity = study_identity(
-      in, fmt::format("tune = by {}, target {}, param {}, start {}, refine {}, max_doublings {}\n",
-                      vm["by"].as<std::string>(), t.target, t.param, t.start, t.refine, t.max_doublings));
+      in,
+      fmt::format("tune = by {}, target {}, param {}, start {}, refine {}, max_doublings {}\n",
+                  vm["by"].as<std::string>(), t.target, t.param,
+                  t.automatic ? std::string("auto") : fmt::format("{}", t.start), t.refine, t.max_doublings));
   const std::vector<GridPoint> groups = groups_of(in);
   std::vector<std::size_t> mine;  // the groups this process searches
   for (std::size_t g = 0; g < groups.size(); ++g)
@@ -177,9 +206,9 @@ int tune(const po::variables_map& vm) {
     std::vector<std::string> cells;  // from run to message
     std::size_t batch = 0;
   };
-  std::vector<TuneSearch> searches(groups.size(), TuneSearch(t.refine, t.max_doublings));
+  std::vector<TuneSearch> searches;  // per group, made by prepare() (the searching process only)
   std::vector<std::map<std::int64_t, Evaluated>> rows(groups.size());
-  const std::int64_t doubling = searches.front().ticks_per_doubling();
+  const std::int64_t doubling = std::int64_t{1} << t.refine;
   auto value_text = [&](std::int64_t ticks) {
     return fmt::format("{}", point_value(t.start, ticks, doubling));
   };
@@ -223,12 +252,27 @@ int tune(const po::variables_map& vm) {
 
   auto prepare = [&] {
     open_study_directory(out, "tune.args", identity, in.resume || in.shard.has_value(), "tune");
-    if (!in.quiet)
-      fmt::print(
-          stderr,
-          "tune: {}{} for {} of {} group(s), by {} to {}: from {} by x2, then {} refinement(s); into {}\n",
-          shard_text, t.param, mine.size(), groups.size(), cost_description(t.by), t.target, t.start,
-          t.refine, out.string());
+    // Each group's first exponent: 0, or from its constants (this group's data, method, k).
+    std::vector<int> first(groups.size(), 0);
+    if (t.automatic)
+      for (const std::size_t g : mine)
+        first[g] = automatic_start_exponent(scenarios[g], kStartLimit).value_or(0);
+    for (std::size_t g = 0; g < groups.size(); ++g)
+      searches.emplace_back(t.refine, t.max_doublings, first[g]);
+    if (in.quiet) return;
+    std::string from = fmt::format("{}", t.start);
+    if (t.automatic) {
+      std::vector<std::string> values;
+      for (const std::size_t g : mine) values.push_back(fmt::format("{}", point_value(t.start, first[g], 1)));
+      const std::size_t shown = std::min<std::size_t>(values.size(), 8);
+      from = fmt::format("{} (auto, by group{})", fmt::join(values.begin(), values.begin() + shown, ", "),
+                         shown < values.size() ? ", ..." : "");
+    }
+    fmt::print(
+        stderr,
+        "tune: {}{} for {} of {} group(s), by {} to {}: from {} by x2, then {} refinement(s); into {}\n",
+        shard_text, t.param, mine.size(), groups.size(), cost_description(t.by), t.target, from, t.refine,
+        out.string());
   };
 
   auto study = [&](RunFarm& farm) {
@@ -324,7 +368,8 @@ int tune_command(const std::vector<std::string>& args) {
       "target", po::value<std::string>(), "stop target (default: the first grad_norm_sq* target)")(
       "param", po::value<std::string>()->default_value("auto"),
       "algorithm.multiplier, algorithm.stepsize or auto")(
-      "start", po::value<double>(), "first value (default: 1, or the scenario's absolute stepsize)")(
+      "start", po::value<std::string>()->default_value("auto"),
+      "first value: auto (the multiplier halfway to GD's 1/L; else 1 or the scenario's stepsize) or X")(
       "refine", po::value<int>()->default_value(2), "refinement rounds after the x2 ladder")(
       "max-doublings", po::value<int>()->default_value(20), "the ladder's bound: |log2(value/start)| <= N");
   add_study_options(options, "tune directory (default: results/<run.name>-tune)");

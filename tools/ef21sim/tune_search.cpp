@@ -7,10 +7,14 @@
 
 namespace ef21::cli {
 
-TuneSearch::TuneSearch(int refine, int max_doublings)
-    : refine_(refine), doubling_(std::int64_t{1} << refine), bound_(max_doublings * doubling_) {
+TuneSearch::TuneSearch(int refine, int max_doublings, int start_exponent)
+    : refine_(refine),
+      doubling_(std::int64_t{1} << refine),
+      origin_(start_exponent * doubling_),
+      bound_(max_doublings * doubling_),
+      current_(origin_) {
   EF21_CHECK(refine >= 0 && refine <= 20 && max_doublings >= 1, "tune: refine 0..20 and max_doublings >= 1");
-  pending_ = {0, doubling_};
+  pending_ = {origin_, origin_ + doubling_};
 }
 
 void TuneSearch::report(std::int64_t ticks, const Standing& standing) {
@@ -31,21 +35,21 @@ std::optional<std::int64_t> TuneSearch::best() const {
 void TuneSearch::advance() {
   switch (phase_) {
     case Phase::start:
-      if (evaluated_.at(doubling_) < evaluated_.at(0)) {
+      if (evaluated_.at(origin_ + doubling_) < evaluated_.at(origin_)) {
         phase_ = Phase::ladder;
         direction_ = 1;
-        current_ = doubling_;
+        current_ = origin_ + doubling_;
         propose_ladder_step();
       } else {
         phase_ = Phase::probe_down;
-        pending_ = {-doubling_};
+        pending_ = {origin_ - doubling_};
       }
       return;
     case Phase::probe_down:
-      if (evaluated_.at(-doubling_) < evaluated_.at(0)) {
+      if (evaluated_.at(origin_ - doubling_) < evaluated_.at(origin_)) {
         phase_ = Phase::ladder;
         direction_ = -1;
-        current_ = -doubling_;
+        current_ = origin_ - doubling_;
         propose_ladder_step();
       } else {
         refine_next();
@@ -71,7 +75,7 @@ void TuneSearch::advance() {
 
 void TuneSearch::propose_ladder_step() {
   const std::int64_t step = current_ + direction_ * doubling_;
-  if (step > bound_ || step < -bound_) {
+  if (step - origin_ > bound_ || step - origin_ < -bound_) {
     refine_next();
     return;
   }

@@ -4,12 +4,13 @@
 // the points it asks for and reports how each stands (best_selection.hpp).
 //
 // Points are value = start * 2^e. The exponent e is a multiple of 2^-refine, held as integer
-// ticks (e = ticks / 2^refine) so that points compare exactly.
-//  1. Ladder. Evaluate e = 0 and e = 1 together. If 1 is better, move up (2, 3, ...) while each
-//     step is better than the last; otherwise evaluate e = -1 and, if better, move down the same
-//     way. "Better" is the Standing order: reaching the target at a lower cost beats a higher
+// ticks (e = ticks / 2^refine) so that points compare exactly. The ladder begins at a whole
+// exponent s (0 unless the caller starts elsewhere, e.g. tune's automatic start).
+//  1. Ladder. Evaluate e = s and e = s + 1 together. If s + 1 is better, move up (s + 2, ...)
+//     while each step is better than the last; otherwise evaluate e = s - 1 and, if better, move
+//     down the same way. "Better" is the Standing order: reaching the target at a lower cost beats a higher
 //     cost beats never reaching it (closer final ||grad f||^2 better) beats diverging (later
-//     better) beats failing; equal is not better. The ladder stops at |e| = max_doublings.
+//     better) beats failing; equal is not better. The ladder stops at |e - s| = max_doublings.
 //  2. Refinement, `refine` times: with b the best point so far and h = 2^-r at round r = 1, 2,
 //     ..., evaluate b - h and b + h (those not evaluated yet). Round 1 thus tries b / sqrt(2)
 //     and b * sqrt(2), between b and its ladder neighbours b / 2 and 2 b; each round halves the
@@ -27,8 +28,9 @@ namespace ef21::cli {
 
 class TuneSearch {
  public:
-  /// refine: rounds of refinement (0..20); max_doublings: the ladder's bound on |e| (>= 1).
-  TuneSearch(int refine, int max_doublings);
+  /// refine: rounds of refinement (0..20); max_doublings: the ladder's bound on |e - s| (>= 1);
+  /// start_exponent: s, where the ladder begins.
+  TuneSearch(int refine, int max_doublings, int start_exponent = 0);
 
   /// The points (ticks) to evaluate next, in order; empty once the search is over. Each must
   /// be reported before the search moves on.
@@ -51,7 +53,8 @@ class TuneSearch {
 
   int refine_;
   std::int64_t doubling_;
-  std::int64_t bound_;  // max_doublings * doubling_
+  std::int64_t origin_;  // s * doubling_: the ladder's first point
+  std::int64_t bound_;   // max_doublings * doubling_: the ladder's reach either side of origin_
   Phase phase_ = Phase::start;
   int direction_ = 1;
   std::int64_t current_ = 0;  // the ladder's current point

@@ -87,7 +87,25 @@ TEST_CASE("runs that never reach the target lead the ladder by how close they en
   CHECK(exponent(down) + 4 == 1);
 }
 
-TEST_CASE("the ladder stops at the bound; failures are not refined", "[tune]") {
+TEST_CASE("a ladder that starts at e = s is the ladder from 0 shifted by s", "[tune]") {
+  // tune's automatic start (tools/ef21sim/tune_start.hpp) begins at a whole exponent s.
+  const auto cost = [](double e) { return reached((e - 8.3) * (e - 8.3)); };
+  TuneSearch up(0, 20, 4);
+  CHECK(drive(up, cost) == std::vector<double>{4, 5, 6, 7, 8, 9});
+  CHECK(exponent(up) == 8);
+  TuneSearch down(1, 20, 11);  // down from 11, then refinement around 8
+  CHECK(drive(down, cost) == std::vector<double>{11, 12, 10, 9, 8, 7, 7.5, 8.5});
+  CHECK(exponent(down) == 8.5);
+  for (int s = -5; s <= 5; ++s) {  // the same costs seen from anywhere: the same path, shifted
+    TuneSearch from0(2, 6), froms(2, 6, s);
+    std::vector<double> shifted = drive(from0, [&](double e) { return cost(e + s); });
+    for (double& e : shifted) e += s;
+    CHECK(drive(froms, cost) == shifted);
+    CHECK(exponent(froms) == exponent(from0) + s);
+  }
+}
+
+TEST_CASE("the ladder stops at the bound, and failures are not refined", "[tune]") {
   TuneSearch s(1, 3);
   CHECK(drive(s, [](double e) { return reached(-e); }) == std::vector<double>{0, 1, 2, 3, 2.5, 3.5});
   CHECK(exponent(s) == 3.5);
