@@ -12,6 +12,7 @@
 #include <numeric>
 #include <span>
 #include <sstream>
+#include <system_error>
 
 #include "models/algorithms/method_registry.hpp"
 #include "models/compressors/compressor_registry.hpp"
@@ -436,7 +437,8 @@ Scenario parse_scenario(const toml::table& root, const fs::path& file_in) {
   } else {
     s.problem.x0.kind = algorithms::InitialPointKind::file;
     s.problem.x0.file = resolve_path(file, x0);
-    if (!fs::is_regular_file(s.problem.x0.file))
+    std::error_code ec;  // a name too long for the file system is "no file", not an exception
+    if (!fs::is_regular_file(s.problem.x0.file, ec))
       problem.fail("x0", fmt::format("`problem.x0` is \"normal\", \"zeros\" or a file of numbers; no file {}",
                                      s.problem.x0.file.string()));
   }
@@ -550,7 +552,8 @@ Scenario parse_scenario(const toml::table& root, const fs::path& file_in) {
   s.network.star = topology == "star";
   if (!s.network.star) {
     s.network.topology_file = resolve_path(file, topology);
-    if (!fs::is_regular_file(s.network.topology_file))
+    std::error_code ec;
+    if (!fs::is_regular_file(s.network.topology_file, ec))
       network.fail("topology", fmt::format("`network.topology` is \"star\" or a .dot file; no file {}",
                                            s.network.topology_file.string()));
     for (const char* key : {"uplink", "downlink", "latency", "server"})

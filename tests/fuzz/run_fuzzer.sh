@@ -16,7 +16,11 @@ shift 4
 mkdir -p "$work/corpus" "$work/artifacts"
 dict=()
 if [ -f "$seeds.dict" ]; then dict=(-dict="$seeds.dict"); fi
+# EF21SIM_FUZZ_SEED fixes libFuzzer's seed, so that a smoke run replays the same mutations
+# (.ci/run sets it: CI checks for regressions, the long runs by hand explore).
+seed=()
+if [ -n "${EF21SIM_FUZZ_SEED:-}" ]; then seed=(-seed="$EF21SIM_FUZZ_SEED"); fi
 export ASAN_OPTIONS="${ASAN_OPTIONS:-detect_leaks=1:abort_on_error=1:symbolize=1}"
 export UBSAN_OPTIONS="${UBSAN_OPTIONS:-print_stacktrace=1:halt_on_error=1}"
 exec "$fuzzer" -max_total_time="$seconds" -timeout=10 -rss_limit_mb=2048 -malloc_limit_mb=2048 \
-  -print_final_stats=1 -artifact_prefix="$work/artifacts/" "${dict[@]}" "$@" "$work/corpus" "$seeds"
+  -print_final_stats=1 -artifact_prefix="$work/artifacts/" "${dict[@]}" "${seed[@]}" "$@" "$work/corpus" "$seeds"

@@ -1,22 +1,22 @@
 // Scenario files -> validated Scenario (DESIGN §4): defaults, located type / range errors,
 // "did you mean", --set overrides, [[workers]] id forms, and the resolved scenario.toml
 // round-tripping through the parser.
-#include <catch2/catch.hpp>
+#include "sim/scenario/scenario_loader.hpp"
 
 #include <fmt/format.h>
 #include <toml++/toml.h>
+#include <unistd.h>
 
 #include <algorithm>
 #include <atomic>
+#include <catch2/catch.hpp>
 #include <filesystem>
 #include <fstream>
 #include <optional>
 #include <string>
-#include <unistd.h>
 #include <vector>
 
 #include "models/support/input_error.hpp"
-#include "sim/scenario/scenario_loader.hpp"
 #include "sim/scenario/scenario_writer.hpp"
 #include "sim/scenario/toml_reader.hpp"
 
@@ -264,6 +264,16 @@ TEST_CASE("every wrong type or range is an error at the value's line and column"
   }
 }
 
+TEST_CASE("a file name too long for the file system is a located \"no file\"", "[scenario][errors]") {
+  // ENAMETOOLONG from the file system: found by fuzz_scenario (it escaped as filesystem_error).
+  const std::string name(5000, 'a');
+  for (const std::string table : {"[problem]\nx0", "[network]\ntopology"}) {
+    const InputError e = error_of(fmt::format("{} = \"{}\"\n", table, name));
+    CHECK(contains(e.message(), "no file"));
+    CHECK(e.where().line == 2);
+  }
+}
+
 TEST_CASE("top-level type errors are located", "[scenario][errors]") {
   const InputError run = error_of("run = 3\n");
   CHECK(contains(run.message(), "`run` must be a table"));
@@ -282,20 +292,24 @@ TEST_CASE("top-level type errors are located", "[scenario][errors]") {
 
 TEST_CASE("inconsistent combinations are errors", "[scenario][errors]") {
   CHECK(contains(error_of("[compressor]\nk = 2\nratio = 0.5\n").message(), "not both"));
-  CHECK(contains(error_of("[compressor]\nkind = \"identity\"\nk = 2\n").message(), "identity compressor takes no"));
+  CHECK(contains(error_of("[compressor]\nkind = \"identity\"\nk = 2\n").message(),
+                 "identity compressor takes no"));
   CHECK(contains(error_of("[data]\nworkers = 30\n[data.synthetic]\nrows = 20\n").message(), "30 workers"));
   CHECK(contains(error_of("[data]\nsource = \"x.svm\"\n[data.synthetic]\nrows = 20\n").message(),
                  "only used with data.source = \"synthetic\""));
-  CHECK(contains(error_of("[problem]\nx0 = \"zeros\"\nx0_scale = 2\n").message(), "apply only to x0 = \"normal\""));
+  CHECK(contains(error_of("[problem]\nx0 = \"zeros\"\nx0_scale = 2\n").message(),
+                 "apply only to x0 = \"normal\""));
   // a group with gradient_time = "auto" needs its speed when the default time is fixed
-  CHECK(contains(error_of("[data]\nworkers = 4\n[compute]\ngradient_time = \"1 ms\"\n[[workers]]\nids = \"0\"\n"
-                          "gradient_time = \"auto\"\n")
-                     .message(),
-                 "needs its `speed`"));
-  CHECK(contains(error_of("[data]\nworkers = 4\n[compute]\ngradient_time = \"1 ms\"\n[[workers]]\nids = \"0\"\n"
-                          "speed = \"1 GFLOPS\"\n")
-                     .message(),
-                 "compute.gradient_time is a fixed duration"));
+  CHECK(
+      contains(error_of("[data]\nworkers = 4\n[compute]\ngradient_time = \"1 ms\"\n[[workers]]\nids = \"0\"\n"
+                        "gradient_time = \"auto\"\n")
+                   .message(),
+               "needs its `speed`"));
+  CHECK(
+      contains(error_of("[data]\nworkers = 4\n[compute]\ngradient_time = \"1 ms\"\n[[workers]]\nids = \"0\"\n"
+                        "speed = \"1 GFLOPS\"\n")
+                   .message(),
+               "compute.gradient_time is a fixed duration"));
 }
 
 TEST_CASE("unknown keys are errors with a did-you-mean", "[scenario][errors]") {
@@ -310,7 +324,8 @@ TEST_CASE("unknown keys are errors with a did-you-mean", "[scenario][errors]") {
       {"[run.stop]\ngrad_norm = 1e-3\n", 2, "did you mean `run.stop.grad_norm_sq`?"},
       {"[network.server]\nuplnk = \"1 Gbps\"\n", 2, "did you mean `network.server.uplink`?"},
       {"[data.synthetic]\ndims = 5\n", 2, "did you mean `data.synthetic.dim`?"},
-      {"[data]\nworkers = 4\n[[workers]]\nids = \"0\"\nuplnik = \"1 Mbps\"\n", 5, "did you mean `workers.uplink`?"},
+      {"[data]\nworkers = 4\n[[workers]]\nids = \"0\"\nuplnik = \"1 Mbps\"\n", 5,
+       "did you mean `workers.uplink`?"},
       {"[algorithm]\nstep = 0.1\n", 2, "did you mean `algorithm.stepsize`?"},
   };
   for (const auto& c : cases) {
@@ -361,7 +376,8 @@ TEST_CASE("overrides are TOML values, or strings when not TOML", "[scenario][ove
     CHECK(scenario_from(base, {{"network.latency", "\"2 ms\""}}).network.worker_link.latency == 2 * kMs);
   }
   SECTION("missing tables are created") {
-    const Scenario s = scenario_from(base, {{"run.stop.grad_norm_sq", "1e-3"}, {"network.server.uplink", "1 Gbps"}});
+    const Scenario s =
+        scenario_from(base, {{"run.stop.grad_norm_sq", "1e-3"}, {"network.server.uplink", "1 Gbps"}});
     CHECK(*s.run.stop.grad_norm_sq == 1e-3);
     REQUIRE(s.network.server_link);
     CHECK(s.network.server_link->uplink == 125e6);
@@ -377,7 +393,8 @@ TEST_CASE("overrides are TOML values, or strings when not TOML", "[scenario][ove
     CHECK(s.run.timeline);
     CHECK(*s.algorithm.stepsize == 0.25);
     CHECK(s.algorithm.multiplier == 8.0);
-    CHECK_FALSE(scenario_from("[algorithm]\nstepsize = 0.1\n", {{"algorithm.stepsize", "theory"}}).algorithm.stepsize);
+    CHECK_FALSE(scenario_from("[algorithm]\nstepsize = 0.1\n", {{"algorithm.stepsize", "theory"}})
+                    .algorithm.stepsize);
   }
   SECTION("an array value for [[workers]]-free keys is a type error located at the --set") {
     const InputError e = error_of(base, {{"run.rounds", "[1, 2]"}});
@@ -432,8 +449,8 @@ TEST_CASE("[[workers]] ids accept ranges, lists and mixed forms", "[scenario][wo
   CHECK(ids_of("[\"0-1\", 6]") == V{0, 1, 6});
   CHECK(ids_of("\"7-7\"") == V{7});
 
-  for (const char* bad :
-       {"\"3-1\"", "\"8\"", "\"-1\"", "\"a\"", "\"1-\"", "\"\"", "\"1,,2\"", "[1.5]", "[8]", "\"0-8\"", "[]"}) {
+  for (const char* bad : {"\"3-1\"", "\"8\"", "\"-1\"", "\"a\"", "\"1-\"", "\"\"", "\"1,,2\"", "[1.5]", "[8]",
+                          "\"0-8\"", "[]"}) {
     CAPTURE(bad);
     const InputError e = error_of(head + "[[workers]]\nids = " + bad + "\nuplink = \"1 Mbps\"\n");
     CAPTURE(e.what());
@@ -511,7 +528,8 @@ void check_round_trip(const Scenario& s, const fs::path& dir) {
   CHECK(again.algorithm.multiplier == s.algorithm.multiplier);
   CHECK(again.data.synthetic_spec.density == s.data.synthetic_spec.density);
   CHECK(again.worker_groups.size() == s.worker_groups.size());
-  for (std::size_t i = 0; i < s.worker_groups.size(); ++i) CHECK(again.worker_groups[i].ids == s.worker_groups[i].ids);
+  for (std::size_t i = 0; i < s.worker_groups.size(); ++i)
+    CHECK(again.worker_groups[i].ids == s.worker_groups[i].ids);
   for (std::int64_t w = 0; w < s.data.workers; ++w) {
     CHECK(again.link_of(w).uplink == s.link_of(w).uplink);
     CHECK(again.link_of(w).downlink == s.link_of(w).downlink);
@@ -525,7 +543,9 @@ void check_round_trip(const Scenario& s, const fs::path& dir) {
 
 TEST_CASE("the resolved scenario round-trips through the parser", "[scenario][writer]") {
   TempDir tmp;
-  SECTION("defaults") { check_round_trip(parse_scenario(toml::table{}, tmp.path / "a.toml"), tmp.path / "out"); }
+  SECTION("defaults") {
+    check_round_trip(parse_scenario(toml::table{}, tmp.path / "a.toml"), tmp.path / "out");
+  }
   SECTION("everything set, synthetic") {
     const Scenario s = scenario_from(R"(
 [run]
@@ -673,8 +693,8 @@ TEST_CASE("load_scenario reads a file and reports TOML syntax errors located", "
 
 TEST_CASE("known_scenario_keys lists every key of the schema", "[scenario][keys]") {
   const std::vector<std::string> keys = known_scenario_keys();
-  for (const char* k : {"run.seed", "run.stop.grad_norm_sq", "data.synthetic.dim", "compressor.k", "network.uplink",
-                        "network.server.uplink", "workers.ids", "workers.gradient_time"})
+  for (const char* k : {"run.seed", "run.stop.grad_norm_sq", "data.synthetic.dim", "compressor.k",
+                        "network.uplink", "network.server.uplink", "workers.ids", "workers.gradient_time"})
     CHECK(std::find(keys.begin(), keys.end(), k) != keys.end());
   // tables are not keys
   CHECK(std::find(keys.begin(), keys.end(), "run.stop") == keys.end());
