@@ -1,5 +1,7 @@
 #include "sim/net/dot_limits.hpp"
 
+#include <fmt/format.h>
+
 #include <catch2/catch.hpp>
 #include <filesystem>
 #include <fstream>
@@ -100,6 +102,6 @@ TEST_CASE("edges with a subgraph end are bounded by the links they expand to") {
   CHECK_THROWS_AS(check_dot_limits(named, "t.dot"), InputError);
   // Plain edges are not limited here: they cost what they say.
   std::string plain = "graph g {\n";
-  for (int i = 0; i < 200000; ++i) plain += "a" + std::to_string(i) + " -- b;\n";
+  for (int i = 0; i < 200000; ++i) plain += fmt::format("a{} -- b;\n", i);
   CHECK_NOTHROW(check_dot_limits(plain + "}\n", "t.dot"));
 }
