@@ -49,11 +49,12 @@ Where the ladder starts (--start):
 The search (values base * 2^e, base = 1, X or the scenario's stepsize; e starts at s, 0
 unless automatic):
   1. ladder: e = s and s + 1; if s + 1 is better move up by x2 (s + 2, s + 3, ...) while each
-     step is better than the last, else try e = s - 1 and move down the same way. Better: reaching the
-     target at a lower cost; a run that never reaches it counts as +inf, but to get off such
-     a plateau the search prefers the run that came closer to the target (the smallest
-     ||grad f||^2 of its recorded iterates, column min_grad_norm_sq), a run that diverged
-     later, a run that did not fail. The ladder stops at |e - s| = --max-doublings (default 20).
+     step is better than the last, else try e = s - 1 and move down the same way.
+     Better: reaching the target at a lower cost; a run that never reaches it counts as
+     +inf, but to get off such a plateau the search prefers the run that came closer to the
+     target (the smallest ||grad f||^2 of its recorded iterates, column min_grad_norm_sq), a
+     run that diverged later, a run that did not fail. The ladder stops at |e - s| =
+     --max-doublings (default 20).
   2. --refine N (default 2) rounds: round r evaluates the two points at e_best -/+ 2^-r
      (round 1: x/sqrt(2) and x*sqrt(2) between the best x and its ladder neighbours x/2,
      2x; round 2: x*2^-1/4 and x*2^1/4 around the best then; and so on).
@@ -371,7 +372,8 @@ int tune_command(const std::vector<std::string>& args) {
       "start", po::value<std::string>()->default_value("auto"),
       "first value: auto (the multiplier halfway to GD's 1/L; else 1 or the scenario's stepsize) or X")(
       "refine", po::value<int>()->default_value(2), "refinement rounds after the x2 ladder")(
-      "max-doublings", po::value<int>()->default_value(20), "the ladder's bound: |log2(value/start)| <= N");
+      "max-doublings", po::value<int>()->default_value(20),
+      "the ladder's bound: at most N doublings from where it starts");
   add_study_options(options, "tune directory (default: results/<run.name>-tune)");
   try {
     const auto parsed = parse_scenario_command(args, options, kTuneHelp);
