@@ -713,7 +713,12 @@ def case_mpi():
     same_outputs(reference, out, ["sweep.csv"])
     ranks = set(re.findall(r"\(rank (\d+)\)", p.stderr))
     expect(ranks == {"1", "2"}, f"runs by ranks {ranks}:\n{p.stderr}")
-    # Rank 2 killed part way: mpirun ends the job; --resume (under MPI) completes it.
+    # Rank 2 killed part way: mpirun ends the job; --resume (under MPI) completes it. Runs of 8000
+    # rounds that never stop early (about 0.25 s each), so that rank 1 cannot finish the other ten in
+    # the moments mpirun takes to end the job (with the short runs it once did, under load).
+    s = scenario("mpikill.toml", rounds=8000, rows=1600, dim=40, stop="1e-30")
+    reference = os.path.join(ROOT, "reference-kill")
+    sweep(s, *grid, "--jobs", "2", "--out", reference, "--quiet")
     killed = os.path.join(ROOT, "killed")
     proc = subprocess.Popen([*mpirun(3), BINARY, "sweep", s, *grid, "--out", killed, "--quiet"],
                             stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True)
@@ -744,7 +749,7 @@ def case_mpi():
     same_outputs(local, remote, ["tune.csv", "best.csv"])
     # --mpi in a single process (MPI's singleton mode) is the local sweep.
     single = os.path.join(ROOT, "single")
-    sweep(s, *grid, "--mpi", "--jobs", "2", "--out", single, "--quiet")
+    sweep(s, *grid, "--mpi", "--jobs", "2", "--out", single, "--quiet")  # s, reference: the 8000-round pair
     same_outputs(reference, single, ["sweep.csv"])
 
 
