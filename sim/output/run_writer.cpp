@@ -171,8 +171,10 @@ std::string format_summary_json(const Scenario& scenario, const RunResult& r, co
   field("theory", format_theory_json(r.theory));
   for (const auto& [name, count] : r.method_counters) field(name, std::to_string(count));
   field("host",
-        fmt::format("{{\"wall_seconds\": {}, \"threads\": {}, \"version\": {}}}",
-                    json_number(host.wall_seconds), host.threads, json_string(host.version)),
+        fmt::format(
+            "{{\"wall_seconds\": {}, {}\"threads\": {}, \"version\": {}}}", json_number(host.wall_seconds),
+            host.ms_per_round ? fmt::format("\"ms_per_round\": {}, ", json_number(*host.ms_per_round)) : "",
+            host.threads, json_string(host.version)),
         true);
   out += "}\n";
   return out;

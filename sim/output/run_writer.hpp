@@ -2,6 +2,7 @@
 // The files of a run directory (DESIGN §5): scenario.toml, trace.csv, summary.json, and
 // optionally messages.csv and timeline.json.
 #include <filesystem>
+#include <optional>
 #include <string>
 
 #include "sim/cluster/records.hpp"
@@ -14,6 +15,9 @@ struct HostInfo {
   double wall_seconds = 0.0;
   std::size_t threads = 1;
   std::string version;
+  /// Mean wall ms per steady round (between the rows of x^1 and x^(T-1), see
+  /// tools/ef21sim/round_clock.hpp), written as "ms_per_round" when known.
+  std::optional<double> ms_per_round;
 };
 
 /// trace.csv; `running_mean` (run.record_running_mean) adds the column grad_norm_sq_mean.

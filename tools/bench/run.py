@@ -17,8 +17,8 @@
            math alone (Federation, no simulator) per round for comparison.
   clients  `ef21sim run tools/bench/clients/clients.toml`: EF21 with 1 000 participants a round out
            of 10^4, 10^5, 10^6 clients (d = 1000, run.evaluate = "trace-rows"): wall time and peak
-           RSS of the 1000-round run, and the time per round, which must not grow with the
-           population.
+           RSS of the 1000-round run, and the time per round (the run's own clock of its steady
+           rounds, summary.json host.ms_per_round), which must not grow with the population.
   large    scenarios/large/synthetic-200k.toml and news20-sized.toml: setup, time per round and
            peak RSS, against the memory floor (one pass over the data and the workers' d-vectors
            at the copy bandwidth of copy_bench.cpp).
@@ -275,35 +275,46 @@ def clients_bench(args, build_dir):
     ef21sim = build_dir / "tools" / "ef21sim"
     scenario = BENCH / "clients" / "clients.toml"
     sizes = [int(s) for s in args.clients.split(",")]
-    short, long_ = 10, args.clients_rounds
+    rounds = args.clients_rounds
     tmp = Path(tempfile.mkdtemp(prefix="ef21-bench-clients-"))
-    rows = []
+    runs = {n: [] for n in sizes}  # n -> [(wall s, peak MiB, ms per round)]
     try:
-        for n in sizes:
-            res = {}
-            for rounds in (short, long_):
-                out_dir = tmp / f"n{n}-r{rounds}"
-                # metrics only at round 0 and the last row: the rounds in between cost their
+        # Sizes alternate within each repeat, so that load from other processes hits all alike.
+        for repeat in range(args.clients_repeats):
+            for n in sizes:
+                out_dir = tmp / f"n{n}-{repeat}"
+                # Rows only at round 0 and the last round: the rounds in between cost their
                 # participants only (run.evaluate = "trace-rows").
                 cmd = [str(ef21sim), "run", str(scenario), "--set", f"data.workers={n}",
                        "--set", f"data.synthetic.rows={2 * n}", "--set", f"run.rounds={rounds}",
-                       "--set", f"run.metrics_every={long_}", "--threads", str(args.threads),
+                       "--set", f"run.metrics_every={rounds}", "--threads", str(args.threads),
                        "--out", str(out_dir), "--quiet"]
                 wall, peak, _ = run_timed(cmd, timeout=args.timeout)
+                # The run's own clock of its steady rounds (summary.json host.ms_per_round: rounds
+                # 1 .. T-1, without setup, round 0, where every client sends g_i^0, and the final
+                # evaluation over all clients, each O(n) and noisy under load at 10^6).
+                host = json.loads((out_dir / "summary.json").read_text())["host"]
                 shutil.rmtree(out_dir, ignore_errors=True)
-                log(f"clients n={n} rounds={rounds}: {wall:.2f} s, peak RSS {peak:.0f} MiB")
-                res[rounds] = (wall, peak)
-            # The two runs share setup, round 0 and the final evaluation (each O(n)); the
-            # difference is (long - short) plain rounds.
-            per_round = (res[long_][0] - res[short][0]) / (long_ - short) * 1e3
-            rows.append((n, res[long_][0], res[long_][1], per_round))
+                per_round = host["ms_per_round"]
+                log(f"clients n={n} rounds={rounds} repeat {repeat + 1}: {wall:.2f} s, peak RSS {peak:.0f} MiB, "
+                    f"{per_round:.2f} ms per round")
+                runs[n].append((wall, peak, per_round))
+        rows = []
+        for n in sizes:
+            walls, peaks, per_rounds = zip(*runs[n])
+            rows.append((n, statistics.median(walls), max(peaks), statistics.median(per_rounds),
+                         min(per_rounds), max(per_rounds)))
         base = rows[0][3]
         print(f"\n## clients: EF21 Top-10, d = 1000, 2 sparse rows a client, 1 000 clients a round "
               f"(participation.clients), run.evaluate = \"trace-rows\", --threads {args.threads}\n")
-        print(table(["clients", f"wall s ({long_} rounds)", "peak RSS MiB", "ms per round", "vs smallest"],
-                    [[n, f"{w:.1f}", f"{p:.0f}", f"{r:.2f}", f"{r / base:.2f}x"] for n, w, p, r in rows]))
-        print(f"\nms per round = (wall of {long_} rounds - wall of {short}) / {long_ - short}: setup, round 0 "
-              f"(every client sends g_i^0) and the two evaluations over all clients cancel.")
+        print(table(["clients", f"wall s ({rounds} rounds)", "peak RSS MiB", "ms per round", "min - max",
+                     "vs smallest"],
+                    [[n, f"{w:.1f}", f"{p:.0f}", f"{r:.2f}", f"{lo:.2f} - {hi:.2f}", f"{r / base:.2f}x"]
+                     for n, w, p, r, lo, hi in rows]))
+        print(f"\nMedians over {args.clients_repeats} processes per size (sizes alternating). ms per round: "
+              f"the run's own wall clock of rounds 1 .. {rounds - 1} (summary.json host.ms_per_round), "
+              f"without setup, round 0 (every client sends g_i^0) and the final evaluation over all "
+              f"clients.")
     finally:
         shutil.rmtree(tmp, ignore_errors=True)
 
@@ -372,7 +383,8 @@ def main():
     ap.add_argument("--timeout", type=float, default=1800, help="scale: seconds before a run is abandoned")
     ap.add_argument("--quick", action="store_true", help="fewer rounds per timing block")
     ap.add_argument("--clients", default="10000,100000,1000000", help="clients: population sizes")
-    ap.add_argument("--clients-rounds", type=int, default=1000, help="clients: rounds of the long run")
+    ap.add_argument("--clients-rounds", type=int, default=1000, help="clients: rounds of each run")
+    ap.add_argument("--clients-repeats", type=int, default=3, help="clients: processes per size (median)")
     args, rest = ap.parse_known_args()
     args.network_args = rest  # anything else goes to tools/bench/network/run.sh
     build_dir = Path(args.build).resolve()

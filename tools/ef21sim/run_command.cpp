@@ -11,6 +11,7 @@
 #include "tools/ef21sim/cli_common.hpp"
 #include "tools/ef21sim/interrupt.hpp"
 #include "tools/ef21sim/progress_line.hpp"
+#include "tools/ef21sim/round_clock.hpp"
 
 namespace ef21::cli {
 namespace po = boost::program_options;
@@ -60,11 +61,16 @@ int run_command(const std::vector<std::string>& args) {
   simulation.stop_when(InterruptGuard::flag());
   const bool show_progress = !vm.count("quiet") && isatty(STDERR_FILENO);
   ProgressLine progress(show_progress);
-  sim::RunResult result = simulation.run([&](const sim::Progress& p) { progress.update(p); });
+  RoundClock round_clock;
+  sim::RunResult result = simulation.run([&](const sim::Progress& p) {
+    round_clock.report(p.round);
+    progress.update(p);
+  });
   progress.finish();
 
   sim::HostInfo host;
   host.wall_seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - started).count();
+  host.ms_per_round = round_clock.ms_per_round();
   host.threads = scenario.run.threads;
   host.version = EF21SIM_VERSION;
   sim::write_run_directory(out_dir, scenario, result, host);

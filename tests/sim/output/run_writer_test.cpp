@@ -314,6 +314,14 @@ TEST_CASE("summary.json is strict JSON, NaN and Inf are null", "[output][summary
   CHECK(nan.find("\"diverged_at_round\": 7") != std::string::npos);
   CHECK(nan.find("\"wall_seconds\": null") != std::string::npos);
   for (const char* bad : {"nan", "NaN", "inf", "Infinity"}) CHECK(nan.find(bad) == std::string::npos);
+
+  // A run that measured its steady rounds says so (after wall_seconds); still strict JSON.
+  host.ms_per_round = 8.5;
+  const std::string timed = format_summary_json(s, r, host);
+  CAPTURE(timed);
+  CHECK(json_error(timed).empty());
+  CHECK(timed.find("\"host\": {\"wall_seconds\": 1.25, \"ms_per_round\": 8.5, \"threads\": 2, "
+                   "\"version\": \"9.9.9\"}") != std::string::npos);
 }
 
 TEST_CASE("summary.json: the host object is the only part that depends on the host", "[output][summary]") {
