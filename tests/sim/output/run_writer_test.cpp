@@ -288,7 +288,7 @@ TEST_CASE("trace.csv: the header, then doubles shortest round-trip", "[output][t
 TEST_CASE("summary.json is strict JSON, NaN and Inf are null", "[output][summary]") {
   const Scenario s = small_scenario();
   RunResult r = run(s);
-  HostInfo host{1.25, 2, "9.9.9"};
+  HostInfo host{1.25, 2, "9.9.9", std::nullopt};
   const std::string good = format_summary_json(s, r, host);
   CAPTURE(good);
   CHECK(json_error(good).empty());
@@ -304,7 +304,7 @@ TEST_CASE("summary.json is strict JSON, NaN and Inf are null", "[output][summary
   r.constants.L = -kInf;
   r.targets.push_back({"grad_norm_sq", kNaN, {}, {}, {}});
   r.diverged_at = 7;
-  const std::string nan = format_summary_json(s, r, HostInfo{kNaN, 1, "v"});
+  const std::string nan = format_summary_json(s, r, HostInfo{kNaN, 1, "v", std::nullopt});
   CAPTURE(nan);
   CHECK(json_error(nan).empty());
   CHECK(nan.find("\"f\": null") != std::string::npos);
@@ -327,8 +327,8 @@ TEST_CASE("summary.json is strict JSON, NaN and Inf are null", "[output][summary
 TEST_CASE("summary.json: the host object is the only part that depends on the host", "[output][summary]") {
   const Scenario s = small_scenario();
   const RunResult r = run(s);
-  const std::string a = format_summary_json(s, r, HostInfo{0.5, 1, "a"});
-  const std::string b = format_summary_json(s, r, HostInfo{99.0, 8, "b"});
+  const std::string a = format_summary_json(s, r, HostInfo{0.5, 1, "a", std::nullopt});
+  const std::string b = format_summary_json(s, r, HostInfo{99.0, 8, "b", std::nullopt});
   auto strip = [](const std::string& text) {
     const auto at = text.find("  \"host\": ");
     REQUIRE(at != std::string::npos);
@@ -371,7 +371,7 @@ TEST_CASE("write_run_directory writes complete files atomically", "[output][dire
     CHECK_NOTHROW(parse_scenario(toml::parse(std::string_view(resolved), std::string_view("x.toml")),
                                  dir / "scenario.toml"));
     // a rerun into the same directory replaces everything, no temporaries
-    write_run_directory(dir, s, r, HostInfo{3.0, 1, "x"});
+    write_run_directory(dir, s, r, HostInfo{3.0, 1, "x", std::nullopt});
     CHECK(names_in(dir) == std::vector<std::string>{"scenario.toml", "summary.json", "trace.csv"});
     CHECK_FALSE(has_tmp(tmp.path));
   }
