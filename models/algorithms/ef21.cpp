@@ -39,7 +39,16 @@ void Ef21::prepare_round(std::int64_t round, const Eigen::Ref<const Eigen::Vecto
   }
   shared_diff_.resize(dim());
   for (Eigen::Index l = 0; l < dim(); ++l) shared_diff_[l] = (0.0 + term[l]) - base_[l];
-  compressor().prepare_overlay(shared_diff_, largest_support_.load(std::memory_order_relaxed), overlay_);
+  // The preparation's cost grows with the replaced coordinates it guarantees: a budget that
+  // starts small and doubles after a round in which an overlay declined (its worker then
+  // built its input densely, to the same bits).
+  constexpr std::size_t kInitialBudget = 256;
+  if (overlay_budget_ == 0) overlay_budget_ = kInitialBudget;
+  if (overlay_declined_.exchange(false, std::memory_order_relaxed))
+    overlay_budget_ =
+        std::min(2 * overlay_budget_, std::max(kInitialBudget, static_cast<std::size_t>(dim()) / 16));
+  compressor().prepare_overlay(
+      shared_diff_, std::min(largest_support_.load(std::memory_order_relaxed), overlay_budget_), overlay_);
 }
 
 void Ef21::note_support(std::size_t size) {
@@ -127,6 +136,86 @@ void Ef21::ef21_initial(std::size_t worker, const Eigen::VectorXd& target, Worke
   send_replacement(out, target, local_[worker]);
 }
 
+namespace {
+
+/// g_i += c on a compact worker's E_i: in place where E_i has the coordinate, else inserted
+/// as base + c (g_i's value there), one backward merge for all insertions (E_i stays
+/// increasing). Each coordinate gets the one addition the dense form makes.
+void add_increment(std::vector<std::int32_t>& index, std::vector<double>& value,
+                   const compressors::SparseVector& c, const Eigen::VectorXd& base) {
+  std::size_t fresh = 0;
+  for (std::size_t p = 0; p < c.size(); ++p) {
+    const std::int32_t l = c.indices[p];
+    const auto it = std::lower_bound(index.begin(), index.end(), l);
+    if (it != index.end() && *it == l)
+      value[static_cast<std::size_t>(it - index.begin())] += c.values[p];
+    else
+      ++fresh;
+  }
+  if (fresh == 0) return;
+  const std::size_t old = index.size();
+  index.resize(old + fresh);
+  value.resize(old + fresh);
+  std::size_t kept = old;           // E_i's entries not yet moved: [0, kept)
+  std::size_t write = old + fresh;  // next slot from the back: [write, end) is final
+  for (std::size_t p = c.size(); p-- > 0;) {
+    const std::int32_t l = c.indices[p];
+    while (kept > 0 && index[kept - 1] > l) {
+      --kept;
+      --write;
+      index[write] = index[kept];
+      value[write] = value[kept];
+    }
+    if (kept > 0 && index[kept - 1] == l) continue;  // added in place above; moves with E_i
+    --write;
+    index[write] = l;
+    value[write] = base[l] + c.values[p];
+  }
+}
+
+}  // namespace
+
+template <typename DenseTarget>
+void Ef21::compact_step(std::size_t worker, std::int64_t round, const DenseTarget& dense_target,
+                        WorkerOutput& out, WorkerScratch& scratch) {
+  // An exact message may replace g_i only when every worker takes part (see ef21_step).
+  const bool may_replace = !context().partial_participation;
+  SparseLocal& e = sparse_[worker];
+  // A compressor that can reads target - g_i as an overlay of D^t (Top-k: O(|E_i| + k) from
+  // the round's preparation); else it is built.
+  const compressors::OverlayInput overlay{&shared_diff_, e.index, scratch.replaced};
+  if (!compressor().compress_overlay(overlay, overlay_, out.message, scratch.compressor)) {
+    if (overlay_.usable) overlay_declined_.store(true, std::memory_order_relaxed);
+    scratch.a = shared_diff_;
+    for (std::size_t q = 0; q < e.index.size(); ++q) scratch.a[e.index[q]] = scratch.replaced[q];
+    compress(worker, scratch.a, out, scratch);
+  }
+  if (out.message.dense) {
+    // C kept (or quantized) every coordinate: back to the dense form.
+    local_[worker] = base_;
+    for (std::size_t q = 0; q < e.index.size(); ++q) local_[worker][e.index[q]] = e.value[q];
+    e = SparseLocal{};
+    state_[worker] = State::dense;
+    if (out.message.exact && may_replace) {
+      send_replacement(out, dense_target(), local_[worker]);
+    } else {
+      out.message.add_to(local_[worker]);
+      out.replaces = false;
+    }
+  } else {
+    add_increment(e.index, e.value, out.message, base_);
+    out.replaces = false;
+    note_support(e.index.size());
+    if (2 * static_cast<Eigen::Index>(e.index.size()) > dim()) {  // no longer sparse: dense form
+      local_[worker] = base_;
+      for (std::size_t q = 0; q < e.index.size(); ++q) local_[worker][e.index[q]] = e.value[q];
+      e = SparseLocal{};
+      state_[worker] = State::dense;
+    }
+  }
+  bill_compressed(round, out);
+}
+
 void Ef21::ef21_step(std::size_t worker, std::int64_t round, const Eigen::VectorXd& target, WorkerOutput& out,
                      WorkerScratch& scratch) {
   // An exact message may replace g_i only when every worker takes part: otherwise the
@@ -134,54 +223,13 @@ void Ef21::ef21_step(std::size_t worker, std::int64_t round, const Eigen::Vector
   const bool may_replace = !context().partial_participation;
   if (state_[worker] == State::undecided) try_sparsify(worker);
   if (state_[worker] == State::sparse) {
-    SparseLocal& e = sparse_[worker];
     // target - g_i: D^t outside E_i, computed coordinate by coordinate on E_i; the same
-    // vector, bit for bit, as the dense form's target - g. A compressor that can reads it as
-    // that overlay (Top-k: O(|E_i| + k) from the round's preparation); else it is built.
+    // vector, bit for bit, as the dense form's target - g.
+    const SparseLocal& e = sparse_[worker];
     scratch.replaced.resize(e.index.size());
     for (std::size_t q = 0; q < e.index.size(); ++q) scratch.replaced[q] = target[e.index[q]] - e.value[q];
-    const compressors::OverlayInput overlay{&shared_diff_, e.index, scratch.replaced};
-    if (!compressor().compress_overlay(overlay, overlay_, out.message, scratch.compressor)) {
-      scratch.a = shared_diff_;
-      for (std::size_t q = 0; q < e.index.size(); ++q) scratch.a[e.index[q]] = scratch.replaced[q];
-      compress(worker, scratch.a, out, scratch);
-    }
-    if (out.message.dense) {
-      // C kept (or quantized) every coordinate: back to the dense form.
-      local_[worker] = base_;
-      for (std::size_t q = 0; q < e.index.size(); ++q) local_[worker][e.index[q]] = e.value[q];
-      e = SparseLocal{};
-      state_[worker] = State::dense;
-      if (out.message.exact && may_replace) {
-        send_replacement(out, target, local_[worker]);
-      } else {
-        out.message.add_to(local_[worker]);
-        out.replaces = false;
-      }
-    } else {
-      // g_i += c: on E_i in place, elsewhere base + c (g_i's value there), inserted.
-      for (std::size_t p = 0; p < out.message.size(); ++p) {
-        const std::int32_t l = out.message.indices[p];
-        const double c = out.message.values[p];
-        const auto it = std::lower_bound(e.index.begin(), e.index.end(), l);
-        const auto q = static_cast<std::size_t>(it - e.index.begin());
-        if (it != e.index.end() && *it == l) {
-          e.value[q] += c;
-        } else {
-          e.index.insert(it, l);
-          e.value.insert(e.value.begin() + static_cast<std::ptrdiff_t>(q), base_[l] + c);
-        }
-      }
-      out.replaces = false;
-      note_support(e.index.size());
-      if (2 * static_cast<Eigen::Index>(e.index.size()) > dim()) {  // no longer sparse: dense form
-        local_[worker] = base_;
-        for (std::size_t q = 0; q < e.index.size(); ++q) local_[worker][e.index[q]] = e.value[q];
-        e = SparseLocal{};
-        state_[worker] = State::dense;
-      }
-    }
-    bill_compressed(round, out);
+    compact_step(
+        worker, round, [&target]() -> const Eigen::VectorXd& { return target; }, out, scratch);
     return;
   }
   Eigen::VectorXd& g = dense_local(worker);
@@ -196,6 +244,28 @@ void Ef21::ef21_step(std::size_t worker, std::int64_t round, const Eigen::Vector
     out.replaces = false;
   }
   bill_compressed(round, out);
+}
+
+void Ef21::worker_round_into(std::size_t worker, std::int64_t round,
+                             const Eigen::Ref<const Eigen::VectorXd>& x, WorkerOutput& out,
+                             WorkerScratch& scratch, WorkerGradient& gradient) {
+  if (round == 0 || state_[worker] != State::sparse || stochastic()) {
+    Method::worker_round_into(worker, round, x, out, scratch, gradient);
+    return;
+  }
+  // grad f_i on E_i (which holds S_i), the shared 0.0 + term elsewhere: target - g_i on E_i
+  // is then the same subtraction ef21_step makes there, and D^t outside it.
+  const SparseLocal& e = sparse_[worker];
+  evaluate_on(worker, x, e.index, out, scratch, gradient);
+  scratch.replaced.resize(e.index.size());
+  for (std::size_t q = 0; q < e.index.size(); ++q) scratch.replaced[q] = gradient.values[q] - e.value[q];
+  compact_step(
+      worker, round,
+      [&]() -> const Eigen::VectorXd& {
+        gradient.to_dense(scratch.b);
+        return scratch.b;
+      },
+      out, scratch);
 }
 
 void send_replacement(WorkerOutput& out, const Eigen::VectorXd& gradient, Eigen::VectorXd& local) {

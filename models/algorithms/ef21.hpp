@@ -31,6 +31,12 @@ class Ef21 : public Method {
   explicit Ef21(const MethodContext& context);
   void worker_round(std::size_t worker, std::int64_t round, const Eigen::Ref<const Eigen::VectorXd>& x,
                     WorkerOutput& out, WorkerScratch& scratch, Eigen::VectorXd& gradient) override;
+  /// A compact worker (rounds >= 1, full gradients) leaves grad f_i in the overlay form on
+  /// E_i and forms its compressor input on E_i alone: O(nnz of its shard + |E_i|), no d-length
+  /// pass. Otherwise worker_round. Subclasses that override worker_round keep the dense
+  /// state (with_dense_state), so this never bypasses them.
+  void worker_round_into(std::size_t worker, std::int64_t round, const Eigen::Ref<const Eigen::VectorXd>& x,
+                         WorkerOutput& out, WorkerScratch& scratch, WorkerGradient& gradient) override;
   void server_round(std::int64_t round, const RoundView& view, Eigen::Ref<Eigen::VectorXd> x) override;
   /// Workers holding g_i in the sparse form (diagnostics, tests).
   std::size_t sparse_workers() const;
@@ -65,6 +71,12 @@ class Ef21 : public Method {
   bool sparsify(std::size_t worker, const Eigen::VectorXd& g);
   /// g_i in the dense form, allocated (as 0) if never written.
   Eigen::VectorXd& dense_local(std::size_t worker);
+  /// The EF21 step of a compact worker whose compressor input target - g_i is already in
+  /// scratch.replaced on E_i (D^t elsewhere). `dense_target` gives the target as d doubles,
+  /// asked for only when the message comes out dense (g_i goes back to the dense form).
+  template <typename DenseTarget>
+  void compact_step(std::size_t worker, std::int64_t round, const DenseTarget& dense_target,
+                    WorkerOutput& out, WorkerScratch& scratch);
 
   enum class State : std::uint8_t { dense, undecided, sparse };
   struct SparseLocal {
@@ -85,6 +97,11 @@ class Ef21 : public Method {
   /// The compressor's per-round preparation on D^t (compress_overlay: Top-k without d work).
   compressors::OverlayPreparation overlay_;
   std::atomic<std::size_t> largest_support_{0};  // max |E_i| so far (the overlay's bound)
+  /// Replaced coordinates the round's overlay preparation guarantees (prepare_overlay's
+  /// max_replaced, at most largest_support_): larger |E_i| usually still succeed, and a round
+  /// in which some compact worker's overlay declined doubles it for the next (up to d/16).
+  std::size_t overlay_budget_ = 0;
+  std::atomic<bool> overlay_declined_{false};
   void note_support(std::size_t size);
   Eigen::VectorXd global_;  // g = mean g_i, kept incrementally by the server
   Eigen::VectorXd sum_;

@@ -67,28 +67,121 @@ std::size_t Federation::block_size() const {
   return std::min(objectives_.size(), per_block);
 }
 
+namespace {
+
+/// sum[l] = (((sum[l] + a[0][l]) + a[1][l]) + ...) + a[group - 1][l] for l < width: the
+/// workers' additions in their order, `group` (1 to 4) of them per load and store of the sum.
+void add_group(double* __restrict sum, const double* const* a, std::size_t group, Eigen::Index width) {
+  const double* __restrict a0 = a[0];
+  switch (group) {
+    case 1:
+      for (Eigen::Index l = 0; l < width; ++l) sum[l] += a0[l];
+      return;
+    case 2: {
+      const double* __restrict a1 = a[1];
+      for (Eigen::Index l = 0; l < width; ++l) sum[l] = (sum[l] + a0[l]) + a1[l];
+      return;
+    }
+    case 3: {
+      const double* __restrict a1 = a[1];
+      const double* __restrict a2 = a[2];
+      for (Eigen::Index l = 0; l < width; ++l) sum[l] = ((sum[l] + a0[l]) + a1[l]) + a2[l];
+      return;
+    }
+    default: {
+      const double* __restrict a1 = a[1];
+      const double* __restrict a2 = a[2];
+      const double* __restrict a3 = a[3];
+      for (Eigen::Index l = 0; l < width; ++l) sum[l] = (((sum[l] + a0[l]) + a1[l]) + a2[l]) + a3[l];
+      return;
+    }
+  }
+}
+
+}  // namespace
+
+void Federation::add_block_gradients(std::size_t count, Eigen::Index from, Eigen::Index to,
+                                     std::vector<std::size_t>& cursor) {
+  // A worker's gradient in the overlay form is 0.0 + term[l] outside its support, the same
+  // term for all (the shared regulariser's). For a sub-range of coordinates, an overlay
+  // worker's addend is a buffer holding those outside values with its own values written in
+  // (and the outside values put back after). Each coordinate still gets the same sequence of
+  // additions, worker by worker, as with dense gradients, but a worker costs a pass over a
+  // sub-range in L1 plus its support instead of a read of d doubles from memory; and the
+  // workers are added four at a time, one load and store of the sum for four of them.
+  constexpr Eigen::Index kSub = 512;  // coordinates: the sum and four addends stay in L1
+  constexpr std::size_t kGroup = 4;
+  double addend[kGroup][kSub];
+  double* sum = gradient_sum_.data();
+  const Eigen::VectorXd* term = nullptr;
+  cursor.assign(count, 0);
+  for (std::size_t j = 0; j < count; ++j) {
+    const WorkerGradient& g = block_gradients_[j];
+    if (!g.overlay) continue;
+    EF21_CHECK(term == nullptr || term == g.outside_term, "overlay gradients must share their outside term");
+    term = g.outside_term;
+    cursor[j] = static_cast<std::size_t>(std::lower_bound(g.support.begin(), g.support.end(), from) -
+                                         g.support.begin());
+  }
+  const double* outside = term != nullptr ? term->data() : nullptr;
+  for (Eigen::Index lo = from; lo < to; lo += kSub) {
+    const Eigen::Index hi = std::min(to, lo + kSub);
+    const Eigen::Index width = hi - lo;
+    bool filled[kGroup] = {};
+    for (std::size_t j = 0; j < count; j += kGroup) {
+      const std::size_t group = std::min(kGroup, count - j);
+      const double* source[kGroup];
+      std::size_t last[kGroup];
+      for (std::size_t m = 0; m < group; ++m) {
+        const WorkerGradient& g = block_gradients_[j + m];
+        if (!g.overlay) {
+          source[m] = g.dense.data() + lo;
+          continue;
+        }
+        double* __restrict buffer = addend[m];
+        if (!filled[m]) {
+          for (Eigen::Index l = 0; l < width; ++l) buffer[l] = 0.0 + outside[lo + l];
+          filled[m] = true;
+        }
+        // Raw pointers: the stores into the buffer must not make the compiler reload them.
+        const std::int32_t* support = g.support.data();
+        const double* values = g.values.data();
+        const std::size_t size = g.support.size();
+        std::size_t p = cursor[j + m];
+        for (; p < size && support[p] < hi; ++p) buffer[support[p] - lo] = values[p];
+        last[m] = p;
+        source[m] = buffer;
+      }
+      add_group(sum + lo, source, group, width);
+      for (std::size_t m = 0; m < group; ++m) {
+        const WorkerGradient& g = block_gradients_[j + m];
+        if (!g.overlay) continue;
+        const std::int32_t* support = g.support.data();
+        double* __restrict buffer = addend[m];
+        for (std::size_t p = cursor[j + m]; p < last[m]; ++p)
+          buffer[support[p] - lo] = 0.0 + outside[support[p]];
+        cursor[j + m] = last[m];
+      }
+    }
+  }
+}
+
 void Federation::add_block_gradients(std::size_t count) {
   // grad f = (1/n) sum grad f_i, summed in worker-id order. Each coordinate's sum is its own
   // sequence of additions, so the coordinates can be shared out over the threads without
   // changing a bit.
-  const auto add_block = [&](Eigen::Index from, Eigen::Index to) {
-    double* sum = gradient_sum_.data();
-    for (std::size_t j = 0; j < count; ++j) {
-      const double* g = block_gradients_[j].data();
-      for (Eigen::Index l = from; l < to; ++l) sum[l] += g[l];
-    }
-  };
-  constexpr Eigen::Index kCoordinates = 128;  // coordinates per reduction task
+  if (sum_cursors_.size() < pool_.size()) sum_cursors_.resize(pool_.size());
+  constexpr Eigen::Index kCoordinates = 4096;  // coordinates per reduction task
   const Eigen::Index d = dim();
   if (pool_.size() > 1 && d >= 2 * kCoordinates &&
       count * static_cast<std::size_t>(d) >= (std::size_t{1} << 16)) {
     const auto tasks = static_cast<std::size_t>((d + kCoordinates - 1) / kCoordinates);
-    pool_.parallel_for(tasks, [&](std::size_t task, std::size_t /*slot*/) {
+    pool_.parallel_for(tasks, [&](std::size_t task, std::size_t slot) {
       const Eigen::Index from = static_cast<Eigen::Index>(task) * kCoordinates;
-      add_block(from, std::min(d, from + kCoordinates));
+      add_block_gradients(count, from, std::min(d, from + kCoordinates), sum_cursors_[slot]);
     });
   } else {
-    add_block(0, d);
+    add_block_gradients(count, 0, d, sum_cursors_[0]);
   }
 }
 
@@ -99,8 +192,9 @@ void Federation::compute_worker_round(std::int64_t round, RoundValues values) {
   }
   const std::size_t n = objectives_.size();
   const std::size_t block = block_size();
-  if (block_gradients_.size() < block) block_gradients_.resize(block, Eigen::VectorXd(dim()));
+  if (block_gradients_.size() < block) block_gradients_.resize(block);
   if (keep_gradients_) kept_gradients_.resize(n);
+  overlay_gradients_ = 0;
   const bool with_values = values == RoundValues::compute;
   const std::vector<std::uint32_t>& round_participants = participants(round);
   taking_part_.assign(n, round_participants.size() == n ? 1 : 0);
@@ -117,9 +211,10 @@ void Federation::compute_worker_round(std::int64_t round, RoundValues values) {
       const std::size_t i = begin + j;
       if (taking_part[i]) {
         if (rollback_) method_->save_worker(i);
-        method_->worker_round(i, round, x_, outputs_[i], scratch_[slot], block_gradients_[j]);
+        method_->worker_round_into(i, round, x_, outputs_[i], scratch_[slot], block_gradients_[j]);
       } else {
-        method_->skip_round(i, x_, outputs_[i], block_gradients_[j]);
+        block_gradients_[j].overlay = false;
+        method_->skip_round(i, x_, outputs_[i], block_gradients_[j].dense);
       }
     });
     // f = (1/n) sum f_i, summed in worker-id order.
@@ -127,9 +222,10 @@ void Federation::compute_worker_round(std::int64_t round, RoundValues values) {
       value_sum += outputs_[begin + j].value;
       bounded = bounded && outputs_[begin + j].value_bound <= problems::Objective::kCertainlyFiniteBound;
     }
+    for (std::size_t j = 0; j < count; ++j) overlay_gradients_ += block_gradients_[j].overlay ? 1 : 0;
     add_block_gradients(count);
     if (keep_gradients_)
-      for (std::size_t j = 0; j < count; ++j) kept_gradients_[begin + j] = block_gradients_[j];
+      for (std::size_t j = 0; j < count; ++j) block_gradients_[j].to_dense(kept_gradients_[begin + j]);
   }
   const double nd = static_cast<double>(n);
   grad_norm_sq_ = (gradient_sum_ / nd).squaredNorm();
@@ -152,14 +248,14 @@ void Federation::compute_participants_round(std::int64_t round) {
   EF21_CHECK(!keep_gradients_, "keep_gradients needs every worker's gradient: not with RoundValues::none");
   const std::vector<std::uint32_t>& round_participants = participants(round);
   const std::size_t block = block_size();
-  if (block_gradients_.size() < block) block_gradients_.resize(block, Eigen::VectorXd(dim()));
+  if (block_gradients_.size() < block) block_gradients_.resize(block);
   method_->begin_round(round, x_, false);
   for (std::size_t begin = 0; begin < round_participants.size(); begin += block) {
     const std::size_t count = std::min(block, round_participants.size() - begin);
     pool_.parallel_for(count, [&](std::size_t j, std::size_t slot) {
       const std::size_t i = round_participants[begin + j];
       if (rollback_) method_->save_worker(i);
-      method_->worker_round(i, round, x_, outputs_[i], scratch_[slot], block_gradients_[j]);
+      method_->worker_round_into(i, round, x_, outputs_[i], scratch_[slot], block_gradients_[j]);
     });
   }
   grad_norm_sq_ = std::numeric_limits<double>::quiet_NaN();
@@ -175,7 +271,7 @@ void Federation::compute_participants_round(std::int64_t round) {
 IterateMetrics Federation::evaluate_all(const Eigen::VectorXd& x) {
   const std::size_t n = objectives_.size();
   const std::size_t block = block_size();
-  if (block_gradients_.size() < block) block_gradients_.resize(block, Eigen::VectorXd(dim()));
+  if (block_gradients_.size() < block) block_gradients_.resize(block);
   // The regulariser term as Method::begin_round computes it for a round with values.
   problems::RegulariserAt shared;
   const bool shares = method_->shares_regulariser();
@@ -186,7 +282,8 @@ IterateMetrics Federation::evaluate_all(const Eigen::VectorXd& x) {
     const std::size_t count = std::min(block, n - begin);
     pool_.parallel_for(count, [&](std::size_t j, std::size_t /*slot*/) {
       const std::size_t i = begin + j;
-      Eigen::VectorXd& gradient = block_gradients_[j];
+      block_gradients_[j].overlay = false;
+      Eigen::VectorXd& gradient = block_gradients_[j].dense;
       gradient.resize(dim());
       worker_values_[i] = shares ? objectives_[i].value_and_gradient(x, gradient, shared)
                                  : objectives_[i].value_and_gradient(x, gradient);

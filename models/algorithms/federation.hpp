@@ -96,6 +96,9 @@ class Federation {
   const WorkerOutput& output(std::size_t worker) const { return outputs_[worker]; }
   const std::vector<WorkerOutput>& outputs() const { return outputs_; }
 
+  /// Diagnostics (tests): how many workers of the last compute_worker_round left grad f_i in
+  /// the overlay form (WorkerGradient), not as d doubles.
+  std::size_t overlay_gradients() const { return overlay_gradients_; }
   /// Diagnostics (tests): keep every worker's grad f_i(x^round) of the last round, readable
   /// with gradient(worker). Off by default (n*d doubles).
   void keep_gradients(bool keep) { keep_gradients_ = keep; }
@@ -118,9 +121,10 @@ class Federation {
   std::unique_ptr<Method> method_;
   Eigen::VectorXd x_;
   std::vector<WorkerOutput> outputs_;
-  std::vector<std::uint8_t> taking_part_;         // this round's participants, by worker id
-  std::vector<WorkerScratch> scratch_;            // one per thread slot
-  std::vector<Eigen::VectorXd> block_gradients_;  // grad f_i of the block's workers
+  std::vector<std::uint8_t> taking_part_;              // this round's participants, by worker id
+  std::vector<WorkerScratch> scratch_;                 // one per thread slot
+  std::vector<WorkerGradient> block_gradients_;        // grad f_i of the block's workers (dense or overlay)
+  std::vector<std::vector<std::size_t>> sum_cursors_;  // per thread slot: add_block_gradients' positions
   Eigen::VectorXd gradient_sum_;
   std::int64_t round_ = -1;  // the last computed round
   double grad_norm_sq_ = 0.0;
@@ -148,6 +152,10 @@ class Federation {
   std::size_t block_size() const;
   /// gradient_sum_ += the block's `count` gradients, coordinate by coordinate in block order.
   void add_block_gradients(std::size_t count);
+  /// The same on the coordinates [from, to) (a task of add_block_gradients).
+  void add_block_gradients(std::size_t count, Eigen::Index from, Eigen::Index to,
+                           std::vector<std::size_t>& cursor);
+  std::size_t overlay_gradients_ = 0;
   bool keep_gradients_ = false;
   std::vector<Eigen::VectorXd> kept_gradients_;
   ThreadPool pool_;

@@ -78,6 +78,47 @@ void Method::evaluate(std::size_t worker, const Eigen::Ref<const Eigen::VectorXd
   out.value_bound = std::abs(out.value);
 }
 
+void WorkerGradient::to_dense(Eigen::VectorXd& out) const {
+  if (!overlay) {
+    out = dense;
+    return;
+  }
+  out.resize(outside_term->size());
+  for (Eigen::Index l = 0; l < out.size(); ++l) out[l] = 0.0 + (*outside_term)[l];
+  for (std::size_t q = 0; q < support.size(); ++q) out[support[q]] = values[q];
+}
+
+void Method::worker_round_into(std::size_t worker, std::int64_t round,
+                               const Eigen::Ref<const Eigen::VectorXd>& x, WorkerOutput& out,
+                               WorkerScratch& scratch, WorkerGradient& gradient) {
+  gradient.overlay = false;
+  worker_round(worker, round, x, out, scratch, gradient.dense);
+}
+
+void Method::evaluate_on(std::size_t worker, const Eigen::Ref<const Eigen::VectorXd>& x,
+                         std::span<const std::int32_t> support, WorkerOutput& out, WorkerScratch& scratch,
+                         WorkerGradient& gradient) const {
+  EF21_CHECK(shared_regulariser_ && regulariser_.gradient.size() == dim_,
+             "a gradient in the overlay form needs the shared regulariser, after begin_round");
+  out.participated = true;
+  out.compute_fraction = 1.0;
+  out.compute_flops = objectives()[worker].flops_per_gradient();
+  out.batch.clear();
+  out.kept.clear();
+  gradient.overlay = true;
+  gradient.support.assign(support.begin(), support.end());
+  gradient.outside_term = &regulariser_.gradient;
+  const problems::Objective& objective = objectives()[worker];
+  if (!values_) {
+    out.value = std::numeric_limits<double>::quiet_NaN();
+    out.value_bound =
+        objective.gradient_on_and_value_bound(x, regulariser_, support, scratch.gradient, gradient.values);
+    return;
+  }
+  out.value = objective.value_and_gradient_on(x, regulariser_, support, scratch.gradient, gradient.values);
+  out.value_bound = std::abs(out.value);
+}
+
 void Method::skip_round(std::size_t worker, const Eigen::Ref<const Eigen::VectorXd>& x, WorkerOutput& out,
                         Eigen::VectorXd& gradient) const {
   evaluate(worker, x, out, gradient);
@@ -148,7 +189,8 @@ void Method::sum_messages(const RoundView& view, Eigen::Ref<Eigen::VectorXd> sum
 void RoundView::sum(Eigen::Ref<Eigen::VectorXd> out, std::span<const double> weights) const {
   out.setZero();
   if (ring == nullptr) {
-    for (const std::uint32_t i : participants) outputs[i].message.add_to(out, weights.empty() ? 1.0 : weights[i]);
+    for (const std::uint32_t i : participants)
+      outputs[i].message.add_to(out, weights.empty() ? 1.0 : weights[i]);
     return;
   }
   EF21_CHECK(full() && ring->ring.size() == outputs.size(), "a ring all-reduce needs every worker");
@@ -163,7 +205,8 @@ void RoundView::sum(Eigen::Ref<Eigen::VectorXd> out, std::span<const double> wei
       EF21_CHECK(m.dense, "a ring all-reduce sums dense messages only");
       const double scale = weights.empty() ? 1.0 : weights[w];
       for (Eigen::Index l = from; l < to; ++l)
-        out[l] += scale == 1.0 ? m.value(static_cast<std::size_t>(l)) : scale * m.value(static_cast<std::size_t>(l));
+        out[l] += scale == 1.0 ? m.value(static_cast<std::size_t>(l))
+                               : scale * m.value(static_cast<std::size_t>(l));
     }
   }
 }

@@ -48,12 +48,28 @@ struct WorkerOutput {
   std::vector<std::int32_t> kept;   // coordinates a random sparsifier drew, ascending (samples.jsonl)
 };
 
+/// grad f_i(x^r) as a worker round leaves it for the run's metrics: `dense`, or in the overlay
+/// form (EF21's compact workers): `values` on `support` (strictly increasing) and
+/// 0.0 + (*outside_term)[l] at every other coordinate l, where outside_term is the shared
+/// regulariser gradient at x^r. Both forms stand for the same bits; the overlay costs
+/// O(|support|) instead of d doubles per worker (Objective::value_and_gradient_on).
+struct WorkerGradient {
+  Eigen::VectorXd dense;
+  bool overlay = false;
+  std::vector<std::int32_t> support;
+  std::vector<double> values;
+  const Eigen::VectorXd* outside_term = nullptr;
+  /// The gradient as d doubles (either form).
+  void to_dense(Eigen::VectorXd& out) const;
+};
+
 /// Per-thread scratch handed to worker_round: no allocation once warmed up.
 struct WorkerScratch {
   Eigen::VectorXd a;
   Eigen::VectorXd b;
-  Eigen::VectorXd estimate;      // a stochastic gradient
-  std::vector<double> replaced;  // EF21's compact form: the compressor input on E_i
+  Eigen::VectorXd estimate;            // a stochastic gradient
+  problems::GradientScratch gradient;  // Objective::value_and_gradient_on
+  std::vector<double> replaced;        // EF21's compact form: the compressor input on E_i
   compressors::SparseVector sparse;
   compressors::CompressorWorkspace compressor;
 };
@@ -117,6 +133,14 @@ class Method {
   virtual void worker_round(std::size_t worker, std::int64_t round,
                             const Eigen::Ref<const Eigen::VectorXd>& x, WorkerOutput& out,
                             WorkerScratch& scratch, Eigen::VectorXd& gradient) = 0;
+  /// worker_round for the Federation, which lets a method leave grad f_i(x) in the overlay
+  /// form (WorkerGradient) where it can do its round without d doubles per worker (EF21's
+  /// compact workers); the gradient, messages and states are the same bits either way.
+  /// Default: worker_round into gradient.dense. A subclass that overrides worker_round must
+  /// make sure an override of this one (Ef21's) does not bypass it.
+  virtual void worker_round_into(std::size_t worker, std::int64_t round,
+                                 const Eigen::Ref<const Eigen::VectorXd>& x, WorkerOutput& out,
+                                 WorkerScratch& scratch, WorkerGradient& gradient);
   /// A worker that sits the round out: only grad f_i(x) (and f_i) for the run's metrics; its
   /// state is untouched and it sends nothing.
   void skip_round(std::size_t worker, const Eigen::Ref<const Eigen::VectorXd>& x, WorkerOutput& out,
@@ -165,6 +189,12 @@ class Method {
   /// the round's records (compute: one full gradient; no batch, no kept indices).
   void evaluate(std::size_t worker, const Eigen::Ref<const Eigen::VectorXd>& x, WorkerOutput& out,
                 Eigen::VectorXd& gradient) const;
+  /// evaluate() with the gradient in the overlay form on `support` (strictly increasing, every
+  /// column of the worker's sparse shard among them; copied into gradient.support). Needs the
+  /// shared regulariser (shared_regulariser() != nullptr) and a sparse shard.
+  void evaluate_on(std::size_t worker, const Eigen::Ref<const Eigen::VectorXd>& x,
+                   std::span<const std::int32_t> support, WorkerOutput& out, WorkerScratch& scratch,
+                   WorkerGradient& gradient) const;
   /// Draws this round's minibatch of `worker` into out.batch (tau_i distinct local rows,
   /// ascending) from its own stream, and bills its compute as `passes` minibatch gradients
   /// (replacing evaluate's one full gradient).

@@ -38,6 +38,8 @@ struct CompressorWorkspace {
   std::vector<std::int32_t> order;
   std::vector<double> values;
   std::vector<std::int32_t> positions;
+  std::vector<double> candidate_values;
+  std::vector<std::uint64_t> mask;  // a bit per coordinate, all zero between uses (TopK overlays)
 };
 
 /// A compressor input given as a shared base vector with a few coordinates replaced: EF21's
@@ -52,7 +54,7 @@ struct OverlayInput {
 /// of that round (read concurrently by the workers' threads).
 struct OverlayPreparation {
   bool usable = false;
-  std::size_t max_replaced = 0;     // inputs replacing more coordinates than this fall back
+  std::size_t max_replaced = 0;     // inputs replacing at most this many coordinates never fall back
   std::vector<std::int32_t> order;  // TopK: the base's leading coordinates in keep order
 };
 
@@ -64,8 +66,9 @@ class Compressor {
   /// Sets out.dense and out.exact.
   virtual void compress(const Eigen::Ref<const Eigen::VectorXd>& in, SparseVector& out, Rng& rng,
                         CompressorWorkspace& workspace) const = 0;
-  /// Prepares compress_overlay for inputs that are `base` with at most `max_replaced`
-  /// coordinates replaced. Default: nothing (compress_overlay declines).
+  /// Prepares compress_overlay for inputs that are `base` with some coordinates replaced:
+  /// those replacing at most `max_replaced` must succeed, others may decline. Default:
+  /// nothing (compress_overlay declines).
   virtual void prepare_overlay(const Eigen::VectorXd& /*base*/, std::size_t /*max_replaced*/,
                                OverlayPreparation& prepared) const {
     prepared.usable = false;

@@ -332,82 +332,123 @@ TopK::TopK(std::int64_t k, Eigen::Index dim, Selection selection)
 
 namespace {
 
-/// TopK's keep order: larger magnitude first (NaN as +inf), then lower index.
-struct KeepOrder {
-  const double* keys;
-  bool operator()(std::int32_t a, std::int32_t b) const {
-    const double ka = keys[a], kb = keys[b];
-    return ka > kb || (ka == kb && a < b);
+/// TopK's k kept entries of v[0, n) (1 <= k <= n), positions ascending, into `out`, by the
+/// selection TopK would use for this k and n (all make the same choices).
+void select_kept(const double* v, Eigen::Index n, std::int64_t k, CompressorWorkspace& workspace,
+                 SparseVector& out) {
+  out.clear();
+  out.dim = n;
+  switch (TopK::selection_for(k, n)) {
+    case TopK::Selection::heap:
+      select_by_heap(v, n, k, workspace.values, workspace.order, out);
+      return;
+    case TopK::Selection::block_maxima:
+      select_by_block_maxima(v, n, k, block_size(k, n), workspace.values, workspace.order, out);
+      return;
+    case TopK::Selection::nth_element:
+      select_by_nth_element(v, n, k, workspace.values, out);
+      return;
   }
-};
+}
 
 }  // namespace
 
 void TopK::prepare_overlay(const Eigen::VectorXd& base, std::size_t max_replaced,
                            OverlayPreparation& prepared) const {
   prepared.usable = false;
-  const auto lead = static_cast<std::size_t>(k_) + max_replaced;
-  // Worth it only while the inputs replace few coordinates: a candidate costs ~10x what
-  // compress() spends on one coordinate of v (measured: 200 000 features with 14% of them
-  // replaced ran slower than reading v), so the bound is d/16.
-  if (k_ == dim_ || base.size() != dim_ || lead > static_cast<std::size_t>(dim_) / 16) return;
-  std::vector<double> keys(static_cast<std::size_t>(dim_));
-  for (Eigen::Index l = 0; l < dim_; ++l) keys[static_cast<std::size_t>(l)] = magnitude(base[l]);
+  if (k_ == dim_ || base.size() != dim_) return;
+  const auto lead = static_cast<std::int64_t>(
+      std::min(static_cast<std::size_t>(k_) + max_replaced, static_cast<std::size_t>(dim_)));
+  // The base's first `lead` coordinates in keep order: TopK's own selection with k = lead
+  // (about one pass over the base), then sorted into keep order.
+  CompressorWorkspace workspace;
+  SparseVector selected;
+  select_kept(base.data(), dim_, lead, workspace, selected);
   std::vector<std::int32_t>& order = prepared.order;
-  order.resize(static_cast<std::size_t>(dim_));
-  for (Eigen::Index l = 0; l < dim_; ++l) order[static_cast<std::size_t>(l)] = static_cast<std::int32_t>(l);
-  const KeepOrder before{keys.data()};
-  std::nth_element(order.begin(), order.begin() + static_cast<std::ptrdiff_t>(lead), order.end(), before);
-  order.resize(lead);
-  std::sort(order.begin(), order.end(), before);
+  order.assign(selected.indices.begin(), selected.indices.end());
+  const double* v = base.data();
+  std::sort(order.begin(), order.end(), [v](std::int32_t a, std::int32_t b) {
+    const double ka = magnitude(v[a]), kb = magnitude(v[b]);
+    return ka > kb || (ka == kb && a < b);
+  });
   prepared.max_replaced = max_replaced;
   prepared.usable = true;
 }
 
 bool TopK::compress_overlay(const OverlayInput& in, const OverlayPreparation& prepared, SparseVector& out,
                             CompressorWorkspace& workspace) const {
-  if (!prepared.usable || in.at.size() > prepared.max_replaced || in.base == nullptr ||
-      in.base->size() != dim_)
-    return false;
-  // Candidates: every replaced coordinate, then the first k unreplaced ones of the order.
-  std::vector<std::int32_t>& candidates = workspace.order;
-  std::vector<double>& keys = workspace.values;  // by candidate position
-  candidates.assign(in.at.begin(), in.at.end());
-  keys.resize(candidates.size());
-  for (std::size_t q = 0; q < in.at.size(); ++q) keys[q] = magnitude(in.replaced[q]);
-  std::int64_t taken = 0;
-  for (const std::int32_t l : prepared.order) {
-    if (taken == k_) break;
-    if (std::binary_search(in.at.begin(), in.at.end(), l)) continue;
-    candidates.push_back(l);
-    keys.push_back(magnitude((*in.base)[l]));
-    ++taken;
+  if (!prepared.usable || in.base == nullptr || in.base->size() != dim_) return false;
+  const std::size_t replaced = in.at.size();
+  const auto k = static_cast<std::size_t>(k_);
+  // 1. The k first replaced coordinates in keep order (TopK on the replaced values alone: `at`
+  //    is increasing, so ties to the lower position are ties to the lower index).
+  std::vector<std::int32_t>& candidates = workspace.positions;
+  candidates.clear();
+  std::vector<double>& values = workspace.candidate_values;
+  if (replaced > k) {
+    select_kept(in.replaced.data(), static_cast<Eigen::Index>(replaced), k_, workspace, out);
+    for (std::size_t p = 0; p < out.size(); ++p)
+      candidates.push_back(in.at[static_cast<std::size_t>(out.indices[p])]);
+    values.assign(out.values.begin(), out.values.end());
+  } else {
+    candidates.assign(in.at.begin(), in.at.end());
+    values.assign(in.replaced.begin(), in.replaced.end());
   }
-  // The order holds k + max_replaced coordinates, at most max_replaced of them replaced.
-  EF21_CHECK(taken == k_, "top-k overlay: fewer unreplaced coordinates than k in the prepared order");
-  // The k first in keep order among the candidates (positions into candidates/keys).
-  std::vector<std::int32_t>& positions = workspace.positions;
+  // 2. The first k unreplaced coordinates of the base's keep order: every kept coordinate
+  //    outside the replaced set is among them (in the input's keep order fewer than k
+  //    coordinates precede a kept one, and the unreplaced ones among them precede it in the
+  //    base's order too). A prepared prefix too short to hold k of them declines.
+  //    The base's leading coordinates are often replaced (EF21: E_i gathers the coordinates
+  //    its worker sent, which the shared D^t ranks high), so the walk may test hundreds:
+  //    with many replaced coordinates, a bit mask of them (d bits) answers each test at once.
+  std::size_t taken = 0;
+  const auto walk = [&](const auto& is_replaced) {
+    for (const std::int32_t l : prepared.order) {
+      if (taken == k) break;
+      if (is_replaced(l)) continue;
+      candidates.push_back(l);
+      values.push_back((*in.base)[l]);
+      ++taken;
+    }
+  };
+  constexpr std::size_t kMaskFrom = 64;  // replaced coordinates from which the mask pays
+  if (replaced >= kMaskFrom) {
+    std::vector<std::uint64_t>& mask = workspace.mask;  // all zero between uses
+    mask.resize(static_cast<std::size_t>((dim_ + 63) / 64), 0);
+    for (const std::int32_t l : in.at) mask[static_cast<std::size_t>(l) >> 6] |= std::uint64_t{1} << (l & 63);
+    walk([&mask](std::int32_t l) { return ((mask[static_cast<std::size_t>(l) >> 6] >> (l & 63)) & 1) != 0; });
+    for (const std::int32_t l : in.at) mask[static_cast<std::size_t>(l) >> 6] = 0;
+  } else {
+    walk([&in](std::int32_t l) { return std::binary_search(in.at.begin(), in.at.end(), l); });
+  }
+  if (taken < k && prepared.order.size() < static_cast<std::size_t>(dim_)) {
+    EF21_CHECK(replaced > prepared.max_replaced,
+               "top-k overlay: the prepared order is shorter than promised");
+    return false;
+  }
+  // 3. The k first in keep order among the candidates (at most 2k; at least k, as d >= k).
+  std::vector<std::int32_t>& positions = workspace.order;
   positions.resize(candidates.size());
   for (std::size_t p = 0; p < positions.size(); ++p) positions[p] = static_cast<std::int32_t>(p);
   const auto before = [&](std::int32_t a, std::int32_t b) {
-    const double ka = keys[static_cast<std::size_t>(a)], kb = keys[static_cast<std::size_t>(b)];
+    const double ka = magnitude(values[static_cast<std::size_t>(a)]),
+                 kb = magnitude(values[static_cast<std::size_t>(b)]);
     return ka > kb ||
            (ka == kb && candidates[static_cast<std::size_t>(a)] < candidates[static_cast<std::size_t>(b)]);
   };
   std::nth_element(positions.begin(), positions.begin() + k_ - 1, positions.end(), before);
-  positions.resize(static_cast<std::size_t>(k_));
+  positions.resize(k);
   std::sort(positions.begin(), positions.end(), [&](std::int32_t a, std::int32_t b) {
     return candidates[static_cast<std::size_t>(a)] < candidates[static_cast<std::size_t>(b)];
   });
   out.clear();
   out.dim = dim_;
-  out.indices.resize(positions.size());
-  out.values.resize(positions.size());
-  const std::size_t replaced = in.at.size();
-  for (std::size_t p = 0; p < positions.size(); ++p) {
+  out.indices.resize(k);
+  out.values.resize(k);
+  for (std::size_t p = 0; p < k; ++p) {
     const auto c = static_cast<std::size_t>(positions[p]);
     out.indices[p] = candidates[c];
-    out.values[p] = c < replaced ? in.replaced[c] : (*in.base)[candidates[c]];
+    out.values[p] = values[c];
   }
   return true;
 }

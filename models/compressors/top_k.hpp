@@ -34,12 +34,15 @@ class TopK final : public Compressor {
   std::optional<double> alpha() const override { return static_cast<double>(k_) / static_cast<double>(dim_); }
   std::int64_t entries() const override { return k_; }
   bool lossless() const override { return k_ == dim_; }
-  /// The base's k + max_replaced leading coordinates in keep order (one partial sort a round).
+  /// The base's k + max_replaced leading coordinates in keep order (a selection over the base
+  /// and a sort of those, once a round).
   void prepare_overlay(const Eigen::VectorXd& base, std::size_t max_replaced,
                        OverlayPreparation& prepared) const override;
-  /// The k kept among the replaced coordinates and the first k of the prepared order that are
-  /// not replaced: every coordinate TopK keeps is among them (in the keep order, a kept one
-  /// outside the replaced set has at most k - 1 unreplaced ones before it).
+  /// The k kept among the replaced values alone (a selection over them, O(|replaced|)) and
+  /// the first k of the prepared order that are not replaced: every coordinate TopK keeps is
+  /// among those 2k (in the keep order, a kept one outside the replaced set has at most k - 1
+  /// unreplaced ones before it). Declines only when the prepared order holds fewer than k
+  /// unreplaced coordinates (possible only with more than max_replaced replaced).
   bool compress_overlay(const OverlayInput& in, const OverlayPreparation& prepared, SparseVector& out,
                         CompressorWorkspace& workspace) const override;
 

@@ -4,6 +4,7 @@
 #include <Eigen/Dense>
 #include <cstdint>
 #include <span>
+#include <vector>
 
 #include "models/data/dataset.hpp"
 #include "models/problems/problem_spec.hpp"
@@ -19,6 +20,13 @@ struct RegulariserAt {
 
 /// Fills `out` for `spec` at x (no allocation once out.gradient has the size of x).
 void regulariser_at(const ProblemSpec& spec, const Eigen::Ref<const Eigen::VectorXd>& x, RegulariserAt& out);
+
+/// Per-thread scratch of Objective::value_and_gradient_on: no allocation once warmed up.
+struct GradientScratch {
+  Eigen::VectorXd accumulator;    // d doubles, all +0.0 between uses (shards without the compact form)
+  std::vector<double> local_x;    // x on the shard's columns (compact form)
+  std::vector<double> local_sum;  // the loss part of the gradient on them; all +0.0 between uses
+};
 
 class Objective {
  public:
@@ -51,6 +59,26 @@ class Objective {
   /// value_and_gradient would have). NaN or +inf means "not known to be finite".
   double gradient_and_value_bound(const Eigen::Ref<const Eigen::VectorXd>& x,
                                   Eigen::Ref<Eigen::VectorXd> gradient, const RegulariserAt& reg) const;
+  /// grad f_i(x) read on `support` only (a sparse shard; `support` strictly increasing and
+  /// holding every column the shard stores a value in): values[q] is coordinate support[q] of
+  /// value_and_gradient(x, gradient, reg)'s gradient, bit for bit, and every coordinate l
+  /// outside `support` of that gradient is 0.0 + reg.gradient[l] (no data term there: the
+  /// loss part is +0, and +0 * (1/m) + term = 0.0 + term). O(nnz + |support|), no O(d) pass:
+  /// with the compact form (large d, few columns) the data pass runs on |S_i|-long vectors;
+  /// otherwise it scatters into scratch.accumulator, d doubles that must be all +0.0 on entry
+  /// and are so again on return. Returns f_i(x) (as value_and_gradient).
+  double value_and_gradient_on(const Eigen::Ref<const Eigen::VectorXd>& x, const RegulariserAt& reg,
+                               std::span<const std::int32_t> support, GradientScratch& scratch,
+                               std::vector<double>& values) const;
+  /// The same, returning the bound of gradient_and_value_bound instead of f_i(x) (no log1p).
+  double gradient_on_and_value_bound(const Eigen::Ref<const Eigen::VectorXd>& x, const RegulariserAt& reg,
+                                     std::span<const std::int32_t> support, GradientScratch& scratch,
+                                     std::vector<double>& values) const;
+  /// d from which a sparse shard with stored values <= d/4 keeps the compact form (its columns
+  /// S_i and each stored value's position among them; 4 bytes a stored value): at 32 768 a
+  /// d-long scratch vector is 256 KiB, and x plus the accumulator start to leave L2.
+  static constexpr Eigen::Index kCompactFormDim = 32768;
+
   /// Value bounds at or below this are certificates of a finite f_i, with room to spare for
   /// the rounding of the bound itself and for a mean over up to ~10^17 workers.
   static constexpr double kCertainlyFiniteBound = 1e290;
@@ -79,11 +107,22 @@ class Objective {
   template <bool Value>
   double loss_and_gradient_sum(const Eigen::Ref<const Eigen::VectorXd>& x,
                                Eigen::Ref<Eigen::VectorXd> gradient) const;
+  /// The same without zeroing `gradient` first: adds sum_j slope_j a_j to it.
+  template <bool Value>
+  double add_loss_gradient(const Eigen::Ref<const Eigen::VectorXd>& x,
+                           Eigen::Ref<Eigen::VectorXd> gradient) const;
+  /// value_and_gradient_on (Value) and gradient_on_and_value_bound (!Value).
+  template <bool Value>
+  double gradient_on(const Eigen::Ref<const Eigen::VectorXd>& x, const RegulariserAt& reg,
+                     std::span<const std::int32_t> support, GradientScratch& scratch,
+                     std::vector<double>& values) const;
   /// gradient = gradient * inv_m + reg.gradient, coordinate by coordinate.
   static void finish_gradient(double inv_m, const RegulariserAt& reg, Eigen::Ref<Eigen::VectorXd> gradient);
 
   double smoothness_;
-  bool unit_values_;  // sparse, and every stored value is exactly 1.0 (sparse_rows.hpp)
+  bool unit_values_;                       // sparse, and every stored value is exactly 1.0 (sparse_rows.hpp)
+  std::vector<std::int32_t> columns_;      // compact form: S_i, increasing (empty: none)
+  std::vector<std::int32_t> local_inner_;  // compact form: each stored value's position in columns_
 };
 
 }  // namespace ef21::problems

@@ -93,3 +93,85 @@ TEST_CASE("EF21 takes the sparse form in round 0 and sends g_i^0 through the sha
   REQUIRE(sparse_workers > 0);
   require_same_run(reference, compact);
 }
+
+namespace {
+
+/// One run of a Federation with grad f_i kept, rounds alternating between computing f and
+/// deferring it (the two kernels of a worker's gradient): per round x, f, ||grad f||^2, the
+/// messages and every grad f_i. `overlays` counts the worker gradients left in the overlay
+/// form over the run.
+std::vector<RoundRecord> record_mixed_run(const ef21::test::FederatedProblem& p,
+                                          const CompressorSpec& compressor, bool sparse_state,
+                                          std::size_t threads, double gamma, std::uint64_t seed, int rounds,
+                                          ef21::algorithms::ParticipationSpec participation,
+                                          std::size_t& overlays) {
+  ef21::algorithms::MethodContext context;
+  context.gamma = gamma;
+  context.seed = seed;
+  context.sparse_state = sparse_state;
+  ef21::algorithms::Federation federation(p.objectives,
+                                          ef21::compressors::make_compressor(compressor, p.dim()),
+                                          *ef21::algorithms::find_method("ef21"), context,
+                                          Eigen::VectorXd::Zero(p.dim()), threads, participation);
+  federation.keep_gradients(true);
+  overlays = 0;
+  std::vector<RoundRecord> records;
+  for (int t = 0; t <= rounds; ++t) {
+    federation.compute_worker_round(
+        t, t % 3 == 0 ? ef21::algorithms::RoundValues::compute : ef21::algorithms::RoundValues::defer);
+    overlays += federation.overlay_gradients();
+    const ef21::algorithms::IterateMetrics metrics = federation.metrics();
+    std::vector<Eigen::VectorXd> gradients;
+    for (std::size_t i = 0; i < federation.workers(); ++i) gradients.push_back(federation.gradient(i));
+    records.push_back(
+        {federation.x(), metrics.f, metrics.grad_norm_sq, federation.outputs(), std::move(gradients)});
+    if (t < rounds) federation.aggregate(t);
+  }
+  return records;
+}
+
+}  // namespace
+
+TEST_CASE(
+    "EF21's compact workers at large d: gradients in the overlay form give the dense form's run bit for bit",
+    "[ef21]") {
+  // d above Objective::kCompactFormDim and ~40 values a row: the compact workers compute
+  // grad f_i on E_i alone (Objective::value_and_gradient_on), their compressor input on E_i,
+  // and the Federation sums their gradients as overlays of the shared regulariser term.
+  // |E_i| (~800) exceeds the Top-k overlay's initial budget, so its preparation grows.
+  const std::uint64_t seed = ef21::test::test_seed(713);
+  CAPTURE(seed);
+  const Eigen::Index d = ef21::problems::Objective::kCompactFormDim + 1000;
+  const auto problem = ef21::test::make_federated_problem(seed, 240, d, 12, 40.0 / static_cast<double>(d));
+  const std::vector<CompressorSpec> compressors{
+      {"top-k", 1, {}}, {"top-k", 12, {}}, {"rand-k", 7, {}}, {"top-k", d, {}}};
+  for (const CompressorSpec& compressor : compressors) {
+    for (const bool partial : {false, true}) {
+      CAPTURE(compressor.kind, compressor.k, partial);
+      ef21::algorithms::ParticipationSpec participation;
+      if (partial) participation.clients = 5;
+      const int rounds = 12;
+      std::size_t overlays = 0;
+      const auto dense =
+          record_mixed_run(problem, compressor, false, 1, 2.0, seed, rounds, participation, overlays);
+      REQUIRE(overlays == 0);
+      const auto compact =
+          record_mixed_run(problem, compressor, true, 2, 2.0, seed, rounds, participation, overlays);
+      // The path is taken: every worker in every round after round 0 while it stays compact
+      // (k = d sends dense messages: back to the dense form after round 1).
+      if (compressor.k < d)
+        REQUIRE(overlays >= (partial ? 5u : 12u) * static_cast<std::size_t>(rounds) / 2);
+      else
+        REQUIRE(overlays > 0);
+      require_same_run(dense, compact);
+      // And ||grad f||^2 is that of the plain sum of the kept gradients in worker order (the
+      // order both forms' reductions must keep).
+      for (const RoundRecord& record : compact) {
+        Eigen::VectorXd sum = Eigen::VectorXd::Zero(d);
+        for (const Eigen::VectorXd& g : record.gradients) sum += g;
+        REQUIRE(ef21::test::same_bits((sum / static_cast<double>(record.gradients.size())).squaredNorm(),
+                                      record.grad_norm_sq));
+      }
+    }
+  }
+}

@@ -386,3 +386,65 @@ TEST_CASE("Top-k of a base with replaced coordinates: compress_overlay equals co
     }
   }
 }
+
+TEST_CASE("Top-k overlays with many replaced coordinates equal compress bit for bit", "[compressor][top-k]") {
+  // EF21's compact workers at large d: |E_i| far beyond the preparation's budget, and the
+  // base's leading coordinates mostly among the replaced ones. compress_overlay may decline
+  // then (the caller builds the input densely), but whatever it returns must be compress()'s
+  // message; with at most max_replaced replaced it must not decline.
+  const std::uint64_t seed = ef21::test::test_seed(306);
+  CAPTURE(seed);
+  ef21::Rng rng(seed);
+  std::size_t accepted = 0, declined = 0;
+  for (const Eigen::Index d : {Eigen::Index{300}, Eigen::Index{5000}}) {
+    for (const std::int64_t k : {std::int64_t{1}, std::int64_t{10}, std::int64_t{40}}) {
+      const TopK topk(k, d);
+      CompressorWorkspace w1, w2;  // reused across trials, as a worker thread's
+      for (int trial = 0; trial < 60; ++trial) {
+        CAPTURE(d, k, trial);
+        Eigen::VectorXd base(d);
+        for (Eigen::Index l = 0; l < d; ++l) base[l] = std::round(4.0 * rng.normal()) / 4.0;
+        if (trial % 7 == 0) base[static_cast<Eigen::Index>(rng.below(static_cast<std::uint64_t>(d)))] = NAN;
+        if (trial % 5 == 0) base[2] = -0.0;
+        const std::size_t max_replaced = trial % 4 == 0 ? 0 : 1 + rng.below(64);
+        ef21::compressors::OverlayPreparation prepared;
+        topk.prepare_overlay(base, max_replaced, prepared);
+        REQUIRE(prepared.usable);
+        // Replaced: up to d/2 coordinates, half of them from the base's leading ones.
+        std::vector<std::int32_t> at;
+        const auto count = static_cast<std::size_t>(rng.below(static_cast<std::uint64_t>(d / 2)));
+        for (std::size_t q = 0; q < count; ++q)
+          at.push_back(q % 2 == 0 && q / 2 < prepared.order.size()
+                           ? prepared.order[q / 2]
+                           : static_cast<std::int32_t>(rng.below(static_cast<std::uint64_t>(d))));
+        if (trial % 3 == 0) at.resize(std::min(at.size(), max_replaced));
+        std::sort(at.begin(), at.end());
+        at.erase(std::unique(at.begin(), at.end()), at.end());
+        std::vector<double> values;
+        for (std::size_t q = 0; q < at.size(); ++q)
+          values.push_back(q % 9 == 0 ? -0.0 : std::round(8.0 * rng.normal()) / 4.0);
+        Eigen::VectorXd dense = base;
+        for (std::size_t q = 0; q < at.size(); ++q) dense[at[q]] = values[q];
+
+        SparseVector expected, got;
+        topk.compress(dense, expected, rng, w1);
+        if (!topk.compress_overlay({&base, at, values}, prepared, got, w2)) {
+          REQUIRE(at.size() > max_replaced);
+          ++declined;
+          continue;
+        }
+        ++accepted;
+        REQUIRE(got.indices == expected.indices);
+        REQUIRE(got.values.size() == expected.values.size());
+        for (std::size_t p = 0; p < got.values.size(); ++p)
+          REQUIRE(std::memcmp(&got.values[p], &expected.values[p], sizeof(double)) == 0);
+        REQUIRE(got.dense == expected.dense);
+        REQUIRE(got.exact == expected.exact);
+      }
+      REQUIRE(std::all_of(w2.mask.begin(), w2.mask.end(), [](std::uint64_t word) { return word == 0; }));
+    }
+  }
+  // Both outcomes occur, so both paths are exercised.
+  CHECK(accepted > 100);
+  CHECK(declined > 0);
+}

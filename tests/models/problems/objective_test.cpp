@@ -1,12 +1,13 @@
 // Objective (f_i of DESIGN §7): gradients against finite differences, fused value against
 // value(), sparse against dense storage, the regulariser by hand, flop counts.
-#include <catch2/catch.hpp>
+#include "models/problems/objective.hpp"
 
+#include <algorithm>
+#include <catch2/catch.hpp>
 #include <cmath>
 #include <vector>
 
 #include "models/problems/logistic_math.hpp"
-#include "models/problems/objective.hpp"
 #include "models/support/check.hpp"
 #include "tests/models/support/models_test_support.hpp"
 
@@ -52,7 +53,8 @@ Eigen::VectorXd labels_for(ProblemKind kind, ef21::Rng& rng, Eigen::Index rows) 
 
 }  // namespace
 
-TEST_CASE("Objective gradient matches central finite differences for every problem and storage", "[objective]") {
+TEST_CASE("Objective gradient matches central finite differences for every problem and storage",
+          "[objective]") {
   const std::uint64_t seed = ef21::test::test_seed(101);
   CAPTURE(seed);
   ef21::Rng rng(seed);
@@ -88,7 +90,8 @@ TEST_CASE("value_and_gradient returns exactly value()", "[objective]") {
     const DenseRowMatrix a = ef21::test::random_features(rng, 13, 7, 0.6);
     const Eigen::VectorXd b = labels_for(kind, rng, 13);
     for (bool sparse : {false, true}) {
-      const Objective f({kind, 0.1}, sparse ? ef21::test::sparse_dataset(a, b) : ef21::test::dense_dataset(a, b));
+      const Objective f({kind, 0.1},
+                        sparse ? ef21::test::sparse_dataset(a, b) : ef21::test::dense_dataset(a, b));
       for (int trial = 0; trial < 20; ++trial) {
         Eigen::VectorXd x(7);
         for (Eigen::Index l = 0; l < 7; ++l) x[l] = 2.0 * rng.normal();
@@ -155,7 +158,8 @@ TEST_CASE("The regularisers' value and gradient match hand-computed numbers", "[
   const double log2 = std::log(2.0);
 
   SECTION("nonconvex: lambda sum x^2/(1+x^2), gradient 2 lambda x/(1+x^2)^2") {
-    const Objective f({ProblemKind::logreg_nonconvex, 0.1}, ef21::test::dense_dataset(zero_row, Eigen::VectorXd::Ones(1)));
+    const Objective f({ProblemKind::logreg_nonconvex, 0.1},
+                      ef21::test::dense_dataset(zero_row, Eigen::VectorXd::Ones(1)));
     // 0.1 * (1/2 + 4/5) = 0.13; gradient 0.2 * 1/4 = 0.05 and 0.2 * 2/25 = 0.016.
     CHECK(f.value(x) == Approx(log2 + 0.13).epsilon(1e-15));
     const Eigen::VectorXd g = gradient_of(f, x);
@@ -163,14 +167,16 @@ TEST_CASE("The regularisers' value and gradient match hand-computed numbers", "[
     CHECK(g[1] == Approx(0.016).epsilon(1e-15));
   }
   SECTION("convex logreg: (lambda/2)||x||^2, gradient lambda x") {
-    const Objective f({ProblemKind::logreg, 0.1}, ef21::test::dense_dataset(zero_row, -Eigen::VectorXd::Ones(1)));
+    const Objective f({ProblemKind::logreg, 0.1},
+                      ef21::test::dense_dataset(zero_row, -Eigen::VectorXd::Ones(1)));
     CHECK(f.value(x) == Approx(log2 + 0.25).epsilon(1e-15));  // 0.05 * (1 + 4)
     const Eigen::VectorXd g = gradient_of(f, x);
     CHECK(g[0] == Approx(0.1).epsilon(1e-15));
     CHECK(g[1] == Approx(0.2).epsilon(1e-15));
   }
   SECTION("least squares: (1/2)(0 - b)^2 + (lambda/2)||x||^2") {
-    const Objective f({ProblemKind::least_squares, 0.1}, ef21::test::dense_dataset(zero_row, Eigen::VectorXd::Constant(1, 3.0)));
+    const Objective f({ProblemKind::least_squares, 0.1},
+                      ef21::test::dense_dataset(zero_row, Eigen::VectorXd::Constant(1, 3.0)));
     CHECK(f.value(x) == Approx(4.5 + 0.25).epsilon(1e-15));
     const Eigen::VectorXd g = gradient_of(f, x);
     CHECK(g[0] == Approx(0.1).epsilon(1e-15));
@@ -188,7 +194,8 @@ TEST_CASE("The logistic data term matches a hand computation", "[objective]") {
   const Eigen::Vector2d x(1.0, 1.0);
   const double s_minus1 = 1.0 / (1.0 + std::exp(1.0));
   const double s_2 = 1.0 / (1.0 + std::exp(-2.0));
-  CHECK(f.value(x) == Approx((std::log(1.0 + std::exp(-1.0)) + std::log(1.0 + std::exp(2.0))) / 2.0).epsilon(1e-15));
+  CHECK(f.value(x) ==
+        Approx((std::log(1.0 + std::exp(-1.0)) + std::log(1.0 + std::exp(2.0))) / 2.0).epsilon(1e-15));
   const Eigen::VectorXd g = gradient_of(f, x);
   CHECK(g[0] == Approx(-s_minus1 / 2.0).epsilon(1e-15));
   CHECK(g[1] == Approx(s_2).epsilon(1e-15));
@@ -268,4 +275,67 @@ TEST_CASE("Problem kind names round-trip", "[problem_spec]") {
   CHECK(ef21::problems::needs_binary_labels(ProblemKind::logreg));
   CHECK_FALSE(ef21::problems::needs_binary_labels(ProblemKind::least_squares));
   CHECK(ef21::problems::regularisation_mu({ProblemKind::logreg_nonconvex, 0.25}) == 0.25);
+}
+
+TEST_CASE("The gradient on a support equals the dense gradient's coordinates bit for bit", "[objective]") {
+  // Both forms of Objective::value_and_gradient_on: the compact one (d >= kCompactFormDim, few
+  // columns) and the d-long accumulator (small d), with general and unit values, against
+  // value_and_gradient / gradient_and_value_bound with the same RegulariserAt.
+  const std::uint64_t seed = ef21::test::test_seed(161);
+  CAPTURE(seed);
+  ef21::Rng rng(seed);
+  for (const Eigen::Index d : {Eigen::Index{40}, Objective::kCompactFormDim + 7}) {
+    for (const bool unit : {false, true}) {
+      for (ProblemKind kind : kAllKinds) {
+        CAPTURE(d, unit, ef21::problems::to_string(kind));
+        const Eigen::Index rows = 13;
+        const double density = d < 100 ? 0.15 : 12.0 / static_cast<double>(d);
+        DenseRowMatrix a = ef21::test::random_features(rng, rows, d, density);
+        if (unit) a = (a.array() != 0.0).cast<double>().matrix();
+        const Objective f({kind, 0.1}, ef21::test::sparse_dataset(a, labels_for(kind, rng, rows)));
+        REQUIRE(f.unit_values() == unit);
+        Eigen::VectorXd x(d);
+        for (Eigen::Index l = 0; l < d; ++l) x[l] = rng.normal();
+        x[1] = -0.0;  // the regulariser's term there is -0, the gradient's 0.0 + term is +0
+        ef21::problems::RegulariserAt reg;
+        ef21::problems::regulariser_at(f.spec(), x, reg);
+        // The support: every stored column and some others.
+        std::vector<std::int32_t> support;
+        const auto& sparse = std::get<ef21::data::SparseRowMatrix>(f.shard().features);
+        support.assign(sparse.innerIndexPtr(), sparse.innerIndexPtr() + sparse.nonZeros());
+        support.push_back(1);  // x[1] = -0: a signed-zero term, outside S_i or not
+        for (int extra = 0; extra < 9; ++extra)
+          support.push_back(static_cast<std::int32_t>(rng.below(static_cast<std::uint64_t>(d))));
+        std::sort(support.begin(), support.end());
+        support.erase(std::unique(support.begin(), support.end()), support.end());
+
+        Eigen::VectorXd dense(d);
+        ef21::problems::GradientScratch scratch;
+        std::vector<double> values;
+        for (int pass = 0; pass < 2; ++pass) {  // the scratch is reused: it must come back clean
+          const double value = f.value_and_gradient(x, dense, reg);
+          REQUIRE(ef21::test::same_bits(value, f.value_and_gradient_on(x, reg, support, scratch, values)));
+          REQUIRE(values.size() == support.size());
+          Eigen::VectorXd rebuilt(d);
+          for (Eigen::Index l = 0; l < d; ++l) rebuilt[l] = 0.0 + reg.gradient[l];
+          for (std::size_t q = 0; q < support.size(); ++q) rebuilt[support[q]] = values[q];
+          REQUIRE(ef21::test::same_bits(rebuilt, dense));
+
+          const double bound = f.gradient_and_value_bound(x, dense, reg);
+          REQUIRE(
+              ef21::test::same_bits(bound, f.gradient_on_and_value_bound(x, reg, support, scratch, values)));
+          for (std::size_t q = 0; q < support.size(); ++q)
+            REQUIRE(ef21::test::same_bits(values[q], dense[support[q]]));
+          REQUIRE(std::all_of(scratch.local_sum.begin(), scratch.local_sum.end(),
+                              [](double s) { return ef21::test::same_bits(s, 0.0); }));
+          REQUIRE((scratch.accumulator.size() == 0 ||
+                   ef21::test::same_bits(scratch.accumulator, Eigen::VectorXd::Zero(d))));
+          x *= 1.5;
+          ef21::problems::regulariser_at(f.spec(), x, reg);
+        }
+        // Which form ran: the compact one keeps no d-long accumulator.
+        CHECK((scratch.accumulator.size() == 0) == (d >= Objective::kCompactFormDim));
+      }
+    }
+  }
 }
