@@ -297,14 +297,7 @@ double Objective::gradient_on(const Eigen::Ref<const Eigen::VectorXd>& x, const 
     const std::size_t c = columns_.size();
     scratch.local_x.resize(c);
     if (scratch.local_sum.size() < c) scratch.local_sum.resize(c, 0.0);  // all +0.0 between uses
-    // Gathers from d-long x and term: prefetched a few dozen entries ahead (the hardware does
-    // not follow an index stream), which hides most of their cache misses.
-    constexpr std::size_t kAhead = 32;
-    const double* xp = x.data();
-    for (std::size_t q = 0; q < c; ++q) {
-      if (q + kAhead < c) __builtin_prefetch(xp + columns_[q + kAhead]);
-      scratch.local_x[q] = xp[columns_[q]];
-    }
+    for (std::size_t q = 0; q < c; ++q) scratch.local_x[q] = x[columns_[q]];
     loss = unit_values_ ? sparse_loss_and_gradient_sum<Value, true>(spec_.kind, *sparse, local_inner_.data(),
                                                                     shard_.labels, scratch.local_x.data(),
                                                                     scratch.local_sum.data())
@@ -315,7 +308,6 @@ double Objective::gradient_on(const Eigen::Ref<const Eigen::VectorXd>& x, const 
     std::size_t p = 0;
     for (std::size_t q = 0; q < support.size(); ++q) {
       const std::int32_t l = support[q];
-      if (q + kAhead < support.size()) __builtin_prefetch(r + support[q + kAhead]);
       if (p < c && columns_[p] == l) {
         values[q] = scratch.local_sum[p] * inv_m + r[l];
         scratch.local_sum[p++] = 0.0;
