@@ -6,14 +6,15 @@
 
 namespace ef21::sim {
 
-ComputeModel::ComputeModel(std::vector<WorkerCompute> workers, Jitter jitter, double jitter_sigma,
+ComputeModel::ComputeModel(HugePageVector<WorkerCompute> workers, Jitter jitter, double jitter_sigma,
                            std::uint64_t seed)
     : workers_(std::move(workers)), jitter_(jitter), sigma_(jitter_sigma) {
   full_time_.reserve(workers_.size());
   for (const WorkerCompute& w : workers_)
     full_time_.push_back(w.fixed_time ? *w.fixed_time : seconds_to_time_ceil(w.full_flops / w.speed));
   if (jitter_ != Jitter::none)
-    for (std::size_t i = 0; i < workers_.size(); ++i) streams_.push_back(Rng::stream(seed, "compute-jitter", i));
+    for (std::size_t i = 0; i < workers_.size(); ++i)
+      streams_.push_back(Rng::stream(seed, "compute-jitter", i));
 }
 
 SimTime ComputeModel::nominal(std::size_t worker, double fraction, double flops) const {

@@ -10,6 +10,7 @@
 #include <optional>
 #include <vector>
 
+#include "models/support/huge_page_allocator.hpp"
 #include "models/support/rng.hpp"
 #include "sim/core/time.hpp"
 #include "sim/core/trace_file.hpp"
@@ -27,7 +28,7 @@ struct WorkerCompute {
 
 class ComputeModel {
  public:
-  ComputeModel(std::vector<WorkerCompute> workers, Jitter jitter, double jitter_sigma, std::uint64_t seed);
+  ComputeModel(HugePageVector<WorkerCompute> workers, Jitter jitter, double jitter_sigma, std::uint64_t seed);
 
   /// One full local gradient at nominal speed, ps.
   SimTime full_time(std::size_t worker) const { return full_time_[worker]; }
@@ -40,8 +41,9 @@ class ComputeModel {
   /// integer as without variability), else fraction x the fixed time or flops / speed.
   SimTime nominal(std::size_t worker, double fraction, double flops) const;
 
-  std::vector<WorkerCompute> workers_;
-  std::vector<SimTime> full_time_;
+  // By worker, read at a round's participants: on huge pages (10^6 clients, ~100 MB).
+  HugePageVector<WorkerCompute> workers_;
+  HugePageVector<SimTime> full_time_;
   Jitter jitter_;
   double sigma_;
   std::vector<Rng> streams_;

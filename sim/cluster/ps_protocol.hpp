@@ -1,6 +1,7 @@
 #pragma once
 #include <vector>
 
+#include "models/support/huge_page_allocator.hpp"
 #include "sim/cluster/round_protocol.hpp"
 
 namespace ef21::sim {
@@ -37,12 +38,12 @@ class PsProtocol final : public RoundProtocol {
 
   ProtocolHost& host_;
   std::int64_t round_ = 0;
-  bool aggregated_ = false;       // round_'s aggregation happened
+  bool aggregated_ = false;  // round_'s aggregation happened
   std::size_t uploads_pending_ = 0;
   std::size_t downloads_pending_ = 0;
-  SimTime server_time_ = 0;  // when the server got the current iterate
-  std::vector<Stage> stage_;          // per worker, in the current round
-  std::vector<MessageId> message_;    // per worker: its upload or download in flight
+  SimTime server_time_ = 0;            // when the server got the current iterate
+  HugePageVector<Stage> stage_;        // per worker, in the current round
+  HugePageVector<MessageId> message_;  // per worker: its upload or download in flight
   std::vector<std::uint32_t> recipients_;
   std::vector<std::uint32_t> received_;  // recipients that got the broadcast (the next round's)
   EventId deadline_;

@@ -216,7 +216,7 @@ Simulation::Simulation(const Scenario& scenario) : scenario_(scenario) {
 
   // Compute model: a fixed duration, or this worker's gradient flops / its speed, scaled for
   // rounds that do other work (minibatches), with the scenario's jitter and speed traces.
-  std::vector<WorkerCompute> compute(n);
+  HugePageVector<WorkerCompute> compute(n);
   for (std::size_t i = 0; i < n; ++i) {
     const ComputeSpec c = s.compute_of(static_cast<std::int64_t>(i));
     compute[i].fixed_time = c.gradient_time;

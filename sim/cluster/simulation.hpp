@@ -8,6 +8,7 @@
 #include <vector>
 
 #include "models/algorithms/federation.hpp"
+#include "models/support/huge_page_allocator.hpp"
 #include "sim/cluster/availability.hpp"
 #include "sim/cluster/compute_model.hpp"
 #include "sim/cluster/records.hpp"
@@ -88,8 +89,10 @@ class Simulation final : public ProtocolHost {
   std::int64_t k_ = 0;
   std::unique_ptr<ComputeModel> compute_;
   std::unique_ptr<Availability> availability_;
-  std::vector<bool> down_;                  // per worker, now
-  std::vector<std::uint64_t> epoch_;        // per worker: bumped when it goes down (its computation is lost)
+  std::vector<bool> down_;  // per worker, now
+  // Per-worker arrays a round reads at its participants, on huge pages (10^6 clients: see
+  // models/support/huge_page_allocator.hpp).
+  HugePageVector<std::uint64_t> epoch_;     // per worker: bumped when it goes down (its computation is lost)
   std::vector<SimTime> down_since_;         // per worker, while down (timeline)
   std::vector<std::uint32_t> taking_part_;  // scratch: a round's participants after availability
 
@@ -97,8 +100,8 @@ class Simulation final : public ProtocolHost {
   Engine engine_;
   std::unique_ptr<FlowNetwork> network_;
   NodeId server_node_ = 0;
-  std::vector<NodeId> worker_nodes_;
-  std::vector<std::uint32_t> worker_of_node_;  // node id -> worker index (or npos)
+  HugePageVector<NodeId> worker_nodes_;
+  HugePageVector<std::uint32_t> worker_of_node_;  // node id -> worker index (or npos)
 
   std::unique_ptr<LinkDynamicsDriver> link_driver_;  // link traces (after the network it drives)
   std::unique_ptr<RoundProtocol> protocol_;          // declared after the network it sends on

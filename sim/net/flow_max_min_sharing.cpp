@@ -52,7 +52,7 @@ void FlowNetwork::remove_from_resources(std::uint32_t slot) {
   m.shared_count = 0;
   // Swap-remove, fixing the moved flow's index.
   for (std::size_t k = 0; k < res.size(); ++k) {
-    std::vector<std::uint32_t>& list = resources_[res[k]].flows;
+    auto& list = resources_[res[k]].flows;
     const std::uint32_t at = m.slot_in_resource[k];
     const std::uint32_t moved = list.back();
     list[at] = moved;

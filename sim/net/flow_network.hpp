@@ -58,10 +58,12 @@
 //   flow_hub_solver.cpp          the shared-bottleneck (hub) water-filling solver
 //   flow_network_detail.hpp      rounding of completion instants, slot heaps (private)
 //   id_slot_map.hpp              message id -> slot index for cancel() (a helper class)
+#include <boost/container/small_vector.hpp>
 #include <cstdint>
 #include <span>
 #include <vector>
 
+#include "models/support/huge_page_allocator.hpp"
 #include "sim/core/engine.hpp"
 #include "sim/core/indexed_heap.hpp"
 #include "sim/core/time.hpp"
@@ -154,14 +156,17 @@ class FlowNetwork final : public Network {
   };
 
   struct Resource {
-    double capacity = 0;               // bytes/s (current), finite on every route
-    std::vector<std::uint32_t> flows;  // active flows crossing it (message slots)
-    std::uint32_t mark = 0;            // component-walk epoch
-    double free_capacity = 0;          // progressive-filling scratch, bytes/s
-    std::uint32_t unfixed = 0;         // progressive-filling scratch
-    std::uint32_t complex_flows = 0;   // flows on it crossing >= 2 shared resources
-    bool seeded = false;               // in seeds_, awaiting the next settle()
-    std::uint32_t hub = kNone;         // hub pool index while solved as a hub
+    double capacity = 0;  // bytes/s (current), finite on every route
+    // Active flows crossing it (message slots). A worker's access link rarely carries more
+    // than one, held inline: a flow start then touches one cold line per resource, not two
+    // (10^6 clients: the resource array alone is ~150 MB).
+    boost::container::small_vector<std::uint32_t, 1> flows;
+    std::uint32_t mark = 0;           // component-walk epoch
+    double free_capacity = 0;         // progressive-filling scratch, bytes/s
+    std::uint32_t unfixed = 0;        // progressive-filling scratch
+    std::uint32_t complex_flows = 0;  // flows on it crossing >= 2 shared resources
+    bool seeded = false;              // in seeds_, awaiting the next settle()
+    std::uint32_t hub = kNone;        // hub pool index while solved as a hub
   };
 
   /// A shared bottleneck solved by water-filling (see the header).
@@ -281,7 +286,7 @@ class FlowNetwork final : public Network {
   IdSlotMap slot_of_id_;
   bool track_ids_ = false;
   RouteCache routes_;
-  std::vector<Resource> resources_;  // by ResourceId
+  HugePageVector<Resource> resources_;  // by ResourceId (huge pages: see huge_page_allocator.hpp)
   FlowNetworkOptions options_;
   IndexedMinHeap<CompletionKey> completions_;  // flowing messages outside hub groups
   std::vector<Hub> hubs_;                      // pool

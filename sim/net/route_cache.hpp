@@ -22,6 +22,7 @@
 #include <unordered_map>
 #include <vector>
 
+#include "models/support/huge_page_allocator.hpp"
 #include "sim/core/time.hpp"
 #include "sim/net/topology.hpp"
 
@@ -72,14 +73,16 @@ class RouteCache {
   void resum(std::uint32_t index);
 
   const Topology& topo_;
+  // What a send reads, by route or node, is on huge pages (huge_page_allocator.hpp): 10^6
+  // clients' routes spread it over tens of MB, read at random.
   std::vector<Route> routes_;
   // Route i's resources are flat_resources_[offsets_[i], offsets_[i + 1]).
-  std::vector<std::uint32_t> offsets_{0};
-  std::vector<ResourceId> flat_resources_;
-  std::vector<SimTime> latency_;                              // by route, ps (= routes_[i].latency)
+  HugePageVector<std::uint32_t> offsets_{0};
+  HugePageVector<ResourceId> flat_resources_;
+  HugePageVector<SimTime> latency_;                           // by route, ps (= routes_[i].latency)
   std::unordered_map<std::uint64_t, std::uint32_t> by_pair_;  // (src << 32 | dst) -> routes_
-  std::vector<LastRoute> last_from_;                          // by source node
-  std::vector<LastRoute> last_to_;                            // by destination node
+  HugePageVector<LastRoute> last_from_;                       // by source node
+  HugePageVector<LastRoute> last_to_;                         // by destination node
   std::vector<RoutesTo> trees_to_;
   std::vector<RoutesFrom> trees_from_;
   std::unordered_map<NodeId, std::uint32_t> misses_to_;
