@@ -170,11 +170,13 @@ std::string format_summary_json(const Scenario& scenario, const RunResult& r, co
                                   r.skipped_rounds, r.lost_messages, r.late_messages, r.wasted_bytes));
   field("theory", format_theory_json(r.theory));
   for (const auto& [name, count] : r.method_counters) field(name, std::to_string(count));
+  std::string timing;  // the steady rounds' figures, when the run measured them
+  if (host.ms_per_round) timing += fmt::format("\"ms_per_round\": {}, ", json_number(*host.ms_per_round));
+  if (host.cpu_ms_per_round)
+    timing += fmt::format("\"cpu_ms_per_round\": {}, ", json_number(*host.cpu_ms_per_round));
   field("host",
-        fmt::format(
-            "{{\"wall_seconds\": {}, {}\"threads\": {}, \"version\": {}}}", json_number(host.wall_seconds),
-            host.ms_per_round ? fmt::format("\"ms_per_round\": {}, ", json_number(*host.ms_per_round)) : "",
-            host.threads, json_string(host.version)),
+        fmt::format("{{\"wall_seconds\": {}, {}\"threads\": {}, \"version\": {}}}",
+                    json_number(host.wall_seconds), timing, host.threads, json_string(host.version)),
         true);
   out += "}\n";
   return out;

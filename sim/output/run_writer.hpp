@@ -18,6 +18,8 @@ struct HostInfo {
   /// Mean wall ms per steady round (between the rows of x^1 and x^(T-1), see
   /// tools/ef21sim/round_clock.hpp), written as "ms_per_round" when known.
   std::optional<double> ms_per_round;
+  /// The same rounds' mean CPU ms (all threads), written as "cpu_ms_per_round" when known.
+  std::optional<double> cpu_ms_per_round;
 };
 
 /// trace.csv; `running_mean` (run.record_running_mean) adds the column grad_norm_sq_mean.

@@ -71,6 +71,7 @@ int run_command(const std::vector<std::string>& args) {
   sim::HostInfo host;
   host.wall_seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - started).count();
   host.ms_per_round = round_clock.ms_per_round();
+  host.cpu_ms_per_round = round_clock.cpu_ms_per_round();
   host.threads = scenario.run.threads;
   host.version = EF21SIM_VERSION;
   sim::write_run_directory(out_dir, scenario, result, host);

@@ -26,6 +26,15 @@ namespace fs = std::filesystem;
 
 namespace {
 
+/// A HostInfo without the steady-round timings (member by member: new members keep defaults).
+HostInfo host_info(double wall_seconds, std::size_t threads, std::string version) {
+  HostInfo host;
+  host.wall_seconds = wall_seconds;
+  host.threads = threads;
+  host.version = std::move(version);
+  return host;
+}
+
 constexpr double kNaN = std::numeric_limits<double>::quiet_NaN();
 constexpr double kInf = std::numeric_limits<double>::infinity();
 
@@ -288,7 +297,7 @@ TEST_CASE("trace.csv: the header, then doubles shortest round-trip", "[output][t
 TEST_CASE("summary.json is strict JSON, NaN and Inf are null", "[output][summary]") {
   const Scenario s = small_scenario();
   RunResult r = run(s);
-  HostInfo host{1.25, 2, "9.9.9", std::nullopt};
+  HostInfo host = host_info(1.25, 2, "9.9.9");
   const std::string good = format_summary_json(s, r, host);
   CAPTURE(good);
   CHECK(json_error(good).empty());
@@ -304,7 +313,7 @@ TEST_CASE("summary.json is strict JSON, NaN and Inf are null", "[output][summary
   r.constants.L = -kInf;
   r.targets.push_back({"grad_norm_sq", kNaN, {}, {}, {}});
   r.diverged_at = 7;
-  const std::string nan = format_summary_json(s, r, HostInfo{kNaN, 1, "v", std::nullopt});
+  const std::string nan = format_summary_json(s, r, host_info(kNaN, 1, "v"));
   CAPTURE(nan);
   CHECK(json_error(nan).empty());
   CHECK(nan.find("\"f\": null") != std::string::npos);
@@ -317,18 +326,19 @@ TEST_CASE("summary.json is strict JSON, NaN and Inf are null", "[output][summary
 
   // A run that measured its steady rounds says so (after wall_seconds); still strict JSON.
   host.ms_per_round = 8.5;
+  host.cpu_ms_per_round = 12.25;
   const std::string timed = format_summary_json(s, r, host);
   CAPTURE(timed);
   CHECK(json_error(timed).empty());
-  CHECK(timed.find("\"host\": {\"wall_seconds\": 1.25, \"ms_per_round\": 8.5, \"threads\": 2, "
-                   "\"version\": \"9.9.9\"}") != std::string::npos);
+  CHECK(timed.find("\"host\": {\"wall_seconds\": 1.25, \"ms_per_round\": 8.5, \"cpu_ms_per_round\": 12.25, "
+                   "\"threads\": 2, \"version\": \"9.9.9\"}") != std::string::npos);
 }
 
 TEST_CASE("summary.json: the host object is the only part that depends on the host", "[output][summary]") {
   const Scenario s = small_scenario();
   const RunResult r = run(s);
-  const std::string a = format_summary_json(s, r, HostInfo{0.5, 1, "a", std::nullopt});
-  const std::string b = format_summary_json(s, r, HostInfo{99.0, 8, "b", std::nullopt});
+  const std::string a = format_summary_json(s, r, host_info(0.5, 1, "a"));
+  const std::string b = format_summary_json(s, r, host_info(99.0, 8, "b"));
   auto strip = [](const std::string& text) {
     const auto at = text.find("  \"host\": ");
     REQUIRE(at != std::string::npos);
@@ -371,7 +381,7 @@ TEST_CASE("write_run_directory writes complete files atomically", "[output][dire
     CHECK_NOTHROW(parse_scenario(toml::parse(std::string_view(resolved), std::string_view("x.toml")),
                                  dir / "scenario.toml"));
     // a rerun into the same directory replaces everything, no temporaries
-    write_run_directory(dir, s, r, HostInfo{3.0, 1, "x", std::nullopt});
+    write_run_directory(dir, s, r, host_info(3.0, 1, "x"));
     CHECK(names_in(dir) == std::vector<std::string>{"scenario.toml", "summary.json", "trace.csv"});
     CHECK_FALSE(has_tmp(tmp.path));
   }
