@@ -590,6 +590,9 @@ def good_run_reproducible_threads(c):
         check(rc == 0, f"exit {rc}: {stderr}")
         doc, body = summary_without_host(os.path.join(out, "summary.json"))
         check(doc["host"]["threads"] == threads, "host.threads")
+        # 40 rounds: the run clocks its steady rounds x^1 .. x^39 (wall and CPU ms a round).
+        for key in ("ms_per_round", "cpu_ms_per_round"):
+            check(isinstance(doc["host"].get(key), (int, float)) and doc["host"][key] >= 0, f"host.{key}: {doc['host']}")
         outs.append((read(os.path.join(out, "trace.csv")), body))
     check(outs[0] == outs[1] == outs[2], "outputs depend on --threads")
 
