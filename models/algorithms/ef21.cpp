@@ -249,7 +249,11 @@ void Ef21::ef21_step(std::size_t worker, std::int64_t round, const Eigen::Vector
 void Ef21::worker_round_into(std::size_t worker, std::int64_t round,
                              const Eigen::Ref<const Eigen::VectorXd>& x, WorkerOutput& out,
                              WorkerScratch& scratch, WorkerGradient& gradient) {
-  if (round == 0 || state_[worker] != State::sparse || stochastic()) {
+  // Only where d-long passes cost more than the overlay's constant factors: shards in the
+  // compact form (large d). At d = 1000 the dense passes stay in L1 and vectorize, and 10^5
+  // workers ran 30% slower through the overlay path.
+  if (round == 0 || state_[worker] != State::sparse || stochastic() ||
+      !objectives()[worker].has_compact_form()) {
     Method::worker_round_into(worker, round, x, out, scratch, gradient);
     return;
   }

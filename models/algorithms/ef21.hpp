@@ -31,7 +31,8 @@ class Ef21 : public Method {
   explicit Ef21(const MethodContext& context);
   void worker_round(std::size_t worker, std::int64_t round, const Eigen::Ref<const Eigen::VectorXd>& x,
                     WorkerOutput& out, WorkerScratch& scratch, Eigen::VectorXd& gradient) override;
-  /// A compact worker (rounds >= 1, full gradients) leaves grad f_i in the overlay form on
+  /// A compact worker (rounds >= 1, full gradients, a shard in Objective's compact form:
+  /// large d) leaves grad f_i in the overlay form on
   /// E_i and forms its compressor input on E_i alone: O(nnz of its shard + |E_i|), no d-length
   /// pass. Otherwise worker_round. Subclasses that override worker_round keep the dense
   /// state (with_dense_state), so this never bypasses them.
@@ -99,7 +100,7 @@ class Ef21 : public Method {
   std::atomic<std::size_t> largest_support_{0};  // max |E_i| so far (the overlay's bound)
   /// Replaced coordinates the round's overlay preparation guarantees (prepare_overlay's
   /// max_replaced, at most largest_support_): larger |E_i| usually still succeed, and a round
-  /// in which some compact worker's overlay declined doubles it for the next (up to d/16).
+  /// in which some compact worker's overlay declined doubles it for the next (up to d).
   std::size_t overlay_budget_ = 0;
   std::atomic<bool> overlay_declined_{false};
   void note_support(std::size_t size);

@@ -171,7 +171,7 @@ void Federation::add_block_gradients(std::size_t count) {
   // sequence of additions, so the coordinates can be shared out over the threads without
   // changing a bit.
   if (sum_cursors_.size() < pool_.size()) sum_cursors_.resize(pool_.size());
-  constexpr Eigen::Index kCoordinates = 4096;  // coordinates per reduction task
+  constexpr Eigen::Index kCoordinates = 512;  // coordinates per reduction task (one L1 sub-range)
   const Eigen::Index d = dim();
   if (pool_.size() > 1 && d >= 2 * kCoordinates &&
       count * static_cast<std::size_t>(d) >= (std::size_t{1} << 16)) {

@@ -31,6 +31,9 @@ class TopK final : public Compressor {
   std::string_view name() const override { return "top-k"; }
   void compress(const Eigen::Ref<const Eigen::VectorXd>& in, SparseVector& out, Rng& rng,
                 CompressorWorkspace& workspace) const override;
+  /// d from which overlays are prepared whatever the number of replaced coordinates (below
+  /// it, only while k + max_replaced <= d/16).
+  static constexpr Eigen::Index kOverlayAnyReplacedDim = 32768;
   std::optional<double> alpha() const override { return static_cast<double>(k_) / static_cast<double>(dim_); }
   std::int64_t entries() const override { return k_; }
   bool lossless() const override { return k_ == dim_; }

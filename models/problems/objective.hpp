@@ -74,6 +74,8 @@ class Objective {
   double gradient_on_and_value_bound(const Eigen::Ref<const Eigen::VectorXd>& x, const RegulariserAt& reg,
                                      std::span<const std::int32_t> support, GradientScratch& scratch,
                                      std::vector<double>& values) const;
+  /// Whether the shard keeps the compact form (see kCompactFormDim).
+  bool has_compact_form() const { return !columns_.empty(); }
   /// d from which a sparse shard with stored values <= d/4 keeps the compact form (its columns
   /// S_i and each stored value's position among them; 4 bytes a stored value): at 32 768 a
   /// d-long scratch vector is 256 KiB, and x plus the accumulator start to leave L2.
