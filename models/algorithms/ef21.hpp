@@ -100,7 +100,8 @@ class Ef21 : public Method {
   std::atomic<std::size_t> largest_support_{0};  // max |E_i| so far (the overlay's bound)
   /// Replaced coordinates the round's overlay preparation guarantees (prepare_overlay's
   /// max_replaced, at most largest_support_): larger |E_i| usually still succeed, and a round
-  /// in which some compact worker's overlay declined doubles it for the next (up to d).
+  /// in which some compact worker's overlay declined doubles it for the next (up to
+  /// max(256, d/16)).
   std::size_t overlay_budget_ = 0;
   std::atomic<bool> overlay_declined_{false};
   void note_support(std::size_t size);
