@@ -170,9 +170,33 @@ void Federation::add_block_gradients(std::size_t count) {
   // grad f = (1/n) sum grad f_i, summed in worker-id order. Each coordinate's sum is its own
   // sequence of additions, so the coordinates can be shared out over the threads without
   // changing a bit.
+  const Eigen::Index d = dim();
+  bool any_overlay = false;
+  for (std::size_t j = 0; j < count; ++j) any_overlay = any_overlay || block_gradients_[j].overlay;
+  if (!any_overlay) {
+    // Dense gradients only: each task adds every worker's coordinates in its range, in order.
+    const auto add_dense = [&](Eigen::Index from, Eigen::Index to) {
+      double* sum = gradient_sum_.data();
+      for (std::size_t j = 0; j < count; ++j) {
+        const double* g = block_gradients_[j].dense.data();
+        for (Eigen::Index l = from; l < to; ++l) sum[l] += g[l];
+      }
+    };
+    constexpr Eigen::Index kDenseCoordinates = 128;  // coordinates per reduction task
+    if (pool_.size() > 1 && d >= 2 * kDenseCoordinates &&
+        count * static_cast<std::size_t>(d) >= (std::size_t{1} << 16)) {
+      const auto tasks = static_cast<std::size_t>((d + kDenseCoordinates - 1) / kDenseCoordinates);
+      pool_.parallel_for(tasks, [&](std::size_t task, std::size_t /*slot*/) {
+        const Eigen::Index from = static_cast<Eigen::Index>(task) * kDenseCoordinates;
+        add_dense(from, std::min(d, from + kDenseCoordinates));
+      });
+    } else {
+      add_dense(0, d);
+    }
+    return;
+  }
   if (sum_cursors_.size() < pool_.size()) sum_cursors_.resize(pool_.size());
   constexpr Eigen::Index kCoordinates = 512;  // coordinates per reduction task (one L1 sub-range)
-  const Eigen::Index d = dim();
   if (pool_.size() > 1 && d >= 2 * kCoordinates &&
       count * static_cast<std::size_t>(d) >= (std::size_t{1} << 16)) {
     const auto tasks = static_cast<std::size_t>((d + kCoordinates - 1) / kCoordinates);
