@@ -30,10 +30,8 @@ Federation make_federation(const ef21::test::FederatedProblem& p, MethodKind met
   ef21::algorithms::MethodContext context;
   context.gamma = gamma;
   context.seed = seed;
-  return Federation(
-      p.objectives,
-      ef21::compressors::make_compressor({"top-k", 2, {}}, p.dim()),
-      *ef21::algorithms::find_method(method), context, x0, 2);
+  return Federation(p.objectives, ef21::compressors::make_compressor({"top-k", 2, {}}, p.dim()),
+                    *ef21::algorithms::find_method(method), context, x0, 2);
 }
 
 }  // namespace
@@ -119,6 +117,11 @@ TEST_CASE("Deferred f that cannot be proven finite is computed at once", "[feder
     CHECK(std::isfinite(f) == c.finite);
     CHECK(lazy.value_finite() == c.finite);
     CHECK(eager.value_finite() == c.finite);
-    CHECK(ef21::test::same_bits(lazy.value(0), f));
+    // Same bits; a NaN only as a NaN: IEEE 754 leaves a NaN's sign and payload to the
+    // operations that made it, and clang's sanitized build orders them differently.
+    if (std::isnan(f))
+      CHECK(std::isnan(lazy.value(0)));
+    else
+      CHECK(ef21::test::same_bits(lazy.value(0), f));
   }
 }
