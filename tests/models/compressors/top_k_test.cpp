@@ -20,6 +20,24 @@ using ef21::compressors::TopK;
 
 namespace {
 
+/// The overlay's input written out densely: base with base[at[q]] = values[q].
+Eigen::VectorXd with_replaced(const Eigen::VectorXd& base, const std::vector<std::int32_t>& at,
+                              const std::vector<double>& values) {
+  Eigen::VectorXd dense = base;
+  for (std::size_t q = 0; q < at.size(); ++q) dense[at[q]] = values[q];
+  return dense;
+}
+
+/// Two messages equal bit for bit (values compared as bytes: signed zeros and NaNs too).
+void require_same_message(const SparseVector& got, const SparseVector& expected) {
+  REQUIRE(got.indices == expected.indices);
+  REQUIRE(got.values.size() == expected.values.size());
+  for (std::size_t p = 0; p < got.values.size(); ++p)
+    REQUIRE(std::memcmp(&got.values[p], &expected.values[p], sizeof(double)) == 0);
+  REQUIRE(got.dense == expected.dense);
+  REQUIRE(got.exact == expected.exact);
+}
+
 /// The reference: stable-sort the indices by |v| descending (stability = ties keep the lower
 /// index first), take the first k, return them in increasing order.
 std::vector<std::int32_t> naive_top_k(const Eigen::VectorXd& v, std::int64_t k) {
@@ -357,8 +375,7 @@ TEST_CASE("Top-k of a base with replaced coordinates: compress_overlay equals co
         std::vector<double> values;
         for (std::size_t q = 0; q < at.size(); ++q)
           values.push_back(trial % 3 == 0 ? base[at[q]] : std::round(8.0 * rng.normal()) / 4.0);
-        Eigen::VectorXd dense = base;
-        for (std::size_t q = 0; q < at.size(); ++q) dense[at[q]] = values[q];
+        const Eigen::VectorXd dense = with_replaced(base, at, values);
 
         ef21::compressors::OverlayPreparation prepared;
         topk.prepare_overlay(base, static_cast<std::size_t>(d / 16 - k), prepared);
@@ -367,12 +384,7 @@ TEST_CASE("Top-k of a base with replaced coordinates: compress_overlay equals co
         SparseVector expected, got;
         topk.compress(dense, expected, rng, w1);
         REQUIRE(topk.compress_overlay({&base, at, values}, prepared, got, w2));
-        REQUIRE(got.indices == expected.indices);
-        REQUIRE(got.values.size() == expected.values.size());
-        for (std::size_t p = 0; p < got.values.size(); ++p)
-          REQUIRE(std::memcmp(&got.values[p], &expected.values[p], sizeof(double)) == 0);
-        REQUIRE(got.dense == expected.dense);
-        REQUIRE(got.exact == expected.exact);
+        require_same_message(got, expected);
       }
       // More replaced coordinates than prepared for: it declines.
       Eigen::VectorXd base = Eigen::VectorXd::Ones(d);
@@ -424,8 +436,7 @@ TEST_CASE("Top-k overlays with many replaced coordinates equal compress bit for 
         std::vector<double> values;
         for (std::size_t q = 0; q < at.size(); ++q)
           values.push_back(q % 9 == 0 ? -0.0 : std::round(8.0 * rng.normal()) / 4.0);
-        Eigen::VectorXd dense = base;
-        for (std::size_t q = 0; q < at.size(); ++q) dense[at[q]] = values[q];
+        const Eigen::VectorXd dense = with_replaced(base, at, values);
 
         SparseVector expected, got;
         topk.compress(dense, expected, rng, w1);
@@ -435,12 +446,7 @@ TEST_CASE("Top-k overlays with many replaced coordinates equal compress bit for 
           continue;
         }
         ++accepted;
-        REQUIRE(got.indices == expected.indices);
-        REQUIRE(got.values.size() == expected.values.size());
-        for (std::size_t p = 0; p < got.values.size(); ++p)
-          REQUIRE(std::memcmp(&got.values[p], &expected.values[p], sizeof(double)) == 0);
-        REQUIRE(got.dense == expected.dense);
-        REQUIRE(got.exact == expected.exact);
+        require_same_message(got, expected);
       }
       REQUIRE(std::all_of(w2.mask.begin(), w2.mask.end(), [](std::uint64_t word) { return word == 0; }));
     }
