@@ -174,12 +174,16 @@ void Federation::add_block_gradients(std::size_t count) {
   bool any_overlay = false;
   for (std::size_t j = 0; j < count; ++j) any_overlay = any_overlay || block_gradients_[j].overlay;
   if (!any_overlay) {
-    // Dense gradients only: each task adds every worker's coordinates in its range, in order.
+    // Dense gradients only: each task adds every worker's coordinates in its range, in order,
+    // four workers per load and store of the sum (add_group keeps the order of additions).
     const auto add_dense = [&](Eigen::Index from, Eigen::Index to) {
-      double* sum = gradient_sum_.data();
-      for (std::size_t j = 0; j < count; ++j) {
-        const double* g = block_gradients_[j].dense.data();
-        for (Eigen::Index l = from; l < to; ++l) sum[l] += g[l];
+      double* sum = gradient_sum_.data() + from;
+      constexpr std::size_t kGroup = 4;
+      const double* source[kGroup];
+      for (std::size_t j = 0; j < count; j += kGroup) {
+        const std::size_t group = std::min(kGroup, count - j);
+        for (std::size_t m = 0; m < group; ++m) source[m] = block_gradients_[j + m].dense.data() + from;
+        add_group(sum, source, group, to - from);
       }
     };
     constexpr Eigen::Index kDenseCoordinates = 128;  // coordinates per reduction task

@@ -155,6 +155,34 @@ TEST_CASE("Federation metrics are f = mean f_i and ||mean grad f_i||^2", "[feder
   CHECK(records[0].grad_norm_sq == Approx((g / 3.0).squaredNorm()).epsilon(1e-14));
 }
 
+TEST_CASE("Federation sums the workers' gradients in worker order, bit for bit, in blocks of four", "[federation]") {
+  // 7 workers (one group of four, one of three) and d = 300 (two reduction tasks and a short
+  // one with 2 threads): the grouped, parallel sum must make each coordinate's additions in
+  // worker order, as the plain loop g += g_i does.
+  const std::uint64_t seed = ef21::test::test_seed(917);
+  CAPTURE(seed);
+  const Eigen::Index d = 300;
+  const auto problem = ef21::test::make_federated_problem(seed, 70, d, 7);
+  const Eigen::VectorXd x0 = ef21::test::normal_x0(seed, d);
+  Eigen::VectorXd sum = Eigen::VectorXd::Zero(d);
+  for (const auto& objective : problem.objectives) {
+    Eigen::VectorXd gi(d);
+    objective.value_and_gradient(x0, gi);
+    sum += gi;
+  }
+  const double expected = (sum / 7.0).squaredNorm();
+  for (std::size_t threads : {1u, 2u}) {
+    CAPTURE(threads);
+    ef21::test::RunConfig config;
+    config.method = "gd";
+    config.gamma = 0.1;
+    config.rounds = 0;
+    config.threads = threads;
+    const auto records = ef21::test::record_run(problem, config, x0);
+    CHECK(ef21::test::same_bits(records[0].grad_norm_sq, expected));
+  }
+}
+
 TEST_CASE("Every registered method is found by its name and builds", "[method]") {
   for (const std::string& name : ef21::algorithms::method_names()) {
     const auto* info = ef21::algorithms::find_method(name);
