@@ -155,7 +155,8 @@ TEST_CASE("Federation metrics are f = mean f_i and ||mean grad f_i||^2", "[feder
   CHECK(records[0].grad_norm_sq == Approx((g / 3.0).squaredNorm()).epsilon(1e-14));
 }
 
-TEST_CASE("Federation sums the workers' gradients in worker order, bit for bit, in blocks of four", "[federation]") {
+TEST_CASE("Federation sums the workers' gradients in worker order, bit for bit, in blocks of four",
+          "[federation]") {
   // 7 workers (one group of four, one of three) and d = 300 (two reduction tasks and a short
   // one with 2 threads): the grouped, parallel sum must make each coordinate's additions in
   // worker order, as the plain loop g += g_i does.
