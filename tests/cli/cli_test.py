@@ -869,12 +869,12 @@ def data_over_max_memory(c):
     c.write("syn.toml", text)
     c.expect_error(["run", "syn.toml"], "syn.toml", line_of(text, "[data.synthetic]"),
                    says=["800 GB", "over data.max_memory"])
-    # The run's estimate: the data (4000 x 600 stored values, 28.9 MB) fits in 30 MB, the data
-    # and 1000 workers' dense state (2 x 2000 doubles each) do not.
-    text = synthetic(1000, 4000, 2000, 0.3, extra='max_memory = "30 MB"\n')
+    # The run's estimate: the data (1000 x 600 stored values, 7.2 MB) fits in 20 MB, the data
+    # and 1000 workers' dense state (2 x 2000 doubles each, 32 MB) do not.
+    text = synthetic(1000, 1000, 2000, 0.3, extra='max_memory = "20 MB"\n')
     c.write("run.toml", text)
     c.expect_error(["run", "run.toml"], "run.toml", line_of(text, "max_memory"),
-                   says=["the run needs about", "30 MB"])
+                   says=["the run needs about", "20 MB", "1000 workers' state"])
 
 
 def main():

@@ -49,7 +49,6 @@ namespace {
 constexpr SimTime kUs = 1'000'000;
 constexpr SimTime kMs = 1'000'000'000;
 constexpr SimTime kS = kPicosPerSecond;
-constexpr double kInf = std::numeric_limits<double>::infinity();
 
 using ef21::simgrid_ref::kSimGridOptions;
 
