@@ -62,13 +62,12 @@ inline int at_least_mask8(const double* v, __m128d bound) {
 }
 #endif
 
-/// The first coordinate of largest magnitude, NaN counting as +inf: the minimum of TopK's
-/// order (larger magnitude first, then lower index). Two passes: the largest magnitude (an
-/// exact max, so any evaluation order gives the same value), then the first coordinate
-/// that has it. SSE2 (x86-64 baseline) does both two lanes at a time.
 /// The largest magnitude of v[begin, end), NaN counting as +inf (0 for an empty range). An
 /// exact max: any evaluation order gives the same value, so SSE2 takes eight at a time.
-double largest_magnitude(const double* v, Eigen::Index begin, Eigen::Index end) {
+/// Inlined: block maxima call it once per block (a block is 24 entries at d = 1000, k = 10),
+/// where a call and its reduction cost as much as the block's loads.
+[[gnu::always_inline]] inline double largest_magnitude(const double* v, Eigen::Index begin,
+                                                       Eigen::Index end) {
   Eigen::Index l = begin;
   double best = 0.0;
 #if defined(__SSE2__)
@@ -86,6 +85,42 @@ double largest_magnitude(const double* v, Eigen::Index begin, Eigen::Index end) 
   return best;
 }
 
+/// The maxima of |v| over the blocks [b * block, (b + 1) * block) of v[0, d) (block a multiple
+/// of 8), into maxima[b], without magnitude()'s NaN blend: false when v holds a NaN (then the
+/// maxima are not TopK's keys). Half the instructions of largest_magnitude per entry: a NaN
+/// anywhere makes the sum of the entries NaN (so does +inf beside -inf: a false alarm, which
+/// only costs the exact pass), one check after the pass instead of a blend per entry.
+bool block_maxima_if_no_nan(const double* v, Eigen::Index d, Eigen::Index block, double* maxima) {
+#if defined(__SSE2__)
+  const __m128d sign = _mm_set1_pd(-0.0);
+  __m128d sum0 = _mm_setzero_pd(), sum1 = _mm_setzero_pd();
+  Eigen::Index b = 0;
+  for (Eigen::Index begin = 0; begin + block <= d; begin += block, ++b) {
+    __m128d m0 = _mm_setzero_pd(), m1 = _mm_setzero_pd();
+    for (Eigen::Index l = begin; l < begin + block; l += 4) {
+      const __m128d a0 = _mm_loadu_pd(v + l), a1 = _mm_loadu_pd(v + l + 2);
+      sum0 = _mm_add_pd(sum0, a0);
+      sum1 = _mm_add_pd(sum1, a1);
+      m0 = _mm_max_pd(m0, _mm_andnot_pd(sign, a0));
+      m1 = _mm_max_pd(m1, _mm_andnot_pd(sign, a1));
+    }
+    const __m128d m = _mm_max_pd(m0, m1);
+    maxima[b] = std::max(_mm_cvtsd_f64(m), _mm_cvtsd_f64(_mm_unpackhi_pd(m, m)));
+  }
+  const __m128d sum = _mm_add_pd(sum0, sum1);
+  if (_mm_movemask_pd(_mm_cmpunord_pd(sum, sum)) != 0) return false;
+  if (b * block < d) maxima[b] = largest_magnitude(v, b * block, d);  // the shorter last block
+  return true;
+#else
+  (void)v, (void)d, (void)block, (void)maxima;
+  return false;
+#endif
+}
+
+/// The first coordinate of largest magnitude, NaN counting as +inf: the minimum of TopK's
+/// order (larger magnitude first, then lower index). Two passes: the largest magnitude (an
+/// exact max, so any evaluation order gives the same value), then the first coordinate
+/// that has it. SSE2 (x86-64 baseline) does both two lanes at a time.
 Eigen::Index first_largest_magnitude(const double* v, Eigen::Index d) {
   const double best = largest_magnitude(v, 0, d);
   Eigen::Index i = 0;
@@ -109,6 +144,45 @@ struct Threshold {
   double key;
   std::int64_t above;
 };
+
+/// Up to this k, kth_largest keeps the k largest keys in a sorted array rather than
+/// partitioning all of them with nth_element.
+constexpr std::int64_t kSmallSelection = 32;
+
+/// The k-th largest of keys[0, n) (k <= n), counted with multiplicity, and how many keys are
+/// strictly larger. For k <= kSmallSelection: a descending array of the k largest keys so
+/// far, which a key enters only when it beats the smallest of them (on random inputs about
+/// k ln(n/k) do, each a short shift), instead of nth_element, whose partitioning
+/// mispredicts a branch for about every other key (most of a d = 1000, k = 10 selection).
+/// Equal keys need not enter: the multiset of the k largest is the same. `keys` is left as
+/// it is; `top` is scratch.
+Threshold kth_largest(const std::vector<double>& keys, std::int64_t k, std::vector<double>& top) {
+  const auto kk = static_cast<std::size_t>(k);
+  if (k > kSmallSelection) {
+    top.assign(keys.begin(), keys.end());
+    const auto kth = top.begin() + static_cast<std::ptrdiff_t>(k - 1);
+    std::nth_element(top.begin(), kth, top.end(), std::greater<>());
+    const double key = *kth;
+    // nth_element leaves keys >= *kth before it, so every key strictly above it is there.
+    return {key,
+            static_cast<std::int64_t>(std::count_if(top.begin(), kth, [key](double x) { return x > key; }))};
+  }
+  top.assign(keys.begin(), keys.begin() + static_cast<std::ptrdiff_t>(kk));
+  std::sort(top.begin(), top.end(), std::greater<>());
+  double* t = top.data();
+  for (std::size_t p = kk; p < keys.size(); ++p) {
+    const double key = keys[p];
+    if (!(key > t[kk - 1])) continue;
+    std::size_t slot = kk - 1;  // the smallest drops out; shift the smaller ones down
+    while (slot > 0 && t[slot - 1] < key) {
+      t[slot] = t[slot - 1];
+      --slot;
+    }
+    t[slot] = key;
+  }
+  const double key = t[kk - 1];
+  return {key, static_cast<std::int64_t>(std::count_if(t, t + kk, [key](double x) { return x > key; }))};
+}
 
 /// Replaces the smallest key of the min-heap heap[0..n) by x (x > heap[0]) and restores the
 /// heap: one sift-down, no comparator object, no index indirection.
@@ -207,55 +281,59 @@ void select_by_heap(const double* v, Eigen::Index d, std::int64_t k, std::vector
 /// candidates: the entries at least as large as the bound, gathered in index order. The
 /// block maxima are a branch-free SSE2 pass; on random inputs with nb = 4k blocks a little
 /// over k entries reach the bound, so the second pass is a comparison per entry and a few
-/// taken branches; the threshold itself comes from nth_element over the candidates' keys.
+/// taken branches; the threshold itself comes from the candidates' keys (kth_largest).
 /// Ties at the bound are capped at k (the lowest-index ones: no more can be kept), so tied
 /// inputs stay cheap; ascending inputs make more candidates (at most d: still exact, O(d)).
 void select_by_block_maxima(const double* v, Eigen::Index d, std::int64_t k, Eigen::Index block,
-                            std::vector<double>& keys, std::vector<std::int32_t>& candidates,
-                            SparseVector& out) {
+                            std::vector<double>& keys, std::vector<double>& top,
+                            std::vector<std::int32_t>& candidates, SparseVector& out) {
   // 1. The maxima of the blocks [b * block, (b + 1) * block), the last one possibly shorter.
   const Eigen::Index blocks = (d + block - 1) / block;
   keys.resize(static_cast<std::size_t>(blocks));
-  for (Eigen::Index b = 0; b < blocks; ++b) {
-    const Eigen::Index begin = b * block, end = std::min(d, begin + block);
-    keys[static_cast<std::size_t>(b)] = largest_magnitude(v, begin, end);
+  if (!block_maxima_if_no_nan(v, d, block, keys.data())) {
+    for (Eigen::Index b = 0; b < blocks; ++b) {
+      const Eigen::Index begin = b * block, end = std::min(d, begin + block);
+      keys[static_cast<std::size_t>(b)] = largest_magnitude(v, begin, end);
+    }
   }
-  const auto kth = keys.begin() + static_cast<std::ptrdiff_t>(k - 1);
-  std::nth_element(keys.begin(), kth, keys.end(), std::greater<>());
-  const double bound = *kth;
+  const double bound = kth_largest(keys, k, top).key;
 
   // 2. The candidates, in index order: every entry above the bound and the first k equal to
   //    it (TopK never keeps more than k ties, and keeps the lowest-index ones). Once k ties
-  //    are in, only entries above the bound are looked at: ties cost nothing more.
+  //    are in, only entries above the bound are looked at: ties cost nothing more. An entry
+  //    that reaches the bound lies in a block whose maximum does, and on random inputs only
+  //    about k of the ~4k blocks have one: the pass reads those blocks alone.
   candidates.clear();
   std::int64_t ties = 0;
   const auto consider = [&](Eigen::Index i) {
     const double key = magnitude(v[i]);
     if (key > bound || (key == bound && ties++ < k)) candidates.push_back(static_cast<std::int32_t>(i));
   };
-  Eigen::Index l = 0;
 #if defined(__SSE2__)
   const __m128d bounds = _mm_set1_pd(bound);
-  for (; l + 8 <= d && ties < k; l += 8) {
-    for (int hits = at_least_mask8(v + l, bounds); hits != 0; hits &= hits - 1)
-      consider(l + std::countr_zero(static_cast<unsigned>(hits)));
-  }
-  for (; l + 8 <= d; l += 8) {
-    for (int hits = above_mask8(v + l, bounds); hits != 0; hits &= hits - 1)
-      consider(l + std::countr_zero(static_cast<unsigned>(hits)));
-  }
 #endif
-  for (; l < d; ++l) consider(l);
+  for (Eigen::Index b = 0; b < blocks; ++b) {
+    if (keys[static_cast<std::size_t>(b)] < bound) continue;
+    Eigen::Index l = b * block;
+    const Eigen::Index end = std::min(d, l + block);
+#if defined(__SSE2__)
+    for (; l + 8 <= end && ties < k; l += 8) {
+      for (int hits = at_least_mask8(v + l, bounds); hits != 0; hits &= hits - 1)
+        consider(l + std::countr_zero(static_cast<unsigned>(hits)));
+    }
+    for (; l + 8 <= end; l += 8) {
+      for (int hits = above_mask8(v + l, bounds); hits != 0; hits &= hits - 1)
+        consider(l + std::countr_zero(static_cast<unsigned>(hits)));
+    }
+#endif
+    for (; l < end; ++l) consider(l);
+  }
 
   // 3. The exact threshold among them, then the kept ones in index order.
   keys.resize(candidates.size());
   for (std::size_t p = 0; p < candidates.size(); ++p) keys[p] = magnitude(v[candidates[p]]);
-  const auto kth_key = keys.begin() + static_cast<std::ptrdiff_t>(k - 1);
-  std::nth_element(keys.begin(), kth_key, keys.end(), std::greater<>());
-  const double key = *kth_key;
-  const auto above = std::count_if(keys.begin(), kth_key, [key](double x) { return x > key; });
   keep_from_threshold(
-      v, k, Threshold{key, static_cast<std::int64_t>(above)},
+      v, k, kth_largest(keys, k, top),
       [&candidates](const auto& visit) {
         for (const std::int32_t i : candidates)
           if (!visit(i)) return;
@@ -343,7 +421,8 @@ void select_kept(const double* v, Eigen::Index n, std::int64_t k, CompressorWork
       select_by_heap(v, n, k, workspace.values, workspace.order, out);
       return;
     case TopK::Selection::block_maxima:
-      select_by_block_maxima(v, n, k, block_size(k, n), workspace.values, workspace.order, out);
+      select_by_block_maxima(v, n, k, block_size(k, n), workspace.values, workspace.candidate_values,
+                             workspace.order, out);
       return;
     case TopK::Selection::nth_element:
       select_by_nth_element(v, n, k, workspace.values, out);
@@ -484,7 +563,8 @@ void TopK::compress(const Eigen::Ref<const Eigen::VectorXd>& in, SparseVector& o
       select_by_heap(v, dim_, k_, workspace.values, workspace.order, out);
       return;
     case Selection::block_maxima:
-      select_by_block_maxima(v, dim_, k_, block_, workspace.values, workspace.order, out);
+      select_by_block_maxima(v, dim_, k_, block_, workspace.values, workspace.candidate_values,
+                             workspace.order, out);
       return;
     case Selection::nth_element:
       select_by_nth_element(v, dim_, k_, workspace.values, out);
