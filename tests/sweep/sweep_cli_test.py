@@ -108,9 +108,19 @@ def run_dirs(out):
 
 
 def summary_times(out):
-    """run -> mtime of its summary.json: a run that is redone gets a new one."""
-    return {d: os.stat(os.path.join(out, d, "summary.json")).st_mtime_ns for d in run_dirs(out)
-            if os.path.exists(os.path.join(out, d, "summary.json"))}
+    """Published run -> mtime of its summary.json: a run that is redone gets a new one. A private
+    directory (".NAME.partial-HOST-PID-N") is a run not yet published, even with its summary
+    written: a kill at that moment leaves it to be redone by --resume. Runs may be published
+    (renamed) while this looks: a summary gone between listing and stat is skipped."""
+    times = {}
+    for d in run_dirs(out):
+        if d.startswith("."):
+            continue
+        try:
+            times[d] = os.stat(os.path.join(out, d, "summary.json")).st_mtime_ns
+        except FileNotFoundError:
+            pass
+    return times
 
 
 def same_outputs(a, b, tables):
