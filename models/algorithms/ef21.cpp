@@ -8,6 +8,7 @@
 
 #include "models/algorithms/method_registry.hpp"
 #include "models/support/check.hpp"
+#include "models/support/parallel_chunks.hpp"
 
 namespace ef21::algorithms {
 
@@ -32,13 +33,21 @@ void Ef21::prepare_round(std::int64_t round, const Eigen::Ref<const Eigen::Vecto
   const Eigen::VectorXd& term = shared_regulariser()->gradient;
   // Outside S_i a worker's gradient is (+0 * (1/m)) + term = 0.0 + term, bit for bit
   // (Objective::value_and_gradient with a RegulariserAt).
+  const double* r = term.data();
   if (round == 0) {
     base_.resize(dim());
-    for (Eigen::Index l = 0; l < dim(); ++l) base_[l] = 0.0 + term[l];
+    double* base = base_.data();
+    for_each_chunk(context().pool, dim(), [&](std::int64_t /*chunk*/, std::int64_t from, std::int64_t to) {
+      for (std::int64_t l = from; l < to; ++l) base[l] = 0.0 + r[l];
+    });
     return;
   }
   shared_diff_.resize(dim());
-  for (Eigen::Index l = 0; l < dim(); ++l) shared_diff_[l] = (0.0 + term[l]) - base_[l];
+  const double* base = base_.data();
+  double* diff = shared_diff_.data();
+  for_each_chunk(context().pool, dim(), [&](std::int64_t /*chunk*/, std::int64_t from, std::int64_t to) {
+    for (std::int64_t l = from; l < to; ++l) diff[l] = (0.0 + r[l]) - base[l];
+  });
   // The preparation's cost grows with the replaced coordinates it guarantees: a budget that
   // starts small and doubles after a round in which an overlay declined (its worker then
   // built its input densely, to the same bits).
@@ -290,23 +299,31 @@ void apply_ef21_increments(std::int64_t round, const RoundView& view, Eigen::Vec
              "EF21 round mixes replacement and increment messages");
   EF21_CHECK(replacements == 0 || view.full() || round == 0, "EF21 replaced g_i without every worker");
   EF21_CHECK(round > 0 || replacements == view.participants.size(), "EF21 round 0 must send g_i^0");
-  if (!weights.empty()) {  // g = sum_i w_i g_i: no 1/n
-    if (replacements > 0)
-      global = sum;
-    else
-      global += sum;
-    return;
-  }
+  // Coordinate by coordinate (in chunks on the run's threads): g = s or g += s with s = sum
+  // (weights: g = sum_i w_i g_i, no 1/n) or s = sum / n.
+  const bool divide = weights.empty();
+  const bool replace =
+      replacements > 0;  // g = (1/n) sum g_i (round 0, or a compressor that keeps everything)
   const double n = static_cast<double>(view.outputs.size());
-  if (replacements > 0)
-    global = sum / n;  // g = (1/n) sum g_i (round 0, or a compressor that keeps everything)
-  else
-    global += sum / n;  // g^t = g^{t-1} + (1/n) sum c_i
+  global.resize(sum.size());
+  double* g = global.data();
+  const double* s = sum.data();
+  for_each_chunk(view.pool, sum.size(), [&](std::int64_t /*chunk*/, std::int64_t from, std::int64_t to) {
+    for (std::int64_t l = from; l < to; ++l) {
+      const double increment = divide ? s[l] / n : s[l];
+      g[l] = replace ? increment : g[l] + increment;  // g^t = g^{t-1} + (1/n) sum c_i
+    }
+  });
 }
 
 void Ef21::server_round(std::int64_t round, const RoundView& view, Eigen::Ref<Eigen::VectorXd> x) {
   apply_ef21_increments(round, view, global_, sum_);
-  x -= gamma() * global_;
+  const double step = gamma();
+  const double* g = global_.data();
+  double* xp = x.data();
+  for_each_chunk(view.pool, x.size(), [&](std::int64_t /*chunk*/, std::int64_t from, std::int64_t to) {
+    for (std::int64_t l = from; l < to; ++l) xp[l] -= step * g[l];
+  });
 }
 
 const MethodInfo& ef21_registration() {

@@ -5,6 +5,7 @@
 #include <limits>
 
 #include "models/support/check.hpp"
+#include "models/support/parallel_chunks.hpp"
 
 namespace ef21::algorithms {
 
@@ -28,6 +29,7 @@ Federation::Federation(std::vector<problems::Objective> objectives,
   MethodContext context = context_template;
   context.objectives = &objectives_;
   context.compressor = compressor_.get();
+  context.pool = &pool_;
   for (const ParamDecl& decl : method.keys)  // declared defaults for keys a direct caller left out
     if (!context.params.has(decl.name) && decl.default_value)
       context.params.set(decl.name, *decl.default_value);
@@ -229,7 +231,7 @@ void Federation::compute_worker_round(std::int64_t round, RoundValues values) {
   if (round_participants.size() != n)
     for (const std::uint32_t i : round_participants) taking_part_[i] = 1;
   const std::vector<std::uint8_t>& taking_part = taking_part_;
-  method_->begin_round(round, x_, with_values);
+  method_->begin_round(round, x_, values);
   double value_sum = 0.0;
   bool bounded = true;  // every worker's value bound proves its f_i finite
   gradient_sum_.setZero();
@@ -277,7 +279,7 @@ void Federation::compute_participants_round(std::int64_t round) {
   const std::vector<std::uint32_t>& round_participants = participants(round);
   const std::size_t block = block_size();
   if (block_gradients_.size() < block) block_gradients_.resize(block);
-  method_->begin_round(round, x_, false);
+  method_->begin_round(round, x_, RoundValues::none);
   for (std::size_t begin = 0; begin < round_participants.size(); begin += block) {
     const std::size_t count = std::min(block, round_participants.size() - begin);
     pool_.parallel_for(count, [&](std::size_t j, std::size_t slot) {
@@ -293,7 +295,22 @@ void Federation::compute_participants_round(std::int64_t round) {
   slot.gradient_known = false;
   slot.proven_finite = false;
   slot.known = false;
-  slot.x = x_;
+  // x^round kept for metrics_at, and whether it is finite (value_finite: the run's divergence
+  // check), in one pass in coordinate chunks: each chunk's finiteness is its own flag.
+  slot.x.resize(x_.size());
+  chunk_finite_.assign(static_cast<std::size_t>(coordinate_chunks(x_.size())), 1);
+  const double* from_x = x_.data();
+  double* kept = slot.x.data();
+  for_each_chunk(&pool_, x_.size(), [&](std::int64_t chunk, std::int64_t from, std::int64_t to) {
+    bool finite = true;
+    for (std::int64_t l = from; l < to; ++l) {
+      kept[l] = from_x[l];
+      finite = finite && std::isfinite(from_x[l]);
+    }
+    chunk_finite_[static_cast<std::size_t>(chunk)] = finite ? 1 : 0;
+  });
+  slot.x_finite =
+      std::all_of(chunk_finite_.begin(), chunk_finite_.end(), [](std::uint8_t f) { return f != 0; });
 }
 
 IterateMetrics Federation::evaluate_all(const Eigen::VectorXd& x) {
@@ -347,7 +364,7 @@ IterateMetrics Federation::metrics_at(std::int64_t round) {
 bool Federation::value_finite() const {
   EF21_CHECK(round_ >= 0, "value_finite before the first round");
   const RoundValue& slot = recent_[round_ & 1];
-  if (!slot.gradient_known) return slot.x.allFinite();  // f not evaluated: x itself must be finite
+  if (!slot.gradient_known) return slot.x_finite;  // f not evaluated: x itself must be finite
   return slot.proven_finite || std::isfinite(slot.f);
 }
 
@@ -392,13 +409,14 @@ void Federation::aggregate(std::int64_t round, const std::vector<std::uint32_t>&
     outputs_[i].participated = false;
   }
   EF21_CHECK(a == applied.size(), "applied messages must come from the round's participants");
-  method_->server_round(round, RoundView{outputs_, applied, ring_.empty() ? nullptr : &ring_reduction_}, x_);
+  method_->server_round(round,
+                        RoundView{outputs_, applied, ring_.empty() ? nullptr : &ring_reduction_, &pool_}, x_);
 }
 
 void Federation::aggregate(std::int64_t round) {
   const std::vector<std::uint32_t>& round_participants = participants(round);
   method_->server_round(
-      round, RoundView{outputs_, round_participants, ring_.empty() ? nullptr : &ring_reduction_}, x_);
+      round, RoundView{outputs_, round_participants, ring_.empty() ? nullptr : &ring_reduction_, &pool_}, x_);
 }
 
 }  // namespace ef21::algorithms

@@ -26,14 +26,6 @@ struct IterateMetrics {
   double grad_norm_sq = 0.0;
 };
 
-/// Whether a round computes f(x^round) along with the gradients. A logistic loss spends most
-/// of a sparse round in the log1p that only f needs, and a run records f only every
-/// metrics_every rounds; the other rounds can defer it (and usually never compute it).
-/// `none`: neither f nor grad f. Only the round's participants run (a non-participant costs
-/// nothing, so a round of a cross-device run follows its participants, not the population);
-/// x^round is kept, and metrics_at(round) evaluates f and grad f there later if asked.
-enum class RoundValues { compute, defer, none };
-
 class Federation {
  public:
   /// `participation`: the fraction of workers drawn each round t >= 1 (1 = everyone);
@@ -136,8 +128,10 @@ class Federation {
     double grad_norm_sq = 0.0;
     bool proven_finite = false;  // the value bounds prove f finite (deferred rounds)
     double f = 0.0;
-    Eigen::VectorXd x;  // x^round, kept while f is deferred
+    Eigen::VectorXd x;     // x^round, kept while f is deferred
+    bool x_finite = true;  // every coordinate of x is finite (RoundValues::none)
   };
+  std::vector<std::uint8_t> chunk_finite_;  // per coordinate chunk of x: finite (RoundValues::none)
   RoundValue recent_[2];
   std::vector<double> worker_values_;  // f_i of a deferred round, summed in worker order
   /// f = (1/n) sum f_i(x), every f_i by Objective::value (in parallel), summed in worker order.

@@ -5,6 +5,7 @@
 #include <limits>
 
 #include "models/support/check.hpp"
+#include "models/support/parallel_chunks.hpp"
 
 namespace ef21::algorithms {
 
@@ -50,9 +51,11 @@ Method::Method(const MethodContext& context) : context_(context) {
         shared_regulariser_ && objective.spec().kind == first.kind && objective.spec().lambda == first.lambda;
 }
 
-void Method::begin_round(std::int64_t round, const Eigen::Ref<const Eigen::VectorXd>& x, bool values) {
-  values_ = values;
-  if (shared_regulariser_) problems::regulariser_at(objectives().front().spec(), x, regulariser_);
+void Method::begin_round(std::int64_t round, const Eigen::Ref<const Eigen::VectorXd>& x, RoundValues values) {
+  values_ = values == RoundValues::compute;
+  if (shared_regulariser_)
+    problems::regulariser_at(objectives().front().spec(), x, regulariser_, context_.pool,
+                             values != RoundValues::none);
   prepare_round(round, x);
 }
 
@@ -187,12 +190,16 @@ void Method::bill_dense(std::int64_t round, WorkerOutput& out) const {
 void Method::sum_messages(const RoundView& view, Eigen::Ref<Eigen::VectorXd> sum) { view.sum(sum); }
 
 void RoundView::sum(Eigen::Ref<Eigen::VectorXd> out, std::span<const double> weights) const {
-  out.setZero();
   if (ring == nullptr) {
-    for (const std::uint32_t i : participants)
-      outputs[i].message.add_to(out, weights.empty() ? 1.0 : weights[i]);
+    double* target = out.data();
+    for_each_chunk(pool, out.size(), [&](std::int64_t /*chunk*/, std::int64_t from, std::int64_t to) {
+      std::fill(target + from, target + to, 0.0);
+      for (const std::uint32_t i : participants)
+        outputs[i].message.add_range_to(target, from, to, weights.empty() ? 1.0 : weights[i]);
+    });
     return;
   }
+  out.setZero();
   EF21_CHECK(full() && ring->ring.size() == outputs.size(), "a ring all-reduce needs every worker");
   const auto n = ring->ring.size();
   const Eigen::Index d = out.size();

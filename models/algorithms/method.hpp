@@ -25,6 +25,7 @@
 #include "models/compressors/compressor.hpp"
 #include "models/problems/objective.hpp"
 #include "models/support/params.hpp"
+#include "models/support/thread_pool.hpp"
 
 namespace ef21::algorithms {
 
@@ -88,9 +89,12 @@ struct RoundView {
   std::span<const WorkerOutput> outputs;
   std::span<const std::uint32_t> participants;
   const RingReduction* ring = nullptr;  // set: dense messages summed in ring order (ring-allreduce)
+  ThreadPool* pool = nullptr;           // the run's threads for d-long passes (nullptr: this one)
   bool full() const { return participants.size() == outputs.size(); }
   /// out = sum over the participants of weight_i * message_i (weights empty: 1), in
   /// worker-id order, or in the ring's order when `ring` is set (every message dense then).
+  /// Each coordinate's additions come in that order whatever the threads: the worker-id sum
+  /// runs in coordinate chunks on `pool`.
   void sum(Eigen::Ref<Eigen::VectorXd> out, std::span<const double> weights = {}) const;
 };
 
@@ -100,6 +104,14 @@ struct DownlinkMessage {
   std::uint64_t payload_bits = 0;
   bool billed = true;  // counts toward bits_down, billed with the round (the paper's accounting)
 };
+
+/// Whether a round computes f(x^round) along with the gradients. A logistic loss spends most
+/// of a sparse round in the log1p that only f needs, and a run records f only every
+/// metrics_every rounds; the other rounds can defer it (and usually never compute it).
+/// `none`: neither f nor grad f. Only the round's participants run (a non-participant costs
+/// nothing, so a round of a cross-device run follows its participants, not the population);
+/// x^round is kept, and metrics_at(round) evaluates f and grad f there later if asked.
+enum class RoundValues { compute, defer, none };
 
 struct MethodContext {
   const std::vector<problems::Objective>* objectives = nullptr;  // one per worker
@@ -112,6 +124,10 @@ struct MethodContext {
   ParamSet params;           // the method's declared keys, defaults filled in (registry)
   GradientSpec gradient;     // minibatches
   bool partial_participation = false;  // some rounds have fewer than n participants
+  /// The run's threads, for the d-long element-wise passes a round makes outside its worker
+  /// rounds (regulariser, server step), in coordinate chunks (parallel_chunks.hpp: the same
+  /// bits on any number of threads). nullptr: the calling thread.
+  ThreadPool* pool = nullptr;
 };
 
 class Method {
@@ -123,10 +139,12 @@ class Method {
 
   /// Before the round's worker_round calls, with the x they will all see: computes what the
   /// workers share (the regulariser's terms at x, once instead of n times), then
-  /// prepare_round(round). Without `values`, worker_round may leave out.value NaN and give
-  /// only out.value_bound (Objective::gradient_and_value_bound); the gradients, messages and
+  /// prepare_round(round). Without values (defer), worker_round may leave out.value NaN and
+  /// give only out.value_bound (Objective::gradient_and_value_bound); with none, the bound may
+  /// be NaN too (the shared regulariser's value is not summed). The gradients, messages and
   /// states are the same bits either way.
-  void begin_round(std::int64_t round, const Eigen::Ref<const Eigen::VectorXd>& x, bool values = true);
+  void begin_round(std::int64_t round, const Eigen::Ref<const Eigen::VectorXd>& x,
+                   RoundValues values = RoundValues::compute);
   /// Worker `worker`'s round `round` at the current model x (= x^round), after begin_round(x).
   /// Writes grad f_i(x) into `gradient` (size d; the caller's buffer, read by the caller for
   /// the metrics once the call returns).

@@ -66,20 +66,26 @@ double SparseVector::overlay_value(std::size_t l) const {
 
 void SparseVector::add_to(Eigen::Ref<Eigen::VectorXd> target, double scale) const {
   EF21_CHECK(target.size() == dim, "sparse vector added to a vector of another dimension");
+  add_range_to(target.data(), 0, dim, scale);
+}
+
+void SparseVector::add_range_to(double* t, Eigen::Index from, Eigen::Index to, double scale) const {
+  EF21_CHECK(0 <= from && from <= to && to <= dim, "sparse vector added on a range outside its dimension");
   if (borrowed_ != nullptr && !overlay_.at.empty()) {
     // The base's coordinates between the replaced ones, in index order: the same additions
     // as for the dense vector it stands for.
     const double* v = borrowed_->data();
-    double* t = target.data();
-    Eigen::Index l = 0;
-    for (std::size_t q = 0; q <= overlay_.at.size(); ++q) {
-      const Eigen::Index until = q < overlay_.at.size() ? overlay_.at[q] : dim;
+    Eigen::Index l = from;
+    auto q = static_cast<std::size_t>(std::lower_bound(overlay_.at.begin(), overlay_.at.end(), from) -
+                                      overlay_.at.begin());
+    for (;; ++q) {
+      const Eigen::Index until = q < overlay_.at.size() ? std::min<Eigen::Index>(overlay_.at[q], to) : to;
       if (scale == 1.0) {
         for (; l < until; ++l) t[l] += v[l];
       } else {
         for (; l < until; ++l) t[l] += scale * v[l];
       }
-      if (q == overlay_.at.size()) break;
+      if (l == to) break;
       t[l] += scale == 1.0 ? overlay_.replaced[q] : scale * overlay_.replaced[q];
       ++l;
     }
@@ -88,18 +94,18 @@ void SparseVector::add_to(Eigen::Ref<Eigen::VectorXd> target, double scale) cons
   if (borrowed_ != nullptr) {
     // Same arithmetic per coordinate as the indexed loop below over indices 0..dim-1.
     const double* v = borrowed_->data();
-    double* t = target.data();
     if (scale == 1.0) {
-      for (Eigen::Index l = 0; l < dim; ++l) t[l] += v[l];
+      for (Eigen::Index l = from; l < to; ++l) t[l] += v[l];
     } else {
-      for (Eigen::Index l = 0; l < dim; ++l) t[l] += scale * v[l];
+      for (Eigen::Index l = from; l < to; ++l) t[l] += scale * v[l];
     }
     return;
   }
+  auto p = static_cast<std::size_t>(std::lower_bound(indices.begin(), indices.end(), from) - indices.begin());
   if (scale == 1.0) {
-    for (std::size_t p = 0; p < values.size(); ++p) target[indices[p]] += values[p];
+    for (; p < values.size() && indices[p] < to; ++p) t[indices[p]] += values[p];
   } else {
-    for (std::size_t p = 0; p < values.size(); ++p) target[indices[p]] += scale * values[p];
+    for (; p < values.size() && indices[p] < to; ++p) t[indices[p]] += scale * values[p];
   }
 }
 

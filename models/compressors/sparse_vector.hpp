@@ -64,6 +64,9 @@ struct SparseVector {
   }
   /// target += scale * this (coordinate by coordinate, in index order).
   void add_to(Eigen::Ref<Eigen::VectorXd> target, double scale = 1.0) const;
+  /// add_to on the coordinates [from, to) alone: target[l] (target holds dim doubles) gets
+  /// the same addition add_to makes there, for l in [from, to).
+  void add_range_to(double* target, Eigen::Index from, Eigen::Index to, double scale = 1.0) const;
   /// The vector as a dense one (tests, diagnostics).
   Eigen::VectorXd to_dense() const;
 

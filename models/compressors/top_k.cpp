@@ -448,13 +448,17 @@ void TopK::prepare_overlay(const Eigen::VectorXd& base, std::size_t max_replaced
   CompressorWorkspace workspace;
   SparseVector selected;
   select_kept(base.data(), dim_, lead, workspace, selected);
-  std::vector<std::int32_t>& order = prepared.order;
-  order.assign(selected.indices.begin(), selected.indices.end());
-  const double* v = base.data();
-  std::sort(order.begin(), order.end(), [v](std::int32_t a, std::int32_t b) {
-    const double ka = magnitude(v[a]), kb = magnitude(v[b]);
-    return ka > kb || (ka == kb && a < b);
+  // Sorted as (key, index) pairs read once from the selection's values: a comparator reading
+  // the base would load two scattered coordinates of a d-long vector per comparison.
+  std::vector<std::pair<double, std::int32_t>> keyed(selected.size());
+  for (std::size_t p = 0; p < keyed.size(); ++p)
+    keyed[p] = {magnitude(selected.values[p]), selected.indices[p]};
+  std::sort(keyed.begin(), keyed.end(), [](const auto& a, const auto& b) {
+    return a.first > b.first || (a.first == b.first && a.second < b.second);
   });
+  std::vector<std::int32_t>& order = prepared.order;
+  order.resize(keyed.size());
+  for (std::size_t p = 0; p < keyed.size(); ++p) order[p] = keyed[p].second;
   prepared.max_replaced = max_replaced;
   prepared.usable = true;
 }

@@ -4,12 +4,14 @@
 #include <bit>
 #include <cmath>
 #include <cstdint>
+#include <limits>
 
 #include "models/problems/dense_rows.hpp"
 #include "models/problems/logistic_math.hpp"
 #include "models/problems/smoothness.hpp"
 #include "models/problems/sparse_rows.hpp"
 #include "models/support/check.hpp"
+#include "models/support/parallel_chunks.hpp"
 
 namespace ef21::problems {
 namespace {
@@ -134,22 +136,25 @@ bool has_unit_values(const data::Dataset& shard) {
 
 }  // namespace
 
-void regulariser_at(const ProblemSpec& spec, const Eigen::Ref<const Eigen::VectorXd>& x, RegulariserAt& out) {
-  // The same arithmetic as add_regulariser, whose terms are added to a gradient one by one.
+void regulariser_at(const ProblemSpec& spec, const Eigen::Ref<const Eigen::VectorXd>& x, RegulariserAt& out,
+                    ThreadPool* pool, bool with_value) {
+  // The same arithmetic as add_regulariser, whose terms are added to a gradient one by one:
+  // each coordinate of the gradient on its own (so in chunks, on any number of threads), the
+  // value as its sequential sum over every coordinate (regulariser_value).
   out.gradient.resize(x.size());
   const double lambda = spec.lambda;
+  const double* xp = x.data();
+  double* g = out.gradient.data();
   if (spec.kind == ProblemKind::logreg_nonconvex) {
-    double sum = 0.0;
-    for (Eigen::Index l = 0; l < x.size(); ++l) {
-      const NonconvexTerm term = nonconvex_term(lambda, x[l]);
-      sum += term.value;
-      out.gradient[l] = term.derivative;
-    }
-    out.value = lambda * sum;
-    return;
+    for_each_chunk(pool, x.size(), [&](std::int64_t /*chunk*/, std::int64_t from, std::int64_t to) {
+      for (std::int64_t l = from; l < to; ++l) g[l] = nonconvex_term(lambda, xp[l]).derivative;
+    });
+  } else {
+    for_each_chunk(pool, x.size(), [&](std::int64_t /*chunk*/, std::int64_t from, std::int64_t to) {
+      for (std::int64_t l = from; l < to; ++l) g[l] = lambda * xp[l];
+    });
   }
-  out.gradient = lambda * x;
-  out.value = 0.5 * lambda * x.squaredNorm();
+  out.value = with_value ? regulariser_value(spec, x) : std::numeric_limits<double>::quiet_NaN();
 }
 
 Objective::Objective(const ProblemSpec& spec, data::Dataset shard)

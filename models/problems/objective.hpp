@@ -8,6 +8,7 @@
 
 #include "models/data/dataset.hpp"
 #include "models/problems/problem_spec.hpp"
+#include "models/support/thread_pool.hpp"
 
 namespace ef21::problems {
 
@@ -18,8 +19,12 @@ struct RegulariserAt {
   Eigen::VectorXd gradient;
 };
 
-/// Fills `out` for `spec` at x (no allocation once out.gradient has the size of x).
-void regulariser_at(const ProblemSpec& spec, const Eigen::Ref<const Eigen::VectorXd>& x, RegulariserAt& out);
+/// Fills `out` for `spec` at x (no allocation once out.gradient has the size of x): the
+/// gradient in coordinate chunks on `pool` (nullptr: this thread; the same bits either way),
+/// the value (a sequential sum over d) only `with_value`, else NaN (a round that needs neither
+/// f nor a bound on it).
+void regulariser_at(const ProblemSpec& spec, const Eigen::Ref<const Eigen::VectorXd>& x, RegulariserAt& out,
+                    ThreadPool* pool = nullptr, bool with_value = true);
 
 /// Per-thread scratch of Objective::value_and_gradient_on: no allocation once warmed up.
 struct GradientScratch {
