@@ -29,6 +29,7 @@ Ef21::Ef21(const MethodContext& context)
 }
 
 void Ef21::prepare_round(std::int64_t round, const Eigen::Ref<const Eigen::VectorXd>& /*x*/) {
+  gathered_.clear();  // read at the previous round's x: never used again
   if (std::none_of(state_.begin(), state_.end(), [](State s) { return s != State::dense; })) return;
   const Eigen::VectorXd& term = shared_regulariser()->gradient;
   // Outside S_i a worker's gradient is (+0 * (1/m)) + term = 0.0 + term, bit for bit
@@ -258,18 +259,14 @@ void Ef21::ef21_step(std::size_t worker, std::int64_t round, const Eigen::Vector
 void Ef21::worker_round_into(std::size_t worker, std::int64_t round,
                              const Eigen::Ref<const Eigen::VectorXd>& x, WorkerOutput& out,
                              WorkerScratch& scratch, WorkerGradient& gradient) {
-  // Only where d-long passes cost more than the overlay's constant factors: shards in the
-  // compact form (large d). At d = 1000 the dense passes stay in L1 and vectorize, and 10^5
-  // workers ran 30% slower through the overlay path.
-  if (round == 0 || state_[worker] != State::sparse || stochastic() ||
-      !objectives()[worker].has_compact_form()) {
+  if (!compact_round(worker, round)) {
     Method::worker_round_into(worker, round, x, out, scratch, gradient);
     return;
   }
   // grad f_i on E_i (which holds S_i), the shared 0.0 + term elsewhere: target - g_i on E_i
   // is then the same subtraction ef21_step makes there, and D^t outside it.
   const SparseLocal& e = sparse_[worker];
-  evaluate_on(worker, x, e.index, out, scratch, gradient);
+  evaluate_on(worker, x, e.index, out, scratch, gradient, gathered_.find(static_cast<std::uint32_t>(worker)));
   scratch.replaced.resize(e.index.size());
   for (std::size_t q = 0; q < e.index.size(); ++q) scratch.replaced[q] = gradient.values[q] - e.value[q];
   compact_step(
@@ -279,6 +276,24 @@ void Ef21::worker_round_into(std::size_t worker, std::int64_t round,
         return scratch.b;
       },
       out, scratch);
+}
+
+bool Ef21::compact_round(std::size_t worker, std::int64_t round) const {
+  // Only where d-long passes cost more than the overlay's constant factors: shards in the
+  // compact form (large d). At d = 1000 the dense passes stay in L1 and vectorize, and 10^5
+  // workers ran 30% slower through the overlay path.
+  return round > 0 && state_[worker] == State::sparse && !stochastic() &&
+         objectives()[worker].has_compact_form();
+}
+
+void Ef21::prepare_workers(std::int64_t round, std::span<const std::uint32_t> workers,
+                           const Eigen::Ref<const Eigen::VectorXd>& x) {
+  gathered_.clear();
+  const problems::RegulariserAt* shared = shared_regulariser();
+  if (shared == nullptr) return;
+  for (const std::uint32_t i : workers)
+    if (compact_round(i, round)) gathered_.request({i, objectives()[i].compact_columns(), sparse_[i].index});
+  gathered_.gather(context().pool, x, shared->gradient);
 }
 
 void send_replacement(WorkerOutput& out, const Eigen::VectorXd& gradient, Eigen::VectorXd& local) {

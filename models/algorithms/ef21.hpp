@@ -39,6 +39,10 @@ class Ef21 : public Method {
   void worker_round_into(std::size_t worker, std::int64_t round, const Eigen::Ref<const Eigen::VectorXd>& x,
                          WorkerOutput& out, WorkerScratch& scratch, WorkerGradient& gradient) override;
   void server_round(std::int64_t round, const RoundView& view, Eigen::Ref<Eigen::VectorXd> x) override;
+  /// The block's compact workers (those worker_round_into runs on E_i) get x on their columns
+  /// and the regulariser term on E_i read together, chunk by chunk (GatheredInputs).
+  void prepare_workers(std::int64_t round, std::span<const std::uint32_t> workers,
+                       const Eigen::Ref<const Eigen::VectorXd>& x) override;
   /// Workers holding g_i in the sparse form (diagnostics, tests).
   std::size_t sparse_workers() const;
   void save_worker(std::size_t worker) override;
@@ -105,7 +109,10 @@ class Ef21 : public Method {
   std::size_t overlay_budget_ = 0;
   std::atomic<bool> overlay_declined_{false};
   void note_support(std::size_t size);
-  Eigen::VectorXd global_;  // g = mean g_i, kept incrementally by the server
+  /// Whether worker_round_into runs `worker`'s round `round` on E_i (the compact path).
+  bool compact_round(std::size_t worker, std::int64_t round) const;
+  GatheredInputs gathered_;  // the current block's, from prepare_workers (cleared each round)
+  Eigen::VectorXd global_;   // g = mean g_i, kept incrementally by the server
   Eigen::VectorXd sum_;
 };
 

@@ -237,6 +237,10 @@ void Federation::compute_worker_round(std::int64_t round, RoundValues values) {
   gradient_sum_.setZero();
   for (std::size_t begin = 0; begin < n; begin += block) {
     const std::size_t count = std::min(block, n - begin);
+    block_participants_.clear();
+    for (std::size_t i = begin; i < begin + count; ++i)
+      if (taking_part[i]) block_participants_.push_back(static_cast<std::uint32_t>(i));
+    method_->prepare_workers(round, block_participants_, x_);
     pool_.parallel_for(count, [&](std::size_t j, std::size_t slot) {
       const std::size_t i = begin + j;
       if (taking_part[i]) {
@@ -282,6 +286,8 @@ void Federation::compute_participants_round(std::int64_t round) {
   method_->begin_round(round, x_, RoundValues::none);
   for (std::size_t begin = 0; begin < round_participants.size(); begin += block) {
     const std::size_t count = std::min(block, round_participants.size() - begin);
+    method_->prepare_workers(round, std::span<const std::uint32_t>(round_participants).subspan(begin, count),
+                             x_);
     pool_.parallel_for(count, [&](std::size_t j, std::size_t slot) {
       const std::size_t i = round_participants[begin + j];
       if (rollback_) method_->save_worker(i);

@@ -114,6 +114,7 @@ class Federation {
   Eigen::VectorXd x_;
   std::vector<WorkerOutput> outputs_;
   std::vector<std::uint8_t> taking_part_;              // this round's participants, by worker id
+  std::vector<std::uint32_t> block_participants_;      // the current block's participants
   std::vector<WorkerScratch> scratch_;                 // one per thread slot
   std::vector<WorkerGradient> block_gradients_;        // grad f_i of the block's workers (dense or overlay)
   std::vector<std::vector<std::size_t>> sum_cursors_;  // per thread slot: add_block_gradients' positions

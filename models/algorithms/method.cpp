@@ -100,7 +100,7 @@ void Method::worker_round_into(std::size_t worker, std::int64_t round,
 
 void Method::evaluate_on(std::size_t worker, const Eigen::Ref<const Eigen::VectorXd>& x,
                          std::span<const std::int32_t> support, WorkerOutput& out, WorkerScratch& scratch,
-                         WorkerGradient& gradient) const {
+                         WorkerGradient& gradient, const GatheredInputs::Inputs* gathered) const {
   EF21_CHECK(shared_regulariser_ && regulariser_.gradient.size() == dim_,
              "a gradient in the overlay form needs the shared regulariser, after begin_round");
   out.participated = true;
@@ -114,11 +114,20 @@ void Method::evaluate_on(std::size_t worker, const Eigen::Ref<const Eigen::Vecto
   const problems::Objective& objective = objectives()[worker];
   if (!values_) {
     out.value = std::numeric_limits<double>::quiet_NaN();
-    out.value_bound =
-        objective.gradient_on_and_value_bound(x, regulariser_, support, scratch.gradient, gradient.values);
+    out.value_bound = gathered != nullptr
+                          ? objective.gradient_on_gathered<false>(
+                                gathered->x_on_columns, gathered->term_on_support, regulariser_.value,
+                                support, scratch.gradient, gradient.values)
+                          : objective.gradient_on_and_value_bound(x, regulariser_, support, scratch.gradient,
+                                                                  gradient.values);
     return;
   }
-  out.value = objective.value_and_gradient_on(x, regulariser_, support, scratch.gradient, gradient.values);
+  out.value =
+      gathered != nullptr
+          ? objective.gradient_on_gathered<true>(gathered->x_on_columns, gathered->term_on_support,
+                                                 regulariser_.value, support, scratch.gradient,
+                                                 gradient.values)
+          : objective.value_and_gradient_on(x, regulariser_, support, scratch.gradient, gradient.values);
   out.value_bound = std::abs(out.value);
 }
 

@@ -21,6 +21,7 @@
 #include <vector>
 
 #include "models/algorithms/algorithm_spec.hpp"
+#include "models/algorithms/gathered_inputs.hpp"
 #include "models/compressors/bit_accounting.hpp"
 #include "models/compressors/compressor.hpp"
 #include "models/problems/objective.hpp"
@@ -159,6 +160,12 @@ class Method {
   virtual void worker_round_into(std::size_t worker, std::int64_t round,
                                  const Eigen::Ref<const Eigen::VectorXd>& x, WorkerOutput& out,
                                  WorkerScratch& scratch, WorkerGradient& gradient);
+  /// After begin_round, before the worker rounds of `workers` (a block of the round's
+  /// participants, increasing): work on them that is cheaper done for all of them together
+  /// than one by one (EF21's compact workers read x and the regulariser term chunk by chunk:
+  /// GatheredInputs). Default: none.
+  virtual void prepare_workers(std::int64_t /*round*/, std::span<const std::uint32_t> /*workers*/,
+                               const Eigen::Ref<const Eigen::VectorXd>& /*x*/) {}
   /// A worker that sits the round out: only grad f_i(x) (and f_i) for the run's metrics; its
   /// state is untouched and it sends nothing.
   void skip_round(std::size_t worker, const Eigen::Ref<const Eigen::VectorXd>& x, WorkerOutput& out,
@@ -210,9 +217,11 @@ class Method {
   /// evaluate() with the gradient in the overlay form on `support` (strictly increasing, every
   /// column of the worker's sparse shard among them; copied into gradient.support). Needs the
   /// shared regulariser (shared_regulariser() != nullptr) and a sparse shard.
+  /// With `gathered` (x on the shard's compact columns and the regulariser term on `support`,
+  /// read beforehand: GatheredInputs), the same bits without reading x or the term here.
   void evaluate_on(std::size_t worker, const Eigen::Ref<const Eigen::VectorXd>& x,
                    std::span<const std::int32_t> support, WorkerOutput& out, WorkerScratch& scratch,
-                   WorkerGradient& gradient) const;
+                   WorkerGradient& gradient, const GatheredInputs::Inputs* gathered = nullptr) const;
   /// Draws this round's minibatch of `worker` into out.batch (tau_i distinct local rows,
   /// ascending) from its own stream, and bills its compute as `passes` minibatch gradients
   /// (replacing evaluate's one full gradient).

@@ -285,6 +285,39 @@ double Objective::gradient_and_value_bound(const Eigen::Ref<const Eigen::VectorX
   return (loss_bound * inv_m + 1.0) + std::abs(reg.value);
 }
 
+template <bool Value, typename TermAt>
+double Objective::compact_gradient(const double* x_on_columns, const TermAt& term_at, double reg_value,
+                                   std::span<const std::int32_t> support, GradientScratch& scratch,
+                                   std::vector<double>& values) const {
+  // The pass over |S_i|-long vectors (cache-resident), with the same terms in the same order
+  // as the pass over d-long ones.
+  const auto* sparse = std::get_if<data::SparseRowMatrix>(&shard_.features);
+  const double inv_m = 1.0 / static_cast<double>(rows());
+  const std::size_t c = columns_.size();
+  if (scratch.local_sum.size() < c) scratch.local_sum.resize(c, 0.0);  // all +0.0 between uses
+  values.resize(support.size());
+  const double loss =
+      unit_values_
+          ? sparse_loss_and_gradient_sum<Value, true>(spec_.kind, *sparse, local_inner_.data(), shard_.labels,
+                                                      x_on_columns, scratch.local_sum.data())
+          : sparse_loss_and_gradient_sum<Value, false>(spec_.kind, *sparse, local_inner_.data(),
+                                                       shard_.labels, x_on_columns, scratch.local_sum.data());
+  // finish_gradient's arithmetic on the support; outside S_i the loss part is +0.
+  std::size_t p = 0;
+  for (std::size_t q = 0; q < support.size(); ++q) {
+    const std::int32_t l = support[q];
+    if (p < c && columns_[p] == l) {
+      values[q] = scratch.local_sum[p] * inv_m + term_at(q, l);
+      scratch.local_sum[p++] = 0.0;
+    } else {
+      values[q] = 0.0 + term_at(q, l);
+    }
+  }
+  EF21_CHECK(p == c, "a gradient's support must hold every column of the shard");
+  if constexpr (Value) return loss * inv_m + reg_value;
+  return (loss * inv_m + 1.0) + std::abs(reg_value);  // as gradient_and_value_bound
+}
+
 template <bool Value>
 double Objective::gradient_on(const Eigen::Ref<const Eigen::VectorXd>& x, const RegulariserAt& reg,
                               std::span<const std::int32_t> support, GradientScratch& scratch,
@@ -292,53 +325,55 @@ double Objective::gradient_on(const Eigen::Ref<const Eigen::VectorXd>& x, const 
   const auto* sparse = std::get_if<data::SparseRowMatrix>(&shard_.features);
   EF21_CHECK(sparse != nullptr, "a gradient on a support needs a sparse shard");
   EF21_CHECK(x.size() == dim() && reg.gradient.size() == dim(), "x or regulariser has the wrong dimension");
-  const double inv_m = 1.0 / static_cast<double>(rows());
   const double* r = reg.gradient.data();
-  values.resize(support.size());
-  double loss = 0.0;
   if (!columns_.empty()) {
-    // The compact form: x on S_i, the pass over |S_i|-long vectors (cache-resident), with
-    // the same terms in the same order as the pass over d-long ones.
+    // The compact form: x read on S_i, then the pass over |S_i|-long vectors.
     const std::size_t c = columns_.size();
     scratch.local_x.resize(c);
-    if (scratch.local_sum.size() < c) scratch.local_sum.resize(c, 0.0);  // all +0.0 between uses
     for (std::size_t q = 0; q < c; ++q) scratch.local_x[q] = x[columns_[q]];
-    loss = unit_values_ ? sparse_loss_and_gradient_sum<Value, true>(spec_.kind, *sparse, local_inner_.data(),
-                                                                    shard_.labels, scratch.local_x.data(),
-                                                                    scratch.local_sum.data())
-                        : sparse_loss_and_gradient_sum<Value, false>(spec_.kind, *sparse, local_inner_.data(),
-                                                                     shard_.labels, scratch.local_x.data(),
-                                                                     scratch.local_sum.data());
-    // finish_gradient's arithmetic on the support; outside S_i the loss part is +0.
-    std::size_t p = 0;
-    for (std::size_t q = 0; q < support.size(); ++q) {
-      const std::int32_t l = support[q];
-      if (p < c && columns_[p] == l) {
-        values[q] = scratch.local_sum[p] * inv_m + r[l];
-        scratch.local_sum[p++] = 0.0;
-      } else {
-        values[q] = 0.0 + r[l];
-      }
-    }
-    EF21_CHECK(p == c, "a gradient's support must hold every column of the shard");
-  } else {
-    // The data pass adds into the all-zero accumulator exactly what loss_and_gradient_sum
-    // adds into its zeroed gradient, so each coordinate holds the same bits; finish_gradient's
-    // arithmetic is then applied on the support alone, which zeroes the accumulator again (it
-    // holds every stored column, the only coordinates the pass touched).
-    Eigen::VectorXd& accumulator = scratch.accumulator;
-    if (accumulator.size() != dim()) accumulator = Eigen::VectorXd::Zero(dim());
-    loss = add_loss_gradient<Value>(x, accumulator);
-    double* a = accumulator.data();
-    for (std::size_t q = 0; q < support.size(); ++q) {
-      const std::int32_t l = support[q];
-      values[q] = a[l] * inv_m + r[l];
-      a[l] = 0.0;
-    }
+    return compact_gradient<Value>(
+        scratch.local_x.data(), [r](std::size_t /*q*/, std::int32_t l) { return r[l]; }, reg.value, support,
+        scratch, values);
+  }
+  // The data pass adds into the all-zero accumulator exactly what loss_and_gradient_sum
+  // adds into its zeroed gradient, so each coordinate holds the same bits; finish_gradient's
+  // arithmetic is then applied on the support alone, which zeroes the accumulator again (it
+  // holds every stored column, the only coordinates the pass touched).
+  const double inv_m = 1.0 / static_cast<double>(rows());
+  values.resize(support.size());
+  Eigen::VectorXd& accumulator = scratch.accumulator;
+  if (accumulator.size() != dim()) accumulator = Eigen::VectorXd::Zero(dim());
+  const double loss = add_loss_gradient<Value>(x, accumulator);
+  double* a = accumulator.data();
+  for (std::size_t q = 0; q < support.size(); ++q) {
+    const std::int32_t l = support[q];
+    values[q] = a[l] * inv_m + r[l];
+    a[l] = 0.0;
   }
   if constexpr (Value) return loss * inv_m + reg.value;
   return (loss * inv_m + 1.0) + std::abs(reg.value);  // as gradient_and_value_bound
 }
+
+template <bool Value>
+double Objective::gradient_on_gathered(std::span<const double> x_on_columns,
+                                       std::span<const double> term_on_support, double reg_value,
+                                       std::span<const std::int32_t> support, GradientScratch& scratch,
+                                       std::vector<double>& values) const {
+  EF21_CHECK(has_compact_form(), "gathered inputs need the compact form");
+  EF21_CHECK(x_on_columns.size() == columns_.size() && term_on_support.size() == support.size(),
+             "gathered inputs do not match the columns or the support");
+  const double* t = term_on_support.data();
+  return compact_gradient<Value>(
+      x_on_columns.data(), [t](std::size_t q, std::int32_t /*l*/) { return t[q]; }, reg_value, support,
+      scratch, values);
+}
+
+template double Objective::gradient_on_gathered<true>(std::span<const double>, std::span<const double>,
+                                                      double, std::span<const std::int32_t>, GradientScratch&,
+                                                      std::vector<double>&) const;
+template double Objective::gradient_on_gathered<false>(std::span<const double>, std::span<const double>,
+                                                       double, std::span<const std::int32_t>,
+                                                       GradientScratch&, std::vector<double>&) const;
 
 double Objective::value_and_gradient_on(const Eigen::Ref<const Eigen::VectorXd>& x, const RegulariserAt& reg,
                                         std::span<const std::int32_t> support, GradientScratch& scratch,

@@ -81,6 +81,18 @@ class Objective {
                                      std::vector<double>& values) const;
   /// Whether the shard keeps the compact form (see kCompactFormDim).
   bool has_compact_form() const { return !columns_.empty(); }
+  /// The compact form's columns S_i, increasing (empty without it).
+  std::span<const std::int32_t> compact_columns() const { return columns_; }
+  /// The compact form's gradient on `support` with x and the regulariser's gradient already
+  /// read where it needs them: x_on_columns[p] = x[compact_columns()[p]] and
+  /// term_on_support[q] = reg.gradient[support[q]], reg_value = reg.value. The same bits as
+  /// value_and_gradient_on (Value) or gradient_on_and_value_bound (!Value) at that x and reg:
+  /// a round can read x and the term for all its workers chunk by chunk of coordinates, while
+  /// the chunk is in cache, instead of each worker reading them across d.
+  template <bool Value>
+  double gradient_on_gathered(std::span<const double> x_on_columns, std::span<const double> term_on_support,
+                              double reg_value, std::span<const std::int32_t> support,
+                              GradientScratch& scratch, std::vector<double>& values) const;
   /// d from which a sparse shard with stored values <= d/4 keeps the compact form (its columns
   /// S_i and each stored value's position among them; 4 bytes a stored value): at 32 768 a
   /// d-long scratch vector is 256 KiB, and x plus the accumulator start to leave L2.
@@ -123,6 +135,12 @@ class Objective {
   double gradient_on(const Eigen::Ref<const Eigen::VectorXd>& x, const RegulariserAt& reg,
                      std::span<const std::int32_t> support, GradientScratch& scratch,
                      std::vector<double>& values) const;
+  /// The compact form's data pass on x_on_columns (x on S_i), then finish_gradient's
+  /// arithmetic on `support` with the regulariser's gradient at support[q] = term_at(q, l).
+  template <bool Value, typename TermAt>
+  double compact_gradient(const double* x_on_columns, const TermAt& term_at, double reg_value,
+                          std::span<const std::int32_t> support, GradientScratch& scratch,
+                          std::vector<double>& values) const;
   /// gradient = gradient * inv_m + reg.gradient, coordinate by coordinate.
   static void finish_gradient(double inv_m, const RegulariserAt& reg, Eigen::Ref<Eigen::VectorXd> gradient);
 

@@ -3,6 +3,7 @@
 #include <catch2/catch.hpp>
 #include <limits>
 
+#include "models/support/parallel_chunks.hpp"
 #include "tests/models/algorithms/algorithm_test_support.hpp"
 
 using MethodKind = std::string;
@@ -171,6 +172,61 @@ TEST_CASE(
         for (const Eigen::VectorXd& g : record.gradients) sum += g;
         REQUIRE(ef21::test::same_bits((sum / static_cast<double>(record.gradients.size())).squaredNorm(),
                                       record.grad_norm_sq));
+      }
+    }
+  }
+}
+
+TEST_CASE("EF21's compact workers in rounds that evaluate nothing give the dense form's run bit for bit",
+          "[ef21]") {
+  // RoundValues::none, as a run with run.evaluate = "trace-rows" makes most rounds: the compact
+  // workers' x and regulariser term are read for the whole block chunk by chunk
+  // (GatheredInputs, Ef21::prepare_workers), over several coordinate chunks; x, the messages
+  // and the metrics evaluated afterwards (metrics_at) must be the dense form's bits.
+  const std::uint64_t seed = ef21::test::test_seed(714);
+  CAPTURE(seed);
+  const Eigen::Index d = ef21::problems::Objective::kCompactFormDim + 2 * ef21::kCoordinateChunk + 11;
+  const auto problem = ef21::test::make_federated_problem(seed, 200, d, 10, 30.0 / static_cast<double>(d));
+  for (const bool partial : {false, true}) {
+    CAPTURE(partial);
+    ef21::algorithms::ParticipationSpec participation;
+    if (partial) participation.clients = 4;
+    const auto run = [&](bool sparse_state, std::size_t threads) {
+      ef21::algorithms::MethodContext context;
+      context.gamma = 2.0;
+      context.seed = seed;
+      context.sparse_state = sparse_state;
+      ef21::algorithms::Federation federation(
+          problem.objectives, ef21::compressors::make_compressor({"top-k", 5, {}}, problem.dim()),
+          *ef21::algorithms::find_method("ef21"), context, Eigen::VectorXd::Zero(problem.dim()), threads,
+          participation);
+      std::vector<RoundRecord> records;
+      for (int t = 0; t <= 14; ++t) {
+        federation.compute_worker_round(
+            t, t == 0 ? ef21::algorithms::RoundValues::compute : ef21::algorithms::RoundValues::none);
+        const ef21::algorithms::IterateMetrics metrics =
+            t % 4 == 0 ? federation.metrics_at(t) : ef21::algorithms::IterateMetrics{};
+        records.push_back({federation.x(), metrics.f, metrics.grad_norm_sq, federation.outputs(), {}});
+        if (t < 14) federation.aggregate(t);
+      }
+      // The compact path ran (or, for the reference, did not).
+      const auto& ef21 = dynamic_cast<const ef21::algorithms::Ef21&>(federation.method());
+      REQUIRE((ef21.sparse_workers() > 0) == sparse_state);
+      return records;
+    };
+    const auto dense = run(false, 1);
+    const auto compact = run(true, 2);
+    REQUIRE(dense.size() == compact.size());
+    for (std::size_t t = 0; t < dense.size(); ++t) {
+      CAPTURE(t);
+      REQUIRE(ef21::test::same_bits(dense[t].x, compact[t].x));
+      REQUIRE(ef21::test::same_bits(dense[t].f, compact[t].f));
+      REQUIRE(ef21::test::same_bits(dense[t].grad_norm_sq, compact[t].grad_norm_sq));
+      for (std::size_t i = 0; i < dense[t].outputs.size(); ++i) {
+        CAPTURE(i);
+        REQUIRE(dense[t].outputs[i].message.indices == compact[t].outputs[i].message.indices);
+        REQUIRE(ef21::test::same_bits(dense[t].outputs[i].message.to_dense(),
+                                      compact[t].outputs[i].message.to_dense()));
       }
     }
   }

@@ -39,7 +39,7 @@ std::vector<std::int32_t> random_support(Rng& rng, Eigen::Index d, double densit
 
 }  // namespace
 
-TEST_CASE("add_range_to adds on [from, to) what add_to adds there, for every message form",
+TEST_CASE("add_range_to adds on a coordinate range what add_to adds there, for every message form",
           "[sparse-vector]") {
   const std::uint64_t seed = ef21::test::test_seed(20261201);
   CAPTURE(seed);
@@ -136,7 +136,7 @@ TEST_CASE("RoundView::sum on two threads equals the sequential worker-order sum"
   }
 }
 
-TEST_CASE("for_each_chunk covers [0, size) once, in chunks that do not depend on the threads",
+TEST_CASE("for_each_chunk covers 0 to size once, in chunks that do not depend on the threads",
           "[parallel-chunks]") {
   ef21::ThreadPool one(1), two(2);
   for (const std::int64_t size : {std::int64_t{0}, std::int64_t{1}, ef21::kCoordinateChunk,
