@@ -92,6 +92,12 @@ bool Ef21::sparsify(std::size_t worker, const Eigen::VectorXd& g) {
   e.value.resize(support.size());
   for (std::size_t q = 0; q < support.size(); ++q) e.value[q] = g[support[q]];
   e.index = std::move(support);
+  e.mask.clear();
+  if (dim() <= 48 * static_cast<Eigen::Index>(e.index.size())) {
+    e.mask.assign(static_cast<std::size_t>((dim() + 63) / 64), 0);
+    for (const std::int32_t l : e.index)
+      e.mask[static_cast<std::size_t>(l) >> 6] |= std::uint64_t{1} << (l & 63);
+  }
   note_support(e.index.size());
   local_[worker] = Eigen::VectorXd();  // frees d doubles
   state_[worker] = State::sparse;
@@ -150,9 +156,11 @@ namespace {
 
 /// g_i += c on a compact worker's E_i: in place where E_i has the coordinate, else inserted
 /// as base + c (g_i's value there), one backward merge for all insertions (E_i stays
-/// increasing). Each coordinate gets the one addition the dense form makes.
+/// increasing; `mask`, if kept, gets their bits). Each coordinate gets the one addition the
+/// dense form makes.
 void add_increment(std::vector<std::int32_t>& index, std::vector<double>& value,
-                   const compressors::SparseVector& c, const Eigen::VectorXd& base) {
+                   std::vector<std::uint64_t>& mask, const compressors::SparseVector& c,
+                   const Eigen::VectorXd& base) {
   std::size_t fresh = 0;
   for (std::size_t p = 0; p < c.size(); ++p) {
     const std::int32_t l = c.indices[p];
@@ -180,6 +188,7 @@ void add_increment(std::vector<std::int32_t>& index, std::vector<double>& value,
     --write;
     index[write] = l;
     value[write] = base[l] + c.values[p];
+    if (!mask.empty()) mask[static_cast<std::size_t>(l) >> 6] |= std::uint64_t{1} << (l & 63);
   }
 }
 
@@ -193,7 +202,7 @@ void Ef21::compact_step(std::size_t worker, std::int64_t round, const DenseTarge
   SparseLocal& e = sparse_[worker];
   // A compressor that can reads target - g_i as an overlay of D^t (Top-k: O(|E_i| + k) from
   // the round's preparation); else it is built.
-  const compressors::OverlayInput overlay{&shared_diff_, e.index, scratch.replaced};
+  const compressors::OverlayInput overlay{&shared_diff_, e.index, scratch.replaced, e.mask};
   if (!compressor().compress_overlay(overlay, overlay_, out.message, scratch.compressor)) {
     if (overlay_.usable) overlay_declined_.store(true, std::memory_order_relaxed);
     scratch.a = shared_diff_;
@@ -213,7 +222,7 @@ void Ef21::compact_step(std::size_t worker, std::int64_t round, const DenseTarge
       out.replaces = false;
     }
   } else {
-    add_increment(e.index, e.value, out.message, base_);
+    add_increment(e.index, e.value, e.mask, out.message, base_);
     out.replaces = false;
     note_support(e.index.size());
     if (2 * static_cast<Eigen::Index>(e.index.size()) > dim()) {  // no longer sparse: dense form

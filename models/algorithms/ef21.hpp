@@ -87,6 +87,9 @@ class Ef21 : public Method {
   struct SparseLocal {
     std::vector<std::int32_t> index;  // E_i, increasing
     std::vector<double> value;        // g_i on E_i
+    /// E_i as d bits, for the compressor's overlay (OverlayInput::at_mask), where that costs
+    /// at most half of what index and value store (d <= 48 |E_i|); else empty.
+    std::vector<std::uint64_t> mask;
   };
   std::vector<Eigen::VectorXd> local_;  // g_i, one per worker (dense form; empty in the sparse form)
   std::vector<State> state_;

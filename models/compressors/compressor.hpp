@@ -48,6 +48,10 @@ struct OverlayInput {
   const Eigen::VectorXd* base = nullptr;
   std::span<const std::int32_t> at;  // the replaced coordinates, strictly increasing
   std::span<const double> replaced;  // their values
+  /// Optional: `at` as d bits (bit l of word l / 64 set iff l is in `at`), kept by a caller
+  /// that reuses the same coordinates round after round (EF21's E_i), so the compressor need
+  /// not build it. Empty: the compressor builds what it needs.
+  std::span<const std::uint64_t> at_mask;
 };
 
 /// What a compressor prepares once a round from the shared base, for every compress_overlay

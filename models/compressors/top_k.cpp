@@ -500,12 +500,33 @@ bool TopK::compress_overlay(const OverlayInput& in, const OverlayPreparation& pr
     }
   };
   constexpr std::size_t kMaskFrom = 64;  // replaced coordinates from which the mask pays
-  if (replaced >= kMaskFrom) {
+  if (!in.at_mask.empty()) {
+    EF21_CHECK(in.at_mask.size() == static_cast<std::size_t>((dim_ + 63) / 64),
+               "top-k overlay: a mask of d bits");
+    const std::uint64_t* words = in.at_mask.data();
+    walk(
+        [words](std::int32_t l) { return ((words[static_cast<std::size_t>(l) >> 6] >> (l & 63)) & 1) != 0; });
+  } else if (replaced >= kMaskFrom) {
     std::vector<std::uint64_t>& mask = workspace.mask;  // all zero between uses
     mask.resize(static_cast<std::size_t>((dim_ + 63) / 64), 0);
-    for (const std::int32_t l : in.at) mask[static_cast<std::size_t>(l) >> 6] |= std::uint64_t{1} << (l & 63);
-    walk([&mask](std::int32_t l) { return ((mask[static_cast<std::size_t>(l) >> 6] >> (l & 63)) & 1) != 0; });
-    for (const std::int32_t l : in.at) mask[static_cast<std::size_t>(l) >> 6] = 0;
+    // `at` is increasing: each word's bits are gathered in a register and the word is stored
+    // whole (no load of the mask, so no chain of stores and reloads through one word).
+    std::uint64_t* words = mask.data();
+    std::size_t current = static_cast<std::size_t>(in.at.front()) >> 6;
+    std::uint64_t bits = 0;
+    for (const std::int32_t l : in.at) {
+      const std::size_t w = static_cast<std::size_t>(l) >> 6;
+      const std::uint64_t same_word =
+          std::uint64_t{0} - static_cast<std::uint64_t>(w == current);  // all ones or 0
+      bits = (bits & same_word) | (std::uint64_t{1} << (l & 63));
+      words[w] = bits;
+      current = w;
+    }
+    walk(
+        [words](std::int32_t l) { return ((words[static_cast<std::size_t>(l) >> 6] >> (l & 63)) & 1) != 0; });
+    // The words `at` touched lie between its first and last: one fill clears them.
+    std::fill(words + (static_cast<std::size_t>(in.at.front()) >> 6),
+              words + (static_cast<std::size_t>(in.at.back()) >> 6) + 1, std::uint64_t{0});
   } else {
     walk([&in](std::int32_t l) { return std::binary_search(in.at.begin(), in.at.end(), l); });
   }

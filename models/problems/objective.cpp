@@ -176,6 +176,7 @@ Objective::Objective(const ProblemSpec& spec, data::Dataset shard)
     for (std::size_t p = 0; p < stored; ++p)
       local_inner_[p] = static_cast<std::int32_t>(
           std::lower_bound(columns_.begin(), columns_.end(), inner[p]) - columns_.begin());
+    columns_.push_back(-1);  // the slot past S_i (compact_gradient's branch-free merge reads it)
   }
 }
 
@@ -293,8 +294,8 @@ double Objective::compact_gradient(const double* x_on_columns, const TermAt& ter
   // as the pass over d-long ones.
   const auto* sparse = std::get_if<data::SparseRowMatrix>(&shard_.features);
   const double inv_m = 1.0 / static_cast<double>(rows());
-  const std::size_t c = columns_.size();
-  if (scratch.local_sum.size() < c) scratch.local_sum.resize(c, 0.0);  // all +0.0 between uses
+  const std::size_t c = compact_columns().size();
+  if (scratch.local_sum.size() < c + 1) scratch.local_sum.resize(c + 1, 0.0);  // all +0.0 between uses
   values.resize(support.size());
   const double loss =
       unit_values_
@@ -302,16 +303,20 @@ double Objective::compact_gradient(const double* x_on_columns, const TermAt& ter
                                                       x_on_columns, scratch.local_sum.data())
           : sparse_loss_and_gradient_sum<Value, false>(spec_.kind, *sparse, local_inner_.data(),
                                                        shard_.labels, x_on_columns, scratch.local_sum.data());
-  // finish_gradient's arithmetic on the support; outside S_i the loss part is +0.
+  // finish_gradient's arithmetic on the support; outside S_i the loss part is +0, and
+  // (+0 * (1/m)) + term is 0.0 + term to the bit: one expression for both cases, no branch
+  // (support mixes S_i with other coordinates unpredictably). columns_ and local_sum have one
+  // slot past S_i, read (and left as it is) once p reaches c.
+  const std::int32_t* columns = columns_.data();
+  double* sum = scratch.local_sum.data();
   std::size_t p = 0;
   for (std::size_t q = 0; q < support.size(); ++q) {
     const std::int32_t l = support[q];
-    if (p < c && columns_[p] == l) {
-      values[q] = scratch.local_sum[p] * inv_m + term_at(q, l);
-      scratch.local_sum[p++] = 0.0;
-    } else {
-      values[q] = 0.0 + term_at(q, l);
-    }
+    const bool in_shard = (p < c) & (columns[p] == l);
+    const double s = sum[p];
+    sum[p] = in_shard ? 0.0 : s;
+    values[q] = (in_shard ? s : 0.0) * inv_m + term_at(q, l);
+    p += in_shard ? 1 : 0;
   }
   EF21_CHECK(p == c, "a gradient's support must hold every column of the shard");
   if constexpr (Value) return loss * inv_m + reg_value;
@@ -328,7 +333,7 @@ double Objective::gradient_on(const Eigen::Ref<const Eigen::VectorXd>& x, const 
   const double* r = reg.gradient.data();
   if (!columns_.empty()) {
     // The compact form: x read on S_i, then the pass over |S_i|-long vectors.
-    const std::size_t c = columns_.size();
+    const std::size_t c = compact_columns().size();
     scratch.local_x.resize(c);
     for (std::size_t q = 0; q < c; ++q) scratch.local_x[q] = x[columns_[q]];
     return compact_gradient<Value>(
@@ -360,7 +365,7 @@ double Objective::gradient_on_gathered(std::span<const double> x_on_columns,
                                        std::span<const std::int32_t> support, GradientScratch& scratch,
                                        std::vector<double>& values) const {
   EF21_CHECK(has_compact_form(), "gathered inputs need the compact form");
-  EF21_CHECK(x_on_columns.size() == columns_.size() && term_on_support.size() == support.size(),
+  EF21_CHECK(x_on_columns.size() == compact_columns().size() && term_on_support.size() == support.size(),
              "gathered inputs do not match the columns or the support");
   const double* t = term_on_support.data();
   return compact_gradient<Value>(

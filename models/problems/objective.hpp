@@ -82,7 +82,10 @@ class Objective {
   /// Whether the shard keeps the compact form (see kCompactFormDim).
   bool has_compact_form() const { return !columns_.empty(); }
   /// The compact form's columns S_i, increasing (empty without it).
-  std::span<const std::int32_t> compact_columns() const { return columns_; }
+  std::span<const std::int32_t> compact_columns() const {
+    return columns_.empty() ? std::span<const std::int32_t>()
+                            : std::span(columns_).first(columns_.size() - 1);
+  }
   /// The compact form's gradient on `support` with x and the regulariser's gradient already
   /// read where it needs them: x_on_columns[p] = x[compact_columns()[p]] and
   /// term_on_support[q] = reg.gradient[support[q]], reg_value = reg.value. The same bits as
@@ -146,7 +149,7 @@ class Objective {
 
   double smoothness_;
   bool unit_values_;                       // sparse, and every stored value is exactly 1.0 (sparse_rows.hpp)
-  std::vector<std::int32_t> columns_;      // compact form: S_i, increasing (empty: none)
+  std::vector<std::int32_t> columns_;      // compact form: S_i, increasing, then one spare slot (empty: none)
   std::vector<std::int32_t> local_inner_;  // compact form: each stored value's position in columns_
 };
 

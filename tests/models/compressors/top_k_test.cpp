@@ -383,7 +383,7 @@ TEST_CASE("Top-k of a base with replaced coordinates: compress_overlay equals co
         CompressorWorkspace w1, w2;
         SparseVector expected, got;
         topk.compress(dense, expected, rng, w1);
-        REQUIRE(topk.compress_overlay({&base, at, values}, prepared, got, w2));
+        REQUIRE(topk.compress_overlay({&base, at, values, {}}, prepared, got, w2));
         require_same_message(got, expected);
       }
       // More replaced coordinates than prepared for: it declines.
@@ -394,7 +394,7 @@ TEST_CASE("Top-k of a base with replaced coordinates: compress_overlay equals co
       std::vector<double> values{1.0, 2.0, 3.0};
       SparseVector out;
       CompressorWorkspace w;
-      CHECK_FALSE(topk.compress_overlay({&base, at, values}, prepared, out, w));
+      CHECK_FALSE(topk.compress_overlay({&base, at, values, {}}, prepared, out, w));
     }
   }
 }
@@ -440,11 +440,21 @@ TEST_CASE("Top-k overlays with many replaced coordinates equal compress bit for 
 
         SparseVector expected, got;
         topk.compress(dense, expected, rng, w1);
-        if (!topk.compress_overlay({&base, at, values}, prepared, got, w2)) {
+        // The caller's mask of `at` (OverlayInput::at_mask, as EF21 keeps for E_i) gives the
+        // same outcome and message as the mask the compressor builds itself.
+        std::vector<std::uint64_t> at_mask(static_cast<std::size_t>((d + 63) / 64), 0);
+        for (const std::int32_t l : at)
+          at_mask[static_cast<std::size_t>(l) >> 6] |= std::uint64_t{1} << (l & 63);
+        SparseVector with_mask;
+        const bool masked_ok = topk.compress_overlay({&base, at, values, at_mask}, prepared, with_mask, w2);
+        if (!topk.compress_overlay({&base, at, values, {}}, prepared, got, w2)) {
+          REQUIRE_FALSE(masked_ok);
           REQUIRE(at.size() > max_replaced);
           ++declined;
           continue;
         }
+        REQUIRE(masked_ok);
+        require_same_message(with_mask, expected);
         ++accepted;
         require_same_message(got, expected);
       }
