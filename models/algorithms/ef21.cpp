@@ -157,34 +157,48 @@ namespace {
 /// g_i += c on a compact worker's E_i: in place where E_i has the coordinate, else inserted
 /// as base + c (g_i's value there), one backward merge for all insertions (E_i stays
 /// increasing; `mask`, if kept, gets their bits). Each coordinate gets the one addition the
-/// dense form makes.
+/// dense form makes. The merge moves the entries between two insertions as whole segments
+/// (E_i is tens of thousands of entries at large d; c a few). `positions`: scratch.
 void add_increment(std::vector<std::int32_t>& index, std::vector<double>& value,
                    std::vector<std::uint64_t>& mask, const compressors::SparseVector& c,
-                   const Eigen::VectorXd& base) {
+                   const Eigen::VectorXd& base, std::vector<std::size_t>& positions) {
+  // Where each of c's coordinates is or would go in E_i; both increasing, so each search
+  // starts where the previous one ended. A fresh coordinate's position is at most old (old:
+  // after every entry); a found one is marked as old + 1 + its position.
+  const std::size_t old = index.size();
+  positions.resize(c.size());
   std::size_t fresh = 0;
+  auto from = index.begin();
   for (std::size_t p = 0; p < c.size(); ++p) {
     const std::int32_t l = c.indices[p];
-    const auto it = std::lower_bound(index.begin(), index.end(), l);
-    if (it != index.end() && *it == l)
-      value[static_cast<std::size_t>(it - index.begin())] += c.values[p];
-    else
+    from = std::lower_bound(from, index.end(), l);
+    const auto at = static_cast<std::size_t>(from - index.begin());
+    if (from != index.end() && *from == l) {
+      value[at] += c.values[p];
+      positions[p] = old + 1 + at;
+    } else {
+      positions[p] = at;
       ++fresh;
+    }
   }
   if (fresh == 0) return;
-  const std::size_t old = index.size();
   index.resize(old + fresh);
   value.resize(old + fresh);
   std::size_t kept = old;           // E_i's entries not yet moved: [0, kept)
   std::size_t write = old + fresh;  // next slot from the back: [write, end) is final
   for (std::size_t p = c.size(); p-- > 0;) {
+    if (positions[p] > old) continue;  // added in place above; moves with its segment
+    const std::size_t at = positions[p];
+    // E_i's entries [at, kept) are all above c's coordinate: they move up as one segment.
+    std::copy_backward(index.begin() + static_cast<std::ptrdiff_t>(at),
+                       index.begin() + static_cast<std::ptrdiff_t>(kept),
+                       index.begin() + static_cast<std::ptrdiff_t>(write));
+    std::copy_backward(value.begin() + static_cast<std::ptrdiff_t>(at),
+                       value.begin() + static_cast<std::ptrdiff_t>(kept),
+                       value.begin() + static_cast<std::ptrdiff_t>(write));
+    write -= kept - at;
+    kept = at;
     const std::int32_t l = c.indices[p];
-    while (kept > 0 && index[kept - 1] > l) {
-      --kept;
-      --write;
-      index[write] = index[kept];
-      value[write] = value[kept];
-    }
-    if (kept > 0 && index[kept - 1] == l) continue;  // added in place above; moves with E_i
     --write;
     index[write] = l;
     value[write] = base[l] + c.values[p];
@@ -222,7 +236,7 @@ void Ef21::compact_step(std::size_t worker, std::int64_t round, const DenseTarge
       out.replaces = false;
     }
   } else {
-    add_increment(e.index, e.value, e.mask, out.message, base_);
+    add_increment(e.index, e.value, e.mask, out.message, base_, scratch.positions);
     out.replaces = false;
     note_support(e.index.size());
     if (2 * static_cast<Eigen::Index>(e.index.size()) > dim()) {  // no longer sparse: dense form

@@ -72,6 +72,7 @@ struct WorkerScratch {
   Eigen::VectorXd estimate;            // a stochastic gradient
   problems::GradientScratch gradient;  // Objective::value_and_gradient_on
   std::vector<double> replaced;        // EF21's compact form: the compressor input on E_i
+  std::vector<std::size_t> positions;  // EF21's compact form: where a message's coordinates go in E_i
   compressors::SparseVector sparse;
   compressors::CompressorWorkspace compressor;
 };
