@@ -288,13 +288,16 @@ void Ef21::worker_round_into(std::size_t worker, std::int64_t round,
   }
   // grad f_i on E_i (which holds S_i), the shared 0.0 + term elsewhere: target - g_i on E_i
   // is then the same subtraction ef21_step makes there, and D^t outside it.
+  // The gradient itself only where something reads it: the round's metrics, or a compressor
+  // that may send every coordinate exactly (compact_step's dense target).
   const SparseLocal& e = sparse_[worker];
-  evaluate_on(worker, x, e.index, out, scratch, gradient, gathered_.find(static_cast<std::uint32_t>(worker)));
-  scratch.replaced.resize(e.index.size());
-  for (std::size_t q = 0; q < e.index.size(); ++q) scratch.replaced[q] = gradient.values[q] - e.value[q];
+  const bool keep_gradient = gradients_read() || compressor().entries() == dim();
+  evaluate_on(worker, x, e.index, out, scratch, gradient, gathered_.find(static_cast<std::uint32_t>(worker)),
+              e.value, &scratch.replaced, keep_gradient);
   compact_step(
       worker, round,
       [&]() -> const Eigen::VectorXd& {
+        EF21_CHECK(gradient.overlay, "the dense target needs the gradient kept");
         gradient.to_dense(scratch.b);
         return scratch.b;
       },

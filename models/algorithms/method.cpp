@@ -53,6 +53,7 @@ Method::Method(const MethodContext& context) : context_(context) {
 
 void Method::begin_round(std::int64_t round, const Eigen::Ref<const Eigen::VectorXd>& x, RoundValues values) {
   values_ = values == RoundValues::compute;
+  round_values_ = values;
   if (shared_regulariser_)
     problems::regulariser_at(objectives().front().spec(), x, regulariser_, context_.pool,
                              values != RoundValues::none);
@@ -100,7 +101,9 @@ void Method::worker_round_into(std::size_t worker, std::int64_t round,
 
 void Method::evaluate_on(std::size_t worker, const Eigen::Ref<const Eigen::VectorXd>& x,
                          std::span<const std::int32_t> support, WorkerOutput& out, WorkerScratch& scratch,
-                         WorkerGradient& gradient, const GatheredInputs::Inputs* gathered) const {
+                         WorkerGradient& gradient, const GatheredInputs::Inputs* gathered,
+                         std::span<const double> offset, std::vector<double>* differences,
+                         bool keep_gradient) const {
   EF21_CHECK(shared_regulariser_ && regulariser_.gradient.size() == dim_,
              "a gradient in the overlay form needs the shared regulariser, after begin_round");
   out.participated = true;
@@ -108,27 +111,43 @@ void Method::evaluate_on(std::size_t worker, const Eigen::Ref<const Eigen::Vecto
   out.compute_flops = objectives()[worker].flops_per_gradient();
   out.batch.clear();
   out.kept.clear();
-  gradient.overlay = true;
-  gradient.support.assign(support.begin(), support.end());
-  gradient.outside_term = &regulariser_.gradient;
   const problems::Objective& objective = objectives()[worker];
-  if (!values_) {
-    out.value = std::numeric_limits<double>::quiet_NaN();
-    out.value_bound = gathered != nullptr
-                          ? objective.gradient_on_gathered<false>(
-                                gathered->x_on_columns, gathered->term_on_support, regulariser_.value,
-                                support, scratch.gradient, gradient.values)
-                          : objective.gradient_on_and_value_bound(x, regulariser_, support, scratch.gradient,
-                                                                  gradient.values);
-    return;
+  keep_gradient = keep_gradient || gathered == nullptr || differences == nullptr;
+  if (keep_gradient) {
+    gradient.overlay = true;
+    gradient.support.assign(support.begin(), support.end());
+    gradient.outside_term = &regulariser_.gradient;
+  } else {
+    gradient.overlay = false;  // not kept: the caller reads no gradient this round
+    gradient.dense.resize(0);
   }
-  out.value =
-      gathered != nullptr
-          ? objective.gradient_on_gathered<true>(gathered->x_on_columns, gathered->term_on_support,
-                                                 regulariser_.value, support, scratch.gradient,
-                                                 gradient.values)
-          : objective.value_and_gradient_on(x, regulariser_, support, scratch.gradient, gradient.values);
-  out.value_bound = std::abs(out.value);
+  std::vector<double>* values = keep_gradient ? &gradient.values : nullptr;
+  double result = 0.0;
+  if (gathered != nullptr) {
+    result = values_ ? objective.gradient_on_gathered<true>(gathered->x_on_columns, gathered->term_on_support,
+                                                            regulariser_.value, support, scratch.gradient,
+                                                            values, offset, differences)
+                     : objective.gradient_on_gathered<false>(
+                           gathered->x_on_columns, gathered->term_on_support, regulariser_.value, support,
+                           scratch.gradient, values, offset, differences);
+  } else {
+    result =
+        values_ ? objective.value_and_gradient_on(x, regulariser_, support, scratch.gradient, gradient.values)
+                : objective.gradient_on_and_value_bound(x, regulariser_, support, scratch.gradient,
+                                                        gradient.values);
+    if (differences != nullptr) {
+      EF21_CHECK(offset.size() == support.size(), "an offset for every support coordinate");
+      differences->resize(support.size());
+      for (std::size_t q = 0; q < support.size(); ++q) (*differences)[q] = gradient.values[q] - offset[q];
+    }
+  }
+  if (values_) {
+    out.value = result;
+    out.value_bound = std::abs(result);
+  } else {
+    out.value = std::numeric_limits<double>::quiet_NaN();
+    out.value_bound = result;
+  }
 }
 
 void Method::skip_round(std::size_t worker, const Eigen::Ref<const Eigen::VectorXd>& x, WorkerOutput& out,

@@ -220,9 +220,18 @@ class Method {
   /// shared regulariser (shared_regulariser() != nullptr) and a sparse shard.
   /// With `gathered` (x on the shard's compact columns and the regulariser term on `support`,
   /// read beforehand: GatheredInputs), the same bits without reading x or the term here.
+  /// With `differences`, also gradient[q] - offset[q] on the support (EF21: target - g_i on
+  /// E_i) into *differences; then with `keep_gradient` false and `gathered`, the gradient
+  /// itself is not kept (gradient.dense left empty, not an overlay: for a round whose caller
+  /// reads no gradient, RoundValues::none).
   void evaluate_on(std::size_t worker, const Eigen::Ref<const Eigen::VectorXd>& x,
                    std::span<const std::int32_t> support, WorkerOutput& out, WorkerScratch& scratch,
-                   WorkerGradient& gradient, const GatheredInputs::Inputs* gathered = nullptr) const;
+                   WorkerGradient& gradient, const GatheredInputs::Inputs* gathered = nullptr,
+                   std::span<const double> offset = {}, std::vector<double>* differences = nullptr,
+                   bool keep_gradient = true) const;
+  /// Whether the round's caller reads the workers' gradients (begin_round without
+  /// RoundValues::none).
+  bool gradients_read() const { return round_values_ != RoundValues::none; }
   /// Draws this round's minibatch of `worker` into out.batch (tau_i distinct local rows,
   /// ascending) from its own stream, and bills its compute as `passes` minibatch gradients
   /// (replacing evaluate's one full gradient).
@@ -255,10 +264,11 @@ class Method {
   Eigen::Index dim_;
   std::vector<Rng> worker_rngs_;
   std::vector<Rng> batch_rngs_;
-  std::vector<std::int64_t> batch_size_;  // tau_i
-  bool shared_regulariser_ = false;       // every objective has the same spec
-  bool values_ = true;                    // this round computes f_i (begin_round)
-  problems::RegulariserAt regulariser_;   // at the round's x (begin_round)
+  std::vector<std::int64_t> batch_size_;             // tau_i
+  bool shared_regulariser_ = false;                  // every objective has the same spec
+  bool values_ = true;                               // this round computes f_i (begin_round)
+  RoundValues round_values_ = RoundValues::compute;  // begin_round's
+  problems::RegulariserAt regulariser_;              // at the round's x (begin_round)
 };
 
 /// Distinct values drawn uniformly without replacement from [0, population), ascending:

@@ -286,37 +286,36 @@ double Objective::gradient_and_value_bound(const Eigen::Ref<const Eigen::VectorX
   return (loss_bound * inv_m + 1.0) + std::abs(reg.value);
 }
 
-template <bool Value, typename TermAt>
+template <bool Value, typename TermAt, typename Write>
 double Objective::compact_gradient(const double* x_on_columns, const TermAt& term_at, double reg_value,
                                    std::span<const std::int32_t> support, GradientScratch& scratch,
-                                   std::vector<double>& values) const {
+                                   const Write& write) const {
   // The pass over |S_i|-long vectors (cache-resident), with the same terms in the same order
   // as the pass over d-long ones.
   const auto* sparse = std::get_if<data::SparseRowMatrix>(&shard_.features);
   const double inv_m = 1.0 / static_cast<double>(rows());
   const std::size_t c = compact_columns().size();
   if (scratch.local_sum.size() < c + 1) scratch.local_sum.resize(c + 1, 0.0);  // all +0.0 between uses
-  values.resize(support.size());
   const double loss =
       unit_values_
           ? sparse_loss_and_gradient_sum<Value, true>(spec_.kind, *sparse, local_inner_.data(), shard_.labels,
                                                       x_on_columns, scratch.local_sum.data())
           : sparse_loss_and_gradient_sum<Value, false>(spec_.kind, *sparse, local_inner_.data(),
                                                        shard_.labels, x_on_columns, scratch.local_sum.data());
-  // finish_gradient's arithmetic on the support; outside S_i the loss part is +0, and
-  // (+0 * (1/m)) + term is 0.0 + term to the bit: one expression for both cases, no branch
-  // (support mixes S_i with other coordinates unpredictably). columns_ and local_sum have one
-  // slot past S_i, read (and left as it is) once p reaches c.
+  // finish_gradient's arithmetic on the support; outside S_i the loss part is +0. A branch,
+  // not a select: E_i is mostly S_i, so it is well predicted, and a select would chain each
+  // step to the load of columns[p] (columns_ has one slot past S_i, never a coordinate).
   const std::int32_t* columns = columns_.data();
   double* sum = scratch.local_sum.data();
   std::size_t p = 0;
   for (std::size_t q = 0; q < support.size(); ++q) {
     const std::int32_t l = support[q];
-    const bool in_shard = (p < c) & (columns[p] == l);
-    const double s = sum[p];
-    sum[p] = in_shard ? 0.0 : s;
-    values[q] = (in_shard ? s : 0.0) * inv_m + term_at(q, l);
-    p += in_shard ? 1 : 0;
+    if (columns[p] == l) {
+      write(q, sum[p] * inv_m + term_at(q, l));
+      sum[p++] = 0.0;
+    } else {
+      write(q, 0.0 + term_at(q, l));
+    }
   }
   EF21_CHECK(p == c, "a gradient's support must hold every column of the shard");
   if constexpr (Value) return loss * inv_m + reg_value;
@@ -336,9 +335,11 @@ double Objective::gradient_on(const Eigen::Ref<const Eigen::VectorXd>& x, const 
     const std::size_t c = compact_columns().size();
     scratch.local_x.resize(c);
     for (std::size_t q = 0; q < c; ++q) scratch.local_x[q] = x[columns_[q]];
+    values.resize(support.size());
+    double* v = values.data();
     return compact_gradient<Value>(
         scratch.local_x.data(), [r](std::size_t /*q*/, std::int32_t l) { return r[l]; }, reg.value, support,
-        scratch, values);
+        scratch, [v](std::size_t q, double g) { v[q] = g; });
   }
   // The data pass adds into the all-zero accumulator exactly what loss_and_gradient_sum
   // adds into its zeroed gradient, so each coordinate holds the same bits; finish_gradient's
@@ -363,22 +364,45 @@ template <bool Value>
 double Objective::gradient_on_gathered(std::span<const double> x_on_columns,
                                        std::span<const double> term_on_support, double reg_value,
                                        std::span<const std::int32_t> support, GradientScratch& scratch,
-                                       std::vector<double>& values) const {
+                                       std::vector<double>* values, std::span<const double> offset,
+                                       std::vector<double>* differences) const {
   EF21_CHECK(has_compact_form(), "gathered inputs need the compact form");
   EF21_CHECK(x_on_columns.size() == compact_columns().size() && term_on_support.size() == support.size(),
              "gathered inputs do not match the columns or the support");
+  EF21_CHECK(differences == nullptr || offset.size() == support.size(),
+             "an offset for every support coordinate");
+  EF21_CHECK(values != nullptr || differences != nullptr, "a gradient on a support needs somewhere to go");
   const double* t = term_on_support.data();
-  return compact_gradient<Value>(
-      x_on_columns.data(), [t](std::size_t q, std::int32_t /*l*/) { return t[q]; }, reg_value, support,
-      scratch, values);
+  const auto term_at = [t](std::size_t q, std::int32_t /*l*/) { return t[q]; };
+  double* v = nullptr;
+  if (values != nullptr) {
+    values->resize(support.size());
+    v = values->data();
+  }
+  if (differences == nullptr)
+    return compact_gradient<Value>(x_on_columns.data(), term_at, reg_value, support, scratch,
+                                   [v](std::size_t q, double g) { v[q] = g; });
+  differences->resize(support.size());
+  double* diff = differences->data();
+  const double* o = offset.data();
+  if (v == nullptr)
+    return compact_gradient<Value>(x_on_columns.data(), term_at, reg_value, support, scratch,
+                                   [diff, o](std::size_t q, double g) { diff[q] = g - o[q]; });
+  return compact_gradient<Value>(x_on_columns.data(), term_at, reg_value, support, scratch,
+                                 [v, diff, o](std::size_t q, double g) {
+                                   v[q] = g;
+                                   diff[q] = g - o[q];
+                                 });
 }
 
 template double Objective::gradient_on_gathered<true>(std::span<const double>, std::span<const double>,
                                                       double, std::span<const std::int32_t>, GradientScratch&,
-                                                      std::vector<double>&) const;
+                                                      std::vector<double>*, std::span<const double>,
+                                                      std::vector<double>*) const;
 template double Objective::gradient_on_gathered<false>(std::span<const double>, std::span<const double>,
                                                        double, std::span<const std::int32_t>,
-                                                       GradientScratch&, std::vector<double>&) const;
+                                                       GradientScratch&, std::vector<double>*,
+                                                       std::span<const double>, std::vector<double>*) const;
 
 double Objective::value_and_gradient_on(const Eigen::Ref<const Eigen::VectorXd>& x, const RegulariserAt& reg,
                                         std::span<const std::int32_t> support, GradientScratch& scratch,

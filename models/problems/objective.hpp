@@ -92,10 +92,15 @@ class Objective {
   /// value_and_gradient_on (Value) or gradient_on_and_value_bound (!Value) at that x and reg:
   /// a round can read x and the term for all its workers chunk by chunk of coordinates, while
   /// the chunk is in cache, instead of each worker reading them across d.
+  /// Writes the gradient on the support into `values` (if not null) and, with `differences`,
+  /// gradient[q] - offset[q] there (EF21's compressor input target - g_i on E_i: one pass
+  /// over the support instead of two, and no gradient written when nobody reads it).
   template <bool Value>
   double gradient_on_gathered(std::span<const double> x_on_columns, std::span<const double> term_on_support,
                               double reg_value, std::span<const std::int32_t> support,
-                              GradientScratch& scratch, std::vector<double>& values) const;
+                              GradientScratch& scratch, std::vector<double>* values,
+                              std::span<const double> offset = {},
+                              std::vector<double>* differences = nullptr) const;
   /// d from which a sparse shard with stored values <= d/4 keeps the compact form (its columns
   /// S_i and each stored value's position among them; 4 bytes a stored value): at 32 768 a
   /// d-long scratch vector is 256 KiB, and x plus the accumulator start to leave L2.
@@ -140,10 +145,11 @@ class Objective {
                      std::vector<double>& values) const;
   /// The compact form's data pass on x_on_columns (x on S_i), then finish_gradient's
   /// arithmetic on `support` with the regulariser's gradient at support[q] = term_at(q, l).
-  template <bool Value, typename TermAt>
+  /// `write(q, g)` receives the gradient g at support[q].
+  template <bool Value, typename TermAt, typename Write>
   double compact_gradient(const double* x_on_columns, const TermAt& term_at, double reg_value,
                           std::span<const std::int32_t> support, GradientScratch& scratch,
-                          std::vector<double>& values) const;
+                          const Write& write) const;
   /// gradient = gradient * inv_m + reg.gradient, coordinate by coordinate.
   static void finish_gradient(double inv_m, const RegulariserAt& reg, Eigen::Ref<Eigen::VectorXd> gradient);
 

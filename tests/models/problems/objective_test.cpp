@@ -327,19 +327,31 @@ TEST_CASE("The gradient on a support equals the dense gradient's coordinates bit
           for (std::size_t q = 0; q < support.size(); ++q)
             REQUIRE(ef21::test::same_bits(values[q], dense[support[q]]));
           if (f.has_compact_form()) {
-            // With x and the term read beforehand (GatheredInputs): the same bits.
-            std::vector<double> x_on_columns, term_on_support, gathered;
+            // With x and the term read beforehand (GatheredInputs): the same bits; and the
+            // differences gradient - offset, with or without the gradient itself.
+            std::vector<double> x_on_columns, term_on_support, gathered, offset, differences, alone;
             for (const std::int32_t l : f.compact_columns()) x_on_columns.push_back(x[l]);
-            for (const std::int32_t l : support) term_on_support.push_back(reg.gradient[l]);
+            for (const std::int32_t l : support) {
+              term_on_support.push_back(reg.gradient[l]);
+              offset.push_back(rng.normal());
+            }
             REQUIRE(ef21::test::same_bits(
                 bound, f.gradient_on_gathered<false>(x_on_columns, term_on_support, reg.value, support,
-                                                     scratch, gathered)));
+                                                     scratch, &gathered)));
             REQUIRE(gathered == values);
             REQUIRE(ef21::test::same_bits(
                 value, f.gradient_on_gathered<true>(x_on_columns, term_on_support, reg.value, support,
-                                                    scratch, gathered)));
-            for (std::size_t q = 0; q < support.size(); ++q)
+                                                    scratch, &gathered, offset, &differences)));
+            for (std::size_t q = 0; q < support.size(); ++q) {
               REQUIRE(ef21::test::same_bits(gathered[q], dense[support[q]]));
+              REQUIRE(ef21::test::same_bits(differences[q], dense[support[q]] - offset[q]));
+            }
+            REQUIRE(ef21::test::same_bits(
+                bound, f.gradient_on_gathered<false>(x_on_columns, term_on_support, reg.value, support,
+                                                     scratch, nullptr, offset, &alone)));
+            REQUIRE(alone.size() == differences.size());
+            for (std::size_t q = 0; q < alone.size(); ++q)
+              REQUIRE(ef21::test::same_bits(alone[q], differences[q]));
           }
           REQUIRE(std::all_of(scratch.local_sum.begin(), scratch.local_sum.end(),
                               [](double s) { return ef21::test::same_bits(s, 0.0); }));
