@@ -16,6 +16,7 @@ void GatheredInputs::request(const Request& r) {
 void GatheredInputs::gather(ThreadPool* pool, const Eigen::Ref<const Eigen::VectorXd>& x,
                             const Eigen::Ref<const Eigen::VectorXd>& term) {
   EF21_CHECK(x.size() == term.size(), "x and the term must have the same dimension");
+  if (requests_.empty()) return;
   if (inputs_.size() < requests_.size()) inputs_.resize(requests_.size());
   for (std::size_t j = 0; j < requests_.size(); ++j) {
     inputs_[j].x_on_columns.resize(requests_[j].columns.size());
