@@ -25,7 +25,9 @@ void require_same_run(const std::vector<RoundRecord>& dense, const std::vector<R
       REQUIRE(dense[t].outputs[i].message.indices == sparse[t].outputs[i].message.indices);
       REQUIRE(ef21::test::same_bits(dense[t].outputs[i].message.to_dense(),
                                     sparse[t].outputs[i].message.to_dense()));
-      REQUIRE(ef21::test::same_bits(dense[t].gradients[i], sparse[t].gradients[i]));
+      REQUIRE(dense[t].gradients.size() == sparse[t].gradients.size());
+      if (!dense[t].gradients.empty())  // records of rounds that keep no gradients have none
+        REQUIRE(ef21::test::same_bits(dense[t].gradients[i], sparse[t].gradients[i]));
     }
   }
 }
@@ -216,18 +218,6 @@ TEST_CASE("EF21's compact workers in rounds that evaluate nothing give the dense
     };
     const auto dense = run(false, 1);
     const auto compact = run(true, 2);
-    REQUIRE(dense.size() == compact.size());
-    for (std::size_t t = 0; t < dense.size(); ++t) {
-      CAPTURE(t);
-      REQUIRE(ef21::test::same_bits(dense[t].x, compact[t].x));
-      REQUIRE(ef21::test::same_bits(dense[t].f, compact[t].f));
-      REQUIRE(ef21::test::same_bits(dense[t].grad_norm_sq, compact[t].grad_norm_sq));
-      for (std::size_t i = 0; i < dense[t].outputs.size(); ++i) {
-        CAPTURE(i);
-        REQUIRE(dense[t].outputs[i].message.indices == compact[t].outputs[i].message.indices);
-        REQUIRE(ef21::test::same_bits(dense[t].outputs[i].message.to_dense(),
-                                      compact[t].outputs[i].message.to_dense()));
-      }
-    }
+    require_same_run(dense, compact);
   }
 }
