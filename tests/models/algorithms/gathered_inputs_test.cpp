@@ -12,21 +12,6 @@
 
 using ef21::algorithms::GatheredInputs;
 
-namespace {
-
-/// Increasing coordinates of [0, d): random ones plus both sides of every chunk boundary.
-std::vector<std::int32_t> coordinates(ef21::Rng& rng, Eigen::Index d, double density) {
-  std::vector<std::int32_t> at;
-  for (Eigen::Index l = 0; l < d; ++l) {
-    const bool boundary =
-        l % ef21::kCoordinateChunk == 0 || (l + 1) % ef21::kCoordinateChunk == 0 || l + 1 == d;
-    if (boundary || rng.uniform() < density) at.push_back(static_cast<std::int32_t>(l));
-  }
-  return at;
-}
-
-}  // namespace
-
 TEST_CASE("GatheredInputs reads what each worker would read itself, at every chunk boundary", "[gathered]") {
   const std::uint64_t seed = ef21::test::test_seed(2026);
   CAPTURE(seed);
@@ -40,8 +25,9 @@ TEST_CASE("GatheredInputs reads what each worker would read itself, at every chu
   const std::vector<std::uint32_t> workers = {2, 3, 7, 11};
   std::vector<std::vector<std::int32_t>> columns, support;
   for (std::size_t j = 0; j < workers.size(); ++j) {
-    columns.push_back(coordinates(rng, d, 0.01 * static_cast<double>(j + 1)));
-    support.push_back(coordinates(rng, d, 0.02));
+    columns.push_back(
+        ef21::test::random_coordinates(rng, d, 0.01 * static_cast<double>(j + 1), ef21::kCoordinateChunk));
+    support.push_back(ef21::test::random_coordinates(rng, d, 0.02, ef21::kCoordinateChunk));
   }
   support[1].clear();  // an empty support is a valid request
   ef21::ThreadPool two(2);

@@ -5,7 +5,6 @@
 #include <algorithm>
 #include <catch2/catch.hpp>
 #include <cstdint>
-#include <cstring>
 #include <vector>
 
 #include "models/algorithms/method.hpp"
@@ -19,22 +18,10 @@ using ef21::compressors::SparseVector;
 
 namespace {
 
-bool same_bits(const Eigen::VectorXd& a, const Eigen::VectorXd& b) {
-  return a.size() == b.size() &&
-         std::memcmp(a.data(), b.data(), static_cast<std::size_t>(a.size()) * sizeof(double)) == 0;
-}
-
 Eigen::VectorXd random_vector(Rng& rng, Eigen::Index d) {
   Eigen::VectorXd v(d);
   for (Eigen::Index l = 0; l < d; ++l) v[l] = rng.normal();
   return v;
-}
-
-std::vector<std::int32_t> random_support(Rng& rng, Eigen::Index d, double density) {
-  std::vector<std::int32_t> at;
-  for (Eigen::Index l = 0; l < d; ++l)
-    if (rng.uniform() < density) at.push_back(static_cast<std::int32_t>(l));
-  return at;
 }
 
 }  // namespace
@@ -46,13 +33,13 @@ TEST_CASE("add_range_to adds on a coordinate range what add_to adds there, for e
   Rng rng(seed);
   const Eigen::Index d = 3 * ef21::kCoordinateChunk + 77;  // several chunks, a short last one
   const Eigen::VectorXd base = random_vector(rng, d);
-  const std::vector<std::int32_t> at = random_support(rng, d, 0.01);
+  const std::vector<std::int32_t> at = ef21::test::random_coordinates(rng, d, 0.01);
   std::vector<double> replaced(at.size());
   for (double& r : replaced) r = rng.normal();
 
   std::vector<SparseVector> forms(4);
   forms[0].dim = d;  // indexed sparse
-  forms[0].indices = random_support(rng, d, 0.002);
+  forms[0].indices = ef21::test::random_coordinates(rng, d, 0.002);
   for (std::size_t p = 0; p < forms[0].indices.size(); ++p) forms[0].values.push_back(rng.normal());
   forms[1].assign_dense(base);  // indexed dense
   forms[2].borrow_dense(base);
@@ -77,14 +64,14 @@ TEST_CASE("add_range_to adds on a coordinate range what add_to adds there, for e
         forms[f].add_range_to(ranged.data(), from, to, scale);
         Eigen::VectorXd expected = start;
         expected.segment(from, to - from) = whole.segment(from, to - from);
-        REQUIRE(same_bits(ranged, expected));
+        REQUIRE(ef21::test::same_bits(ranged, expected));
       }
       // The chunks of [0, d), one after the other, give add_to exactly.
       Eigen::VectorXd chunked = start;
       ef21::for_each_chunk(nullptr, d, [&](std::int64_t, std::int64_t from, std::int64_t to) {
         forms[f].add_range_to(chunked.data(), from, to, scale);
       });
-      CHECK(same_bits(chunked, whole));
+      CHECK(ef21::test::same_bits(chunked, whole));
     }
   }
 }
@@ -105,14 +92,14 @@ TEST_CASE("RoundView::sum on two threads equals the sequential worker-order sum"
     switch (i % 3) {
       case 0:
         m.dim = d;
-        m.indices = random_support(rng, d, 0.001);
+        m.indices = ef21::test::random_coordinates(rng, d, 0.001);
         for (std::size_t p = 0; p < m.indices.size(); ++p) m.values.push_back(rng.normal() * 1e3);
         break;
       case 1:
         m.borrow_dense(kept[i]);
         break;
       default:
-        at[i] = random_support(rng, d, 0.003);
+        at[i] = ef21::test::random_coordinates(rng, d, 0.003);
         for (std::size_t p = 0; p < at[i].size(); ++p) replaced[i].push_back(rng.normal() * 1e-3);
         m.borrow_overlay(kept[i], at[i], replaced[i]);
     }
@@ -131,8 +118,8 @@ TEST_CASE("RoundView::sum on two threads equals the sequential worker-order sum"
     Eigen::VectorXd parallel = Eigen::VectorXd::Constant(d, -9.0);
     ef21::algorithms::RoundView{outputs, participants, nullptr, nullptr}.sum(sequential, w);
     ef21::algorithms::RoundView{outputs, participants, nullptr, &pool}.sum(parallel, w);
-    CHECK(same_bits(sequential, expected));
-    CHECK(same_bits(parallel, expected));
+    CHECK(ef21::test::same_bits(sequential, expected));
+    CHECK(ef21::test::same_bits(parallel, expected));
   }
 }
 

@@ -3,13 +3,12 @@
 // small random datasets built in memory, and a self-cleaning temporary directory.
 //
 // Header-only so every test area (a separate executable) can include it without a library.
-#include <catch2/catch.hpp>
-
-#include "tests/support/temp_dir.hpp"
+#include <unistd.h>
 
 #include <Eigen/Dense>
 #include <Eigen/SparseCore>
 #include <atomic>
+#include <catch2/catch.hpp>
 #include <chrono>
 #include <cstdint>
 #include <cstdlib>
@@ -18,11 +17,11 @@
 #include <fstream>
 #include <string>
 #include <string_view>
-#include <unistd.h>
 #include <vector>
 
 #include "models/data/dataset.hpp"
 #include "models/support/rng.hpp"
+#include "tests/support/temp_dir.hpp"
 
 namespace ef21::test {
 
@@ -42,6 +41,19 @@ inline data::DenseRowMatrix random_features(Rng& rng, Eigen::Index rows, Eigen::
     for (Eigen::Index l = 0; l < cols; ++l)
       if (rng.uniform() < density) a(j, l) = rng.normal();
   return a;
+}
+
+/// Increasing coordinates of [0, d), each drawn with probability `density`; with
+/// `every_from` > 0, also both ends of every run of that many coordinates (chunk boundaries)
+/// and the last coordinate.
+inline std::vector<std::int32_t> random_coordinates(Rng& rng, Eigen::Index d, double density,
+                                                    Eigen::Index every_from = 0) {
+  std::vector<std::int32_t> at;
+  for (Eigen::Index l = 0; l < d; ++l) {
+    const bool boundary = every_from > 0 && (l % every_from == 0 || (l + 1) % every_from == 0 || l + 1 == d);
+    if (boundary || rng.uniform() < density) at.push_back(static_cast<std::int32_t>(l));
+  }
+  return at;
 }
 
 /// Labels in {-1, +1}, both classes present when rows >= 2.
@@ -68,7 +80,6 @@ inline data::Dataset dense_dataset(const data::DenseRowMatrix& a, const Eigen::V
 inline data::Dataset sparse_dataset(const data::DenseRowMatrix& a, const Eigen::VectorXd& b) {
   return data::Dataset{to_sparse(a), b, "test-sparse"};
 }
-
 
 /// Bitwise equality of two doubles (memcmp: -0.0 differs from 0.0, a NaN equals the same
 /// NaN). Used by the "bit for bit" tests, where == would hide a sign-of-zero difference.
